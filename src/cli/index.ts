@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+
+type Registrar = (program: Command) => void;
+
+/** One line per area; each module exports `register(program)`. */
+const modules: Array<() => Promise<{ register: Registrar }>> = [
+  // areas append their line here
+];
+
+export async function registerAll(program: Command): Promise<void> {
+  for (const load of modules) (await load()).register(program);
+}
