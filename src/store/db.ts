@@ -1,0 +1,144 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { StationError, errorMessage } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
+import { SCHEMA_VERSION, migrations } from './migrations.js';
+
+const log = createLogger('store');
+
+export interface StationDbOptions {
+  /** ms a writer waits for another connection's lock before SQLITE_BUSY (BUG-52). */
+  busyTimeoutMs?: number;
+  /** Upper bound for the -wal file after a checkpoint, bytes (default 64 MiB). */
+  journalSizeLimit?: number;
+  /** Skip `PRAGMA quick_check` (only for throwaway databases such as benchmarks' peers). */
+  skipQuickCheck?: boolean;
+  readonly?: boolean;
+}
+
+export interface StationDb {
+  readonly db: BetterSqlite3.Database;
+  readonly path: string;
+  /** Per-install UUID (created on first open); MQTT client ids derive from it (BUG-45). */
+  readonly installId: string;
+  /** Statements are prepared once per connection; repositories keep theirs here. */
+  readonly cache: Map<string, BetterSqlite3.Statement>;
+  prepare(sql: string): BetterSqlite3.Statement;
+  close(): void;
+}
+
+/**
+ * Opens (and creates or migrates) a station database. Refuses a damaged file with DB_CORRUPT instead of
+ * running on it, because writing into a malformed database loses returns silently (BUG-54).
+ */
+export function openStationDb(path: string, opts: StationDbOptions = {}): StationDb {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  let db: BetterSqlite3.Database;
+  try {
+    db = new Database(path, { readonly: opts.readonly ?? false });
+  } catch (e) {
+    throw new StationError('DB_OPEN_FAILED', `The station database ${path} could not be opened: ${errorMessage(e)}`, {
+      hint: 'Check that the folder exists and is writable, and that no other program holds the file.',
+      cause: e,
+    });
+  }
+  try {
+    db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    if (!opts.skipQuickCheck) quickCheck(db, path);
+    if (!opts.readonly) {
+      db.pragma('journal_mode = WAL');
+      // FULL, never NORMAL/OFF: a power cut must not lose a committed return (BUG-54 b).
+      db.pragma('synchronous = FULL');
+      db.pragma(`journal_size_limit = ${opts.journalSizeLimit ?? 64 * 1024 * 1024}`);
+    }
+    db.pragma('foreign_keys = ON');
+    if (!opts.readonly) migrate(db);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  const installId = ensureInstallId(db, opts.readonly ?? false);
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    db,
+    path,
+    installId,
+    cache,
+    prepare(sql: string): BetterSqlite3.Statement {
+      let st = cache.get(sql);
+      if (!st) {
+        st = db.prepare(sql);
+        cache.set(sql, st);
+      }
+      return st;
+    },
+    close(): void {
+      if (!db.open) return;
+      try {
+        // Folding the WAL back on a clean close keeps the -wal file from outliving the process.
+        if (!opts.readonly) db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch (e) {
+        log.warn({ err: errorMessage(e) }, 'checkpoint on close failed');
+      }
+      db.close();
+    },
+  };
+}
+
+function quickCheck(db: BetterSqlite3.Database, path: string): void {
+  let result: string;
+  try {
+    const rows = db.pragma('quick_check') as Array<{ quick_check: string }>;
+    result = rows.map((r) => r.quick_check).join('; ');
+  } catch (e) {
+    result = errorMessage(e);
+  }
+  if (result !== 'ok') {
+    throw new StationError('DB_CORRUPT', `The station database ${path} is damaged (${result.slice(0, 200)}).`, {
+      hint:
+        'Stop the station, move the damaged file aside, restore the latest backup with ' +
+        '`returns-station db restore <backup>` (it removes stale -wal/-shm files), then start again; ' +
+        'events HQ already confirmed are safe at HQ.',
+      details: { path, quickCheck: result.slice(0, 1000) },
+    });
+  }
+}
+
+function migrate(db: BetterSqlite3.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new StationError(
+      'DB_TOO_NEW',
+      `The station database was written by a newer version of the software (schema ${current}, this one knows ${SCHEMA_VERSION}).`,
+      { hint: 'Update the station software, or restore a backup made by this version.' },
+    );
+  }
+  for (let v = current; v < SCHEMA_VERSION; v++) {
+    const step = migrations[v];
+    if (!step) break;
+    // One transaction per step: a crash mid-migration leaves the previous version intact.
+    db.transaction(() => {
+      step(db);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+    log.info({ from: v, to: v + 1 }, 'database migrated');
+  }
+}
+
+function ensureInstallId(db: BetterSqlite3.Database, readonly: boolean): string {
+  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").get();
+  if (!hasMeta) return '';
+  const row = db.prepare("SELECT value FROM meta WHERE key='install_id'").get() as { value: string } | undefined;
+  if (row) return row.value;
+  if (readonly) return '';
+  const id = crypto.randomUUID();
+  db.prepare("INSERT OR IGNORE INTO meta(key, value) VALUES ('install_id', ?)").run(id);
+  return (db.prepare("SELECT value FROM meta WHERE key='install_id'").get() as { value: string }).value;
+}
+
+/** True when a file at `path` exists (used by restore and CLI to word their messages). */
+export function dbExists(path: string): boolean {
+  return existsSync(path);
+}

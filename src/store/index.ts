@@ -1,0 +1,14 @@
+export { openStationDb, type StationDb, type StationDbOptions } from './db.js';
+export { SCHEMA_VERSION } from './migrations.js';
+export { getItem, listItems, type ItemRecord, type ItemRow } from './items.js';
+export {
+  recordItem, recordEvents, appendEvents, outboxStats, withBusyRetry, StorageBusyError, SEQ_KEY, eventKey,
+  type OutboxEvent, type OutboxRow, type OutboxState, type OutboxStats,
+} from './outbox.js';
+export {
+  nextPending, markSent, confirmUpTo, confirmedSeq, requeueRange, requeueStale, requeueAllSent,
+  markBlockedOversize, blockedRows, purgeConfirmed,
+} from './delivery.js';
+export {
+  backupStationDb, restoreStationDb, recoverFromLatestBackup, listBackups, checkpoint, exportItemsCsv,
+} from './maintenance.js';

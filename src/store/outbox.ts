@@ -1,0 +1,180 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { StationError } from '../core/errors.js';
+import type { StationDb } from './db.js';
+import { UPSERT_ITEM_SQL, itemParams, type ItemRecord } from './items.js';
+
+/** An event as the station stores it: an EPCIS 2.0 JSON-LD object with a stable `eventID`. */
+export interface OutboxEvent {
+  eventID: string;
+  [key: string]: unknown;
+}
+
+export type OutboxState = 'pending' | 'sent' | 'confirmed' | 'blocked_oversize';
+
+export interface OutboxRow {
+  seq: number;
+  event_id: string;
+  item_id: string | null;
+  topic: string;
+  payload: string;
+  created_at: number;
+  sent_at: number | null;
+  confirmed_at: number | null;
+  attempts: number;
+  state: OutboxState;
+}
+
+/**
+ * The key an event is de-duplicated by. An EPCIS error declaration repeats the original eventID, so it
+ * needs its own key or it would be dropped as a duplicate of the event it corrects.
+ */
+export function eventKey(ev: { eventID: string; errorDeclaration?: unknown }): string {
+  return ev.errorDeclaration === undefined ? ev.eventID : `${ev.eventID}#errorDeclaration`;
+}
+
+/** The extension key under which each event carries its per-station sequence number. */
+export const SEQ_KEY = 'rs:stationSeq';
+
+/**
+ * Appends events to the outbox inside the caller's transaction. Each event gets the next per-station
+ * sequence number, written into the payload too, so HQ can tell gaps from duplicates. An event whose
+ * eventID is already there is skipped (a retried user action must not produce a second event).
+ */
+export function appendEvents(sdb: StationDb, events: readonly OutboxEvent[], opts: { itemId?: string | null; topic?: string; now?: number } = {}): number[] {
+  const now = opts.now ?? Date.now();
+  const seqs: number[] = [];
+  if (events.length === 0) return seqs;
+  const last = sdb.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").get() as { seq: number } | undefined;
+  let next = (last?.seq ?? 0) + 1;
+  const insert = sdb.prepare(
+    'INSERT INTO outbox (seq, event_id, item_id, topic, payload, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING',
+  );
+  for (const ev of events) {
+    const payload = JSON.stringify({ ...ev, [SEQ_KEY]: next });
+    if (insert.run(next, eventKey(ev), opts.itemId ?? null, opts.topic ?? 'events', payload, now).changes === 0) {
+      const had = sdb.prepare('SELECT seq FROM outbox WHERE event_id = ?').get(eventKey(ev)) as { seq: number };
+      seqs.push(had.seq);
+      continue;
+    }
+    seqs.push(next);
+    next++;
+  }
+  return seqs;
+}
+
+/**
+ * Writes an item (insert or update) and appends its events to the outbox in ONE immediate transaction:
+ * either the return and its events are both on disk, or neither is (BUG-42). IMMEDIATE because we read the
+ * sequence before writing (BUG-52).
+ */
+export function recordItem(sdb: StationDb, item: ItemRecord, events: readonly OutboxEvent[]): { seqs: number[] } {
+  const tx = txFor(sdb);
+  return { seqs: withBusyRetry(() => tx.item.immediate(item, events)) };
+}
+
+/** Events without an item (tote packed, handoff, acknowledgement, correction), one transaction. */
+export function recordEvents(sdb: StationDb, events: readonly OutboxEvent[]): { seqs: number[] } {
+  const tx = txFor(sdb);
+  return { seqs: withBusyRetry(() => tx.events.immediate(events)) };
+}
+
+interface Txs {
+  item: BetterSqlite3.Transaction<(item: ItemRecord, events: readonly OutboxEvent[]) => number[]>;
+  events: BetterSqlite3.Transaction<(events: readonly OutboxEvent[]) => number[]>;
+}
+const txCache = new WeakMap<StationDb, Txs>();
+
+// Transaction wrappers are built once per connection: recordItem is the hot path of every scan.
+function txFor(sdb: StationDb): Txs {
+  let t = txCache.get(sdb);
+  if (!t) {
+    const upsert = sdb.prepare(UPSERT_ITEM_SQL);
+    t = {
+      item: sdb.db.transaction((item: ItemRecord, events: readonly OutboxEvent[]) => {
+        const now = Date.now();
+        upsert.run(itemParams(item, now));
+        return appendEvents(sdb, events, { itemId: item.id, now });
+      }),
+      events: sdb.db.transaction((events: readonly OutboxEvent[]) => appendEvents(sdb, events)),
+    };
+    txCache.set(sdb, t);
+  }
+  return t;
+}
+
+/**
+ * busy_timeout already waits; when it still runs out (a long export holding the write lock) we retry a few
+ * times with back-off before telling the operator storage is busy (BUG-52). Synchronous by design: the
+ * waits are short and better-sqlite3 is synchronous anyway.
+ */
+export function withBusyRetry<T>(fn: () => T, attempts = 3): T {
+  for (let i = 0; ; i++) {
+    try {
+      return fn();
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (i >= attempts || (code !== 'SQLITE_BUSY' && code !== 'SQLITE_BUSY_SNAPSHOT')) {
+        if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT') {
+          throw new StorageBusyError(e);
+        }
+        throw e;
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50 * 2 ** i);
+    }
+  }
+}
+
+export class StorageBusyError extends StationError {
+  constructor(cause: unknown) {
+    super('STORAGE_BUSY', 'Storage is busy right now; the scan is kept on screen, try again in a moment.', {
+      hint: 'Another program (an export or backup) is holding the station database. Wait for it to finish.',
+      cause,
+    });
+  }
+}
+
+export interface OutboxStats {
+  /** Events HQ has not confirmed yet (pending + sent + blocked). */
+  depth: number;
+  /** Events not yet taken by the broker. */
+  unsent: number;
+  /** Taken by the broker (PUBACK) but not yet confirmed by HQ. */
+  sentUnconfirmed: number;
+  blockedOversize: number;
+  lastSeq: number;
+  lastConfirmedSeq: number;
+  lastSentAt?: number;
+  lastConfirmedAt?: number;
+}
+
+export function outboxStats(sdb: StationDb): OutboxStats {
+  const rows = sdb.prepare("SELECT state, COUNT(*) AS n FROM outbox WHERE state <> 'confirmed' GROUP BY state").all() as Array<{ state: OutboxState; n: number }>;
+  const by = (s: OutboxState): number => rows.find((r) => r.state === s)?.n ?? 0;
+  const last = sdb.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").get() as { seq: number } | undefined;
+  const meta = readOutboxMeta(sdb);
+  const stats: OutboxStats = {
+    depth: by('pending') + by('sent') + by('blocked_oversize'),
+    unsent: by('pending'),
+    sentUnconfirmed: by('sent'),
+    blockedOversize: by('blocked_oversize'),
+    lastSeq: last?.seq ?? 0,
+    lastConfirmedSeq: meta.confirmedSeq,
+  };
+  if (meta.lastSentAt !== undefined) stats.lastSentAt = meta.lastSentAt;
+  if (meta.lastConfirmedAt !== undefined) stats.lastConfirmedAt = meta.lastConfirmedAt;
+  return stats;
+}
+
+function readOutboxMeta(sdb: StationDb): { confirmedSeq: number; lastSentAt?: number; lastConfirmedAt?: number } {
+  const rows = sdb.prepare("SELECT key, value FROM meta WHERE key IN ('outbox_confirmed_seq','outbox_last_sent_at','outbox_last_confirmed_at')").all() as Array<{ key: string; value: string }>;
+  const get = (k: string): number | undefined => {
+    const v = rows.find((r) => r.key === k)?.value;
+    return v === undefined ? undefined : Number(v);
+  };
+  const out: { confirmedSeq: number; lastSentAt?: number; lastConfirmedAt?: number } = { confirmedSeq: get('outbox_confirmed_seq') ?? 0 };
+  const s = get('outbox_last_sent_at');
+  const c = get('outbox_last_confirmed_at');
+  if (s !== undefined) out.lastSentAt = s;
+  if (c !== undefined) out.lastConfirmedAt = c;
+  return out;
+}
