@@ -1,0 +1,367 @@
+/**
+ * A reader session: connect, handshake, inventory loop, command/response matching with time-outs, health
+ * watchdog, and reconnect with back-off. It owns the reconnect loop because ports do not reliably report their
+ * own unplug (BUG-04), and it never throws port errors at its caller: they become classified status events.
+ */
+import { EventEmitter } from 'node:events';
+import { StationError, errorMessage } from '../../src/core/errors.js';
+import { createLogger } from '../../src/core/logger.js';
+import { classifyPortError, errorInfo, rfidError } from './errors.js';
+import { Framer, type FramerStats } from './framer.js';
+import type { ReaderProtocol } from './protocol.js';
+import { getProtocol } from './protocols/index.js';
+import { createTransport, type Transport, type TransportOptions } from './transport.js';
+import type { ProtocolName, ReaderFrame, ReaderStatus, StatusEvent, TagReport } from './types.js';
+
+const log = createLogger('rfid.session');
+
+export interface ReaderSessionOptions {
+  id: string;
+  protocol: ProtocolName | ReaderProtocol;
+  transport: TransportOptions;
+  /** Pause between inventory rounds; 0 = back to back. */
+  inventoryIntervalMs?: number;
+  /** Antenna ports to cycle through (families that select antennas by command). Default [1]. */
+  antennas?: number[];
+  /** Reply time-out for commands and inventory rounds (BUG-04: 1 s). */
+  commandTimeoutMs?: number;
+  /** How often to check the device is still enumerated / answering (BUG-04: 2 s). */
+  healthIntervalMs?: number;
+  /** Reconnect back-off (BUG-06: 1 → 2 → 4 … 30 s). */
+  backoff?: { initialMs?: number; maxMs?: number };
+  /** Output power in dBm, sent after connect when set. */
+  powerDbm?: number;
+  /** Inject a transport (tests); otherwise built from `transport`. */
+  createTransport?: (opts: TransportOptions) => Transport;
+}
+
+export interface SessionStats extends FramerStats {
+  rounds: number;
+  tagReads: number;
+  connects: number;
+  /** Frames that arrived with no command waiting and no tags in them. */
+  unsolicited: number;
+}
+
+interface Pending {
+  match: (f: ReaderFrame) => boolean;
+  resolve: (f: ReaderFrame) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+type SessionEvents = {
+  tag: [TagReport];
+  status: [StatusEvent];
+  frame: [ReaderFrame];
+};
+
+export class ReaderSession extends EventEmitter<SessionEvents> {
+  readonly id: string;
+  readonly protocol: ReaderProtocol;
+  private readonly opts: ReaderSessionOptions;
+  private transport: Transport | null = null;
+  private framer: Framer | null = null;
+  private pending: Pending | null = null;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private lost: ((e: Error) => void) | null = null;
+  private round = 0;
+  private queue: TagReport[] = [];
+  private drainScheduled = false;
+  private _status: ReaderStatus = 'disconnected';
+  private lastError: StationError | undefined;
+  readonly stats: SessionStats = { frames: 0, rxErrors: 0, droppedBytes: 0, rounds: 0, tagReads: 0, connects: 0, unsolicited: 0 };
+  firmware: string | undefined;
+
+  constructor(opts: ReaderSessionOptions) {
+    super();
+    this.opts = opts;
+    this.id = opts.id;
+    this.protocol = typeof opts.protocol === 'string' ? getProtocol(opts.protocol) : opts.protocol;
+  }
+
+  get status(): ReaderStatus {
+    return this._status;
+  }
+
+  /** Starts the supervision loop; resolves after the first connection attempt, whatever its outcome. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    let first: () => void = () => undefined;
+    const attempted = new Promise<void>((r) => (first = r));
+    this.loop = this.supervise(() => first());
+    await attempted;
+  }
+
+  /** Stops reading and closes the port; awaited so the next start opens the port at first try (BUG-06). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    this.lost?.(new Error('stopped'));
+    await this.loop;
+    this.loop = null;
+    this.setStatus('disconnected');
+  }
+
+  /** Send a command and wait for the matching reply. */
+  async request(bytes: Uint8Array, timeoutMs = this.opts.commandTimeoutMs ?? 1000, match?: (f: ReaderFrame) => boolean): Promise<ReaderFrame> {
+    const t = this.transport;
+    if (!t) throw rfidError('PORT_GONE', { reader: this.id });
+    if (this.pending) throw new StationError('READER_BUSY', 'Another reader command is still waiting for its answer.');
+    const req = this.protocol.decode(bytes, 'host');
+    if (!req.ok) throw new StationError('BAD_COMMAND', `Cannot send a malformed reader command (${req.error.code}).`);
+    const matcher = match ?? ((f: ReaderFrame) => this.protocol.matches(req.frame, f));
+    const reply = new Promise<ReaderFrame>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending = null;
+        reject(rfidError('READER_TIMEOUT', { reader: this.id, command: req.frame.command }));
+      }, timeoutMs);
+      this.pending = { match: matcher, resolve, reject, timer };
+    });
+    // The reply may time out while the write itself is still hanging (BUG-04); it is awaited below.
+    reply.catch(() => undefined);
+    try {
+      await t.write(bytes);
+    } catch (e) {
+      this.failPending(e instanceof Error ? e : new Error(String(e)));
+    }
+    return await reply;
+  }
+
+  private failPending(e: Error): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    clearTimeout(p.timer);
+    p.reject(e);
+  }
+
+  private setStatus(status: ReaderStatus, error?: StationError): void {
+    if (status === this._status && error?.code === this.lastError?.code) return;
+    this._status = status;
+    this.lastError = error;
+    const ev: StatusEvent = { readerId: this.id, status, ...(error ? { error: errorInfo(error) } : {}) };
+    if (error) log.warn({ reader: this.id, status, code: error.code }, error.message);
+    else log.info({ reader: this.id, status }, 'reader status');
+    this.emit('status', ev);
+  }
+
+  private async supervise(firstAttempt: () => void): Promise<void> {
+    const initial = this.opts.backoff?.initialMs ?? 1000;
+    const max = this.opts.backoff?.maxMs ?? 30_000;
+    let delay = initial;
+    while (this.running) {
+      this.setStatus('connecting');
+      let failure: StationError;
+      let connectedAt = 0;
+      try {
+        await this.connect();
+        connectedAt = Date.now();
+        firstAttempt();
+        failure = await this.runConnected();
+      } catch (e) {
+        failure = classifyPortError(e, { reader: this.id });
+      }
+      firstAttempt();
+      await this.disconnect();
+      if (!this.running) break;
+      // A link that stayed up a while is a fresh problem: restart the back-off from the bottom.
+      if (connectedAt > 0 && Date.now() - connectedAt > max) delay = initial;
+      const status: ReaderStatus = failure.code === 'PORT_BUSY' || failure.code === 'PORT_PERMISSION' ? 'faulted' : 'disconnected';
+      this.setStatus(status, failure);
+      await this.sleep(delay);
+      delay = Math.min(max, delay * 2);
+      if (connectedAt > 0 && Date.now() - connectedAt < max) delay = Math.max(delay, initial);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        this.wake = null;
+        resolve();
+      };
+    });
+  }
+
+  private async connect(): Promise<void> {
+    const t = (this.opts.createTransport ?? createTransport)(this.opts.transport);
+    this.transport = t;
+    const framer = new Framer(this.protocol.spec('reader'), (bytes) => this.onFrameBytes(bytes));
+    this.framer = framer;
+    t.events.on('data', (chunk) => framer.push(chunk));
+    await t.open();
+    this.stats.connects++;
+    // Handshake: a reader that answers "version" speaks our protocol at our baud rate.
+    const v = await this.request(this.protocol.commands.version());
+    if (v.firmware !== undefined) this.firmware = v.firmware;
+    this.setStatus('connected');
+    if (this.opts.powerDbm !== undefined) {
+      const cmd = this.protocol.commands.setPower(this.opts.powerDbm);
+      if (cmd) await this.request(cmd);
+    }
+  }
+
+  private async disconnect(): Promise<void> {
+    this.failPending(rfidError('PORT_GONE', { reader: this.id }));
+    const t = this.transport;
+    this.transport = null;
+    if (this.framer) this.syncStats(this.framer);
+    this.framer = null;
+    if (t) {
+      t.events.removeAllListeners();
+      await t.close();
+    }
+  }
+
+  private syncStats(f: Framer): void {
+    this.stats.frames += f.stats.frames;
+    this.stats.rxErrors += f.stats.rxErrors;
+    this.stats.droppedBytes += f.stats.droppedBytes;
+    f.stats.frames = 0;
+    f.stats.rxErrors = 0;
+    f.stats.droppedBytes = 0;
+  }
+
+  /** Runs inventory until the link is lost; returns why. */
+  private async runConnected(): Promise<StationError> {
+    const t = this.transport!;
+    const lostP = new Promise<Error>((resolve) => {
+      this.lost = resolve;
+      t.events.once('lost', resolve);
+    });
+    let lostErr: Error | null = null;
+    void lostP.then((e) => {
+      lostErr = e;
+      this.failPending(e);
+    });
+    const health = setInterval(() => {
+      void this.checkPresence(t);
+      if (this.framer) {
+        this.syncStats(this.framer);
+        // A partial frame that has sat for a whole health period will never complete.
+        if (this.framer.pending > 0 && !this.pending) this.framer.flushStale();
+      }
+    }, this.opts.healthIntervalMs ?? 2000);
+    try {
+      const plan = this.protocol.commands.inventory({ antennas: this.opts.antennas ?? [1] });
+      const antennas = this.opts.antennas ?? [1];
+      if (plan.mode === 'continuous') {
+        await this.request(plan.command);
+        this.setStatus('reading');
+        await this.continuousWatch(() => lostErr);
+      } else {
+        let i = 0;
+        while (this.running && !lostErr) {
+          const ant = antennas[i++ % antennas.length]!;
+          if (antennas.length > 1 || i === 1) {
+            const sel = this.protocol.commands.setAntenna(ant);
+            if (sel) await this.request(sel);
+          }
+          this.round++;
+          const end = await this.request(plan.command, this.opts.commandTimeoutMs ?? 1000, plan.isRoundEnd);
+          this.stats.rounds++;
+          if (end.kind === 'error' && end.statusName === 'antenna_missing_error') {
+            log.warn({ reader: this.id, antenna: ant }, 'antenna not connected');
+          }
+          this.setStatus('reading');
+          const pause = this.opts.inventoryIntervalMs ?? 0;
+          await (pause > 0 ? this.sleep(pause) : new Promise<void>((r) => setImmediate(r)));
+        }
+      }
+      if (lostErr) return classifyPortError(lostErr, { reader: this.id });
+      return rfidError('PORT_GONE', { reader: this.id, reason: 'stopped' });
+    } catch (e) {
+      return classifyPortError(lostErr ?? e, { reader: this.id });
+    } finally {
+      clearInterval(health);
+      this.lost = null;
+      if (plan0(this.protocol)) {
+        const stop = this.protocol.commands.stop();
+        if (stop && this.transport) await this.transport.write(stop).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Continuous families: the reader streams; health is checked with a version ping when the line is quiet. */
+  private async continuousWatch(lost: () => Error | null): Promise<void> {
+    const period = this.opts.healthIntervalMs ?? 2000;
+    while (this.running && !lost()) {
+      const before = this.stats.frames + (this.framer?.stats.frames ?? 0);
+      await this.sleep(period);
+      const after = this.stats.frames + (this.framer?.stats.frames ?? 0);
+      if (!this.running || lost()) return;
+      if (after === before) await this.request(this.protocol.commands.version());
+    }
+  }
+
+  private async checkPresence(t: Transport): Promise<void> {
+    if (!t.stillPresent) return;
+    try {
+      const present = await t.stillPresent();
+      if (present === false) t.events.emit('lost', rfidError('PORT_GONE', { reader: this.id, reason: 'no longer listed' }));
+    } catch (e) {
+      log.debug({ err: errorMessage(e) }, 'port list failed');
+    }
+  }
+
+  private onFrameBytes(bytes: Uint8Array): void {
+    const r = this.protocol.decode(bytes, 'reader');
+    if (!r.ok) {
+      this.stats.rxErrors++;
+      return;
+    }
+    const f = r.frame;
+    if (f.tags.length > 0) {
+      const at = Date.now();
+      for (const tag of f.tags) {
+        const rep: TagReport = { epc: tag.epc, antenna: tag.antenna ?? 1, readerId: this.id, at, round: this.round };
+        if (tag.pc !== undefined) rep.pc = tag.pc;
+        if (tag.rssiRaw !== undefined) rep.rssiRaw = tag.rssiRaw;
+        if (tag.rssiDbm !== undefined) rep.rssiDbm = tag.rssiDbm;
+        if (tag.tid !== undefined) rep.tid = tag.tid;
+        this.queue.push(rep);
+      }
+      this.stats.tagReads += f.tags.length;
+      this.scheduleDrain();
+    }
+    const p = this.pending;
+    if (p && p.match(f)) {
+      this.pending = null;
+      clearTimeout(p.timer);
+      p.resolve(f);
+    } else if (f.tags.length === 0) this.stats.unsolicited++;
+    if (this.listenerCount('frame') > 0) this.emit('frame', f);
+  }
+
+  // The data handler only enqueues; listeners run later so a slow consumer never stalls the port read (BUG-07).
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      const batch = this.queue;
+      this.queue = [];
+      for (const rep of batch) {
+        try {
+          this.emit('tag', rep);
+        } catch (e) {
+          log.error({ err: e }, 'tag listener failed');
+        }
+      }
+    });
+  }
+}
+
+function plan0(p: ReaderProtocol): boolean {
+  return p.commands.inventory().mode === 'continuous';
+}
