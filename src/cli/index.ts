@@ -5,6 +5,7 @@ type Registrar = (program: Command) => void;
 /** One line per area; each module exports `register(program)`. */
 const modules: Array<() => Promise<{ register: Registrar }>> = [
   // areas append their line here
+  () => import('./rules.js'),
 ];
 
 export async function registerAll(program: Command): Promise<void> {

@@ -1,0 +1,180 @@
+/**
+ * `returns-station rules test|eval|replay`. Machine output (`--json`) goes to stdout only; everything else to stderr.
+ */
+import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
+import type { Command } from 'commander';
+import {
+  loadRuleSetFile,
+  parseSince,
+  replay,
+  runGoldenCases,
+  type CompiledRuleSet,
+  type ReplayReport,
+  type ReplaySource,
+  type RuleError,
+  type StoredCase,
+} from '../rules/index.js';
+
+/**
+ * Reads decided cases from the station database. The query, documented here because HQ tools reuse it:
+ *
+ *   SELECT id, created_at, facts_json, decision_json FROM items
+ *   WHERE created_at >= :since AND facts_json IS NOT NULL AND decision_json IS NOT NULL
+ *   ORDER BY created_at, id
+ *
+ * `created_at` is ms since epoch; `facts_json` is the Facts object given to the rules; `decision_json` is the
+ * Decision recorded then (only `disposition` is required). Rows whose JSON does not parse are skipped and counted.
+ */
+export class SqliteReplaySource implements ReplaySource {
+  skipped = 0;
+  constructor(
+    private readonly dbPath: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  *cases(opts: { sinceMs?: number }): Iterable<StoredCase> {
+    const db = new Database(this.dbPath, { readonly: true, fileMustExist: true });
+    try {
+      const since = opts.sinceMs === undefined ? 0 : this.now() - opts.sinceMs;
+      const stmt = db.prepare(
+        `SELECT id, created_at, facts_json, decision_json FROM items
+         WHERE created_at >= ? AND facts_json IS NOT NULL AND decision_json IS NOT NULL
+         ORDER BY created_at, id`,
+      );
+      for (const row of stmt.iterate(since) as Iterable<{ id: unknown; created_at: number; facts_json: string; decision_json: string }>) {
+        try {
+          const facts = JSON.parse(row.facts_json) as StoredCase['facts'];
+          const decision = JSON.parse(row.decision_json) as StoredCase['decision'];
+          if (facts === null || typeof facts !== 'object' || decision === null || typeof decision !== 'object') {
+            this.skipped++;
+            continue;
+          }
+          yield { caseId: String(row.id), facts, decision, decidedAt: row.created_at };
+        } catch {
+          this.skipped++;
+        }
+      }
+    } finally {
+      db.close();
+    }
+  }
+}
+
+export function formatError(e: RuleError): string {
+  const where = [e.table && `table ${e.table}`, e.row !== undefined && `row ${e.row}`, e.column && `column ${e.column}`].filter(Boolean).join(', ');
+  return `${e.code}${where ? ` [${where}]` : ''}: ${e.message}`;
+}
+
+function loadOrReport(file: string): CompiledRuleSet | null {
+  const r = loadRuleSetFile(file);
+  if (r.ok) return r.ruleSet;
+  for (const e of r.errors) process.stderr.write(`${formatError(e)}\n`);
+  process.stderr.write(`rule set refused: ${r.errors.length} error(s)\n`);
+  process.exitCode = 2;
+  return null;
+}
+
+function printReplay(rep: ReplayReport, skipped: number): void {
+  const out = process.stdout;
+  out.write(`Replay of ${rep.ruleSet.id} ${rep.ruleSet.version} over ${rep.total} case(s)${skipped ? ` (${skipped} unreadable skipped)` : ''}\n`);
+  out.write(`  unchanged: ${rep.unchanged} (bin moved: ${rep.binChanged})  changed: ${rep.changed}  fallback: ${rep.fallbacks}\n`);
+  for (const t of rep.transitions) if (t.from !== t.to) out.write(`  ${t.from} → ${t.to}: ${t.count}\n`);
+  for (const e of rep.examples.slice(0, 20))
+    out.write(`  e.g. case ${e.caseId}: ${e.from}${e.fromBin ? ` (${e.fromBin})` : ''} → ${e.to} (${e.toBin}) via ${e.matchedRows.join(', ')}\n`);
+}
+
+export function register(program: Command): void {
+  const rules = program.command('rules').description('decision tables: test, evaluate and replay rule sets');
+
+  rules
+    .command('test <file>')
+    .description('validate a rule set, run its golden cases and static analysis (exit 0 only if valid and all pass)')
+    .option('--json', 'print the result as JSON')
+    .option('--strict', 'also fail on analysis warnings')
+    .action((file: string, opts: { json?: boolean; strict?: boolean }) => {
+      const r = loadRuleSetFile(file);
+      if (!r.ok) {
+        if (opts.json) process.stdout.write(`${JSON.stringify({ ok: false, errors: r.errors })}\n`);
+        else for (const e of r.errors) process.stderr.write(`${formatError(e)}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const g = runGoldenCases(r.ruleSet);
+      const failed = g.failed.length > 0 || (opts.strict === true && r.warnings.length > 0);
+      if (opts.json) {
+        const { id, version, hash } = r.ruleSet;
+        process.stdout.write(`${JSON.stringify({ ok: !failed, ruleSet: { id, version, hash }, warnings: r.warnings, golden: { passed: g.passed, failed: g.failed.map((f) => ({ name: f.name, mismatches: f.mismatches })) } })}\n`);
+      } else {
+        for (const w of r.warnings) process.stderr.write(`warning ${formatError(w)}\n`);
+        for (const f of g.failed) process.stderr.write(`FAIL ${f.name}\n  ${f.mismatches.join('\n  ')}\n`);
+        process.stderr.write(`${r.ruleSet.id} ${r.ruleSet.version} (${r.ruleSet.hash.slice(0, 12)}): golden ${g.passed} passed, ${g.failed.length} failed; ${r.warnings.length} warning(s)\n`);
+      }
+      if (failed) process.exitCode = 1;
+    });
+
+  rules
+    .command('eval <file>')
+    .description('evaluate facts: one JSON object per line on stdin, one decision JSON per line on stdout')
+    .option('--json <input>', 'input source; only "-" (stdin) is supported', '-')
+    .action(async (file: string, opts: { json: string }) => {
+      if (opts.json !== '-') {
+        process.stderr.write('rules eval reads facts from stdin: use --json -\n');
+        process.exitCode = 2;
+        return;
+      }
+      const rs = loadOrReport(file);
+      if (!rs) return;
+      const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
+      let n = 0;
+      for await (const line of rl) {
+        n++;
+        if (line.trim() === '') continue;
+        let facts: unknown;
+        try {
+          facts = JSON.parse(line);
+        } catch {
+          process.stdout.write(`${JSON.stringify({ error: { code: 'RULES_BAD_FACTS', message: `line ${n} is not JSON` }, line: n })}\n`);
+          continue;
+        }
+        if (facts === null || typeof facts !== 'object' || Array.isArray(facts)) {
+          process.stdout.write(`${JSON.stringify({ error: { code: 'RULES_BAD_FACTS', message: `line ${n} is not a JSON object of facts` }, line: n })}\n`);
+          continue;
+        }
+        process.stdout.write(`${JSON.stringify(rs.evaluate(facts as Record<string, never>))}\n`);
+      }
+    });
+
+  rules
+    .command('replay <ruleset>')
+    .description("run a candidate rule set over the station's stored cases and show what would change")
+    .requiredOption('--db <station.db>', 'station SQLite database (table items: id, created_at, facts_json, decision_json)')
+    .option('--since <age>', 'only cases from the last e.g. 30d, 12h, 2w')
+    .option('--examples <n>', 'examples per changed pair', '3')
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, opts: { db: string; since?: string; examples: string; json?: boolean }) => {
+      const rs = loadOrReport(file);
+      if (!rs) return;
+      let sinceMs: number | undefined;
+      if (opts.since !== undefined) {
+        const ms = parseSince(opts.since);
+        if (ms === null) {
+          process.stderr.write(`--since "${opts.since}" is not a duration like 30d, 12h or 2w\n`);
+          process.exitCode = 2;
+          return;
+        }
+        sinceMs = ms;
+      }
+      const src = new SqliteReplaySource(opts.db);
+      let rep: ReplayReport;
+      try {
+        rep = await replay(rs, src, { ...(sinceMs === undefined ? {} : { sinceMs }), examplesPerTransition: Math.max(0, Number(opts.examples) || 0) });
+      } catch (e) {
+        process.stderr.write(`cannot read cases from ${opts.db}: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      if (opts.json) process.stdout.write(`${JSON.stringify({ ...rep, skipped: src.skipped })}\n`);
+      else printReplay(rep, src.skipped);
+    });
+}

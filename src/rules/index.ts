@@ -1,0 +1,26 @@
+/**
+ * The rule engine: decision tables a supervisor can read, compiled once, evaluated offline in microseconds, and
+ * able to say why. See docs/rules.md for the format.
+ */
+export { DISPOSITIONS, cbvDisposition, isDisposition } from './types.js';
+export type {
+  Bilingual,
+  CompiledRuleSet,
+  Decision,
+  Disposition,
+  FactSpec,
+  FactType,
+  Facts,
+  GoldenCase,
+  HitPolicy,
+  LoadResult,
+  MatchedRow,
+  RuleError,
+  RuleSetRef,
+  RuleWarning,
+} from './types.js';
+export { loadRuleSet, loadRuleSetFile, contentHash, canonicalJson } from './load.js';
+export { runGoldenCases, type GoldenFailure, type GoldenReport } from './golden.js';
+export { RuleRegistry, NO_RULES, type ActivateResult, type ActivationRecord, type RegistryOptions } from './registry.js';
+export { replay, parseSince, type ReplayExample, type ReplayOptions, type ReplayReport, type ReplaySource, type StoredCase } from './replay.js';
+export { interpretRuleSet } from './reference.js';

@@ -1,0 +1,117 @@
+/**
+ * The active rule set of a station. Activation is refused when the candidate does not load or any golden case
+ * fails; the previous set then stays active. Every attempt is recorded so the store can persist it (rules never
+ * import store: the caller passes `onRecord`).
+ */
+import { runGoldenCases, type GoldenFailure } from './golden.js';
+import { loadRuleSet } from './load.js';
+import type { CompiledRuleSet, Decision, RuleError, RuleSetRef, RuleWarning } from './types.js';
+import { DEFAULT_FALLBACK } from './model.js';
+import { cbvDisposition } from './types.js';
+
+export interface ActivationRecord {
+  at: number;
+  ruleSet: RuleSetRef;
+  previous: RuleSetRef | null;
+  accepted: boolean;
+  by?: string;
+  reason?: string;
+  goldenPassed: number;
+  goldenFailed: number;
+  errors: RuleError[];
+}
+
+export type ActivateResult =
+  | { ok: true; ruleSet: CompiledRuleSet; warnings: RuleWarning[]; record: ActivationRecord }
+  | { ok: false; errors: RuleError[]; goldenFailures: GoldenFailure[]; record: ActivationRecord | null };
+
+export interface RegistryOptions {
+  now?: () => number;
+  onRecord?: (r: ActivationRecord) => void;
+}
+
+/** Used until a real set is activated: every item goes to the supervisor, which is the only safe default. */
+export const NO_RULES: CompiledRuleSet = (() => {
+  const ref = { id: 'none', version: '0', hash: '' };
+  return {
+    ...ref,
+    metadata: { title: 'No rule set active' },
+    facts: {},
+    tables: [],
+    golden: [],
+    source: null,
+    evaluate(): Decision {
+      const fb = DEFAULT_FALLBACK;
+      return {
+        disposition: fb.disposition,
+        cbvDisposition: cbvDisposition(fb.disposition),
+        bin: fb.bin,
+        nextDepartment: fb.nextDepartment,
+        priority: fb.priority,
+        actions: [...fb.actions],
+        matchedRows: [],
+        explanation: { en: 'No rule set is active: hold every item for a supervisor.', 'zh-CN': '当前没有启用的规则集：所有商品交由主管处理。' },
+        ruleSet: ref,
+        fallback: true,
+      };
+    },
+  };
+})();
+
+export class RuleRegistry {
+  private current: CompiledRuleSet;
+  private readonly log: ActivationRecord[] = [];
+  private readonly now: () => number;
+  private readonly onRecord: ((r: ActivationRecord) => void) | undefined;
+
+  constructor(initial?: CompiledRuleSet, opts: RegistryOptions = {}) {
+    this.current = initial ?? NO_RULES;
+    this.now = opts.now ?? Date.now;
+    this.onRecord = opts.onRecord;
+  }
+
+  active(): CompiledRuleSet {
+    return this.current;
+  }
+
+  history(): readonly ActivationRecord[] {
+    return this.log;
+  }
+
+  /** Candidate as a compiled set, or as text/object to load. */
+  activate(candidate: CompiledRuleSet | string | object, meta: { by?: string; reason?: string } = {}): ActivateResult {
+    let rs: CompiledRuleSet;
+    let warnings: RuleWarning[] = [];
+    if (isCompiled(candidate)) rs = candidate;
+    else {
+      const loaded = loadRuleSet(candidate as string | object);
+      if (!loaded.ok) return { ok: false, errors: loaded.errors, goldenFailures: [], record: null };
+      rs = loaded.ruleSet;
+      warnings = loaded.warnings;
+    }
+    const golden = runGoldenCases(rs);
+    const errors: RuleError[] = [];
+    if (rs.golden.length === 0) errors.push({ code: 'RULES_NO_GOLDEN', message: `rule set ${rs.id} ${rs.version} has no golden cases; add some before activating it` });
+    for (const f of golden.failed) errors.push({ code: 'RULES_GOLDEN_FAILED', message: `golden case "${f.name}" failed: ${f.mismatches.join('; ')}` });
+    const record: ActivationRecord = {
+      at: this.now(),
+      ruleSet: { id: rs.id, version: rs.version, hash: rs.hash },
+      previous: this.current === NO_RULES ? null : { id: this.current.id, version: this.current.version, hash: this.current.hash },
+      accepted: errors.length === 0,
+      goldenPassed: golden.passed,
+      goldenFailed: golden.failed.length,
+      errors,
+    };
+    if (meta.by !== undefined) record.by = meta.by;
+    if (meta.reason !== undefined) record.reason = meta.reason;
+    this.log.push(record);
+    this.onRecord?.(record);
+    if (errors.length > 0) return { ok: false, errors, goldenFailures: golden.failed, record };
+    this.current = rs;
+    return { ok: true, ruleSet: rs, warnings, record };
+  }
+}
+
+function isCompiled(v: unknown): v is CompiledRuleSet {
+  return typeof v === 'object' && v !== null && typeof (v as CompiledRuleSet).evaluate === 'function' && typeof (v as CompiledRuleSet).hash === 'string';
+}
