@@ -5,7 +5,9 @@ type Registrar = (program: Command) => void;
 /** One line per area; each module exports `register(program)`. */
 const modules: Array<() => Promise<{ register: Registrar }>> = [
   // areas append their line here
+  () => import('./station.js'),
   () => import('./rules.js'),
+  () => import('./identity.js'),
 ];
 
 export async function registerAll(program: Command): Promise<void> {
