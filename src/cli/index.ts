@@ -8,6 +8,7 @@ const modules: Array<() => Promise<{ register: Registrar }>> = [
   () => import('./station.js'),
   () => import('./rules.js'),
   () => import('./identity.js'),
+  () => import('./scan.js'),
 ];
 
 export async function registerAll(program: Command): Promise<void> {
