@@ -2,76 +2,98 @@ import type { StationDb } from './db.js';
 import type { OutboxRow } from './outbox.js';
 
 /**
- * The publisher's side of the outbox. Rows move pending → sent (PUBACK) → confirmed (HQ receipt); only HQ's
- * receipt ends a row's life, because a PUBACK only proves the broker took it.
+ * The publisher's side of the outbox. Delivery is tracked by two watermarks in `meta`, not by rewriting rows:
+ *  - `outbox_sent_through`: every row ≤ it got a PUBACK (the broker has it);
+ *  - `outbox_confirmed_seq`: HQ's receipt, every row ≤ it is stored at HQ (highest contiguous sequence).
+ * Rewriting 100,000 rows twice per drain would cost more than sending them; the watermarks cost one tiny
+ * write per batch. `settleConfirmed` later stamps rows (state/confirmed_at) when the station is idle, and the
+ * `outbox_status` view always shows the exact state.
  */
 
-export function nextPending(sdb: StationDb, afterSeq: number, limit: number): OutboxRow[] {
-  return sdb
-    .prepare("SELECT * FROM outbox WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?")
-    .all(afterSeq, limit) as OutboxRow[];
+export interface Watermarks {
+  sentThrough: number;
+  confirmedSeq: number;
+  lastSentAt?: number;
+  lastConfirmedAt?: number;
 }
 
-/** Marks rows sent after their PUBACKs, in one transaction (batched by the caller to keep fsyncs few). */
-export function markSent(sdb: StationDb, seqs: readonly number[], at = Date.now()): void {
-  if (seqs.length === 0) return;
-  const st = sdb.prepare("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE seq = ? AND state = 'pending'");
-  const meta = sdb.prepare("INSERT INTO meta(key, value) VALUES ('outbox_last_sent_at', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+export function readWatermarks(sdb: StationDb): Watermarks {
+  const rows = sdb
+    .prepare("SELECT key, value FROM meta WHERE key IN ('outbox_sent_through','outbox_confirmed_seq','outbox_last_sent_at','outbox_last_confirmed_at')")
+    .all() as Array<{ key: string; value: string }>;
+  const get = (k: string): number | undefined => {
+    const v = rows.find((r) => r.key === k)?.value;
+    return v === undefined ? undefined : Number(v);
+  };
+  const w: Watermarks = { sentThrough: get('outbox_sent_through') ?? 0, confirmedSeq: get('outbox_confirmed_seq') ?? 0 };
+  const s = get('outbox_last_sent_at');
+  const c = get('outbox_last_confirmed_at');
+  if (s !== undefined) w.lastSentAt = s;
+  if (c !== undefined) w.lastConfirmedAt = c;
+  return w;
+}
+
+/** Rows to send, in sequence order: not blocked, above `afterSeq`, up to `throughSeq` if given. */
+export function rowsFrom(sdb: StationDb, afterSeq: number, limit: number, throughSeq = Number.MAX_SAFE_INTEGER): Array<Pick<OutboxRow, 'seq' | 'event_id' | 'topic' | 'payload' | 'state'>> {
+  return sdb
+    .prepare('SELECT seq, event_id, topic, payload, state FROM outbox WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?')
+    .all(afterSeq, throughSeq, limit) as Array<Pick<OutboxRow, 'seq' | 'event_id' | 'topic' | 'payload' | 'state'>>;
+}
+
+/** Records that every row ≤ `seq` has had its PUBACK. Never moves backwards. */
+export function markSentThrough(sdb: StationDb, seq: number, at = Date.now()): void {
   sdb.db.transaction(() => {
-    for (const s of seqs) st.run(at, s);
-    meta.run(String(at));
+    const w = readWatermarks(sdb);
+    if (seq > w.sentThrough) setMeta(sdb, 'outbox_sent_through', String(seq));
+    setMeta(sdb, 'outbox_last_sent_at', String(at));
   }).immediate();
 }
 
-/**
- * HQ's receipt: everything up to `seq` is stored at HQ. Returns how many rows this confirmed.
- * Blocked rows are confirmed too once HQ has accounted for their sequence number (HQ got a skip notice).
- */
+/** HQ's receipt. Returns how many sequence numbers it newly confirmed (0 for a stale or repeated receipt). */
 export function confirmUpTo(sdb: StationDb, seq: number, at = Date.now()): number {
-  const prev = confirmedSeq(sdb);
-  if (seq <= prev) return 0;
   let n = 0;
   sdb.db.transaction(() => {
-    n = sdb
-      .prepare("UPDATE outbox SET state = 'confirmed', confirmed_at = ? WHERE seq > ? AND seq <= ? AND state <> 'confirmed' AND state <> 'blocked_oversize'")
-      .run(at, prev, seq).changes;
-    setMeta(sdb, 'outbox_confirmed_seq', String(seq));
+    const w = readWatermarks(sdb);
+    const last = lastSeq(sdb);
+    // A receipt can never confirm what we never wrote (HQ talking about another install's history).
+    const upTo = Math.min(seq, last);
+    if (upTo <= w.confirmedSeq) return;
+    n = upTo - w.confirmedSeq;
+    setMeta(sdb, 'outbox_confirmed_seq', String(upTo));
+    if (upTo > w.sentThrough) setMeta(sdb, 'outbox_sent_through', String(upTo));
     setMeta(sdb, 'outbox_last_confirmed_at', String(at));
   }).immediate();
   return n;
 }
 
-export function confirmedSeq(sdb: StationDb): number {
-  const row = sdb.prepare("SELECT value FROM meta WHERE key = 'outbox_confirmed_seq'").get() as { value: string } | undefined;
-  return row ? Number(row.value) : 0;
-}
-
-/** Sent-but-unconfirmed rows in [from, to] go back to pending so they are sent again (HQ reported a gap). */
-export function requeueRange(sdb: StationDb, from: number, to: number): number {
-  return sdb.prepare("UPDATE outbox SET state = 'pending' WHERE seq BETWEEN ? AND ? AND state = 'sent'").run(from, to).changes;
-}
-
-/** Sent rows HQ has not confirmed within the time-out go back to pending. */
-export function requeueStale(sdb: StationDb, sentBefore: number): number {
-  return sdb.prepare("UPDATE outbox SET state = 'pending' WHERE state = 'sent' AND sent_at < ?").run(sentBefore).changes;
-}
-
-/** On start-up nothing is in flight any more: what was sent but never confirmed is sent again. */
-export function requeueAllSent(sdb: StationDb): number {
-  return sdb.prepare("UPDATE outbox SET state = 'pending' WHERE state = 'sent'").run().changes;
+export function lastSeq(sdb: StationDb): number {
+  const r = sdb.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").get() as { seq: number } | undefined;
+  return r?.seq ?? 0;
 }
 
 export function markBlockedOversize(sdb: StationDb, seq: number): void {
-  sdb.prepare("UPDATE outbox SET state = 'blocked_oversize' WHERE seq = ?").run(seq);
+  sdb.prepare("UPDATE outbox SET state = 'blocked_oversize' WHERE seq = ? AND state = 'pending'").run(seq);
 }
 
-export function blockedRows(sdb: StationDb, limit = 100): Array<Pick<OutboxRow, 'seq' | 'event_id' | 'created_at' | 'item_id'> & { bytes: number }> {
+export function blockedRows(sdb: StationDb, limit = 100): Array<{ seq: number; event_id: string; created_at: number; item_id: string | null; bytes: number }> {
   return sdb
     .prepare("SELECT seq, event_id, created_at, item_id, length(CAST(payload AS BLOB)) AS bytes FROM outbox WHERE state = 'blocked_oversize' ORDER BY seq LIMIT ?")
-    .all(limit) as Array<Pick<OutboxRow, 'seq' | 'event_id' | 'created_at' | 'item_id'> & { bytes: number }>;
+    .all(limit) as Array<{ seq: number; event_id: string; created_at: number; item_id: string | null; bytes: number }>;
 }
 
-/** Deletes confirmed rows older than `olderThanMs`, in chunks so a big purge never holds the lock for long. */
+/**
+ * Stamps confirmed rows (state, sent_at, confirmed_at) in small chunks; run when idle. Returns rows stamped.
+ */
+export function settleConfirmed(sdb: StationDb, chunk = 2000, at = Date.now()): number {
+  const w = readWatermarks(sdb);
+  return sdb
+    .prepare(
+      "UPDATE outbox SET state = 'confirmed', confirmed_at = ?, sent_at = COALESCE(sent_at, ?) WHERE seq IN (SELECT seq FROM outbox WHERE state = 'pending' AND seq <= ? ORDER BY seq LIMIT ?)",
+    )
+    .run(w.lastConfirmedAt ?? at, w.lastSentAt ?? at, w.confirmedSeq, chunk).changes;
+}
+
+/** Deletes settled rows confirmed more than `olderThanMs` ago, in chunks so a big purge never holds the lock long. */
 export function purgeConfirmed(sdb: StationDb, olderThanMs: number, now = Date.now(), chunk = 5000): number {
   const st = sdb.prepare(
     "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE state = 'confirmed' AND confirmed_at < ? LIMIT ?)",

@@ -6,8 +6,8 @@ export {
   type OutboxEvent, type OutboxRow, type OutboxState, type OutboxStats,
 } from './outbox.js';
 export {
-  nextPending, markSent, confirmUpTo, confirmedSeq, requeueRange, requeueStale, requeueAllSent,
-  markBlockedOversize, blockedRows, purgeConfirmed,
+  readWatermarks, rowsFrom, markSentThrough, confirmUpTo, lastSeq, markBlockedOversize, blockedRows, settleConfirmed,
+  purgeConfirmed, type Watermarks,
 } from './delivery.js';
 export {
   backupStationDb, restoreStationDb, recoverFromLatestBackup, listBackups, checkpoint, exportItemsCsv,

@@ -50,7 +50,18 @@ export const migrations: ReadonlyArray<(db: BetterSqlite3.Database) => void> = [
         state TEXT NOT NULL DEFAULT 'pending'
           CHECK (state IN ('pending', 'sent', 'confirmed', 'blocked_oversize'))
       );
-      CREATE INDEX outbox_open ON outbox(state, seq) WHERE state <> 'confirmed';
+      CREATE INDEX outbox_blocked ON outbox(seq) WHERE state = 'blocked_oversize';
+      CREATE INDEX outbox_settle ON outbox(state, confirmed_at);
+      -- Exact delivery state of every row, from the watermarks (rows themselves are stamped lazily).
+      CREATE VIEW outbox_status AS
+        SELECT o.seq, o.event_id, o.item_id, o.topic, o.created_at,
+          CASE
+            WHEN o.state = 'blocked_oversize' THEN 'blocked_oversize'
+            WHEN o.state = 'confirmed' OR o.seq <= COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'outbox_confirmed_seq'), 0) THEN 'confirmed'
+            WHEN o.seq <= COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'outbox_sent_through'), 0) THEN 'sent'
+            ELSE 'pending'
+          END AS state
+        FROM outbox o;
     `);
   },
 ];

@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { StationError } from '../core/errors.js';
 import type { StationDb } from './db.js';
+import { lastSeq, readWatermarks } from './delivery.js';
 import { UPSERT_ITEM_SQL, itemParams, type ItemRecord } from './items.js';
 
 /** An event as the station stores it: an EPCIS 2.0 JSON-LD object with a stable `eventID`. */
@@ -134,9 +135,9 @@ export class StorageBusyError extends StationError {
 }
 
 export interface OutboxStats {
-  /** Events HQ has not confirmed yet (pending + sent + blocked). */
+  /** Events HQ has not confirmed yet, blocked ones included (they need a person). */
   depth: number;
-  /** Events not yet taken by the broker. */
+  /** Events the broker has not taken yet (no PUBACK). */
   unsent: number;
   /** Taken by the broker (PUBACK) but not yet confirmed by HQ. */
   sentUnconfirmed: number;
@@ -147,34 +148,24 @@ export interface OutboxStats {
   lastConfirmedAt?: number;
 }
 
+/** Cheap enough for every /api/health call: arithmetic on the watermarks plus one indexed count. */
 export function outboxStats(sdb: StationDb): OutboxStats {
-  const rows = sdb.prepare("SELECT state, COUNT(*) AS n FROM outbox WHERE state <> 'confirmed' GROUP BY state").all() as Array<{ state: OutboxState; n: number }>;
-  const by = (s: OutboxState): number => rows.find((r) => r.state === s)?.n ?? 0;
-  const last = sdb.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").get() as { seq: number } | undefined;
-  const meta = readOutboxMeta(sdb);
+  const w = readWatermarks(sdb);
+  const last = lastSeq(sdb);
+  const blockedAbove = (from: number): number =>
+    (sdb.prepare("SELECT COUNT(*) AS n FROM outbox WHERE state = 'blocked_oversize' AND seq > ?").get(from) as { n: number }).n;
+  const blockedAll = blockedAbove(0);
+  const confirmed = Math.min(w.confirmedSeq, last);
+  const sent = Math.max(Math.min(w.sentThrough, last), confirmed);
   const stats: OutboxStats = {
-    depth: by('pending') + by('sent') + by('blocked_oversize'),
-    unsent: by('pending'),
-    sentUnconfirmed: by('sent'),
-    blockedOversize: by('blocked_oversize'),
-    lastSeq: last?.seq ?? 0,
-    lastConfirmedSeq: meta.confirmedSeq,
+    depth: last - confirmed - blockedAbove(confirmed) + blockedAll,
+    unsent: last - sent - blockedAbove(sent),
+    sentUnconfirmed: sent - confirmed - (blockedAbove(confirmed) - blockedAbove(sent)),
+    blockedOversize: blockedAll,
+    lastSeq: last,
+    lastConfirmedSeq: confirmed,
   };
-  if (meta.lastSentAt !== undefined) stats.lastSentAt = meta.lastSentAt;
-  if (meta.lastConfirmedAt !== undefined) stats.lastConfirmedAt = meta.lastConfirmedAt;
+  if (w.lastSentAt !== undefined) stats.lastSentAt = w.lastSentAt;
+  if (w.lastConfirmedAt !== undefined) stats.lastConfirmedAt = w.lastConfirmedAt;
   return stats;
-}
-
-function readOutboxMeta(sdb: StationDb): { confirmedSeq: number; lastSentAt?: number; lastConfirmedAt?: number } {
-  const rows = sdb.prepare("SELECT key, value FROM meta WHERE key IN ('outbox_confirmed_seq','outbox_last_sent_at','outbox_last_confirmed_at')").all() as Array<{ key: string; value: string }>;
-  const get = (k: string): number | undefined => {
-    const v = rows.find((r) => r.key === k)?.value;
-    return v === undefined ? undefined : Number(v);
-  };
-  const out: { confirmedSeq: number; lastSentAt?: number; lastConfirmedAt?: number } = { confirmedSeq: get('outbox_confirmed_seq') ?? 0 };
-  const s = get('outbox_last_sent_at');
-  const c = get('outbox_last_confirmed_at');
-  if (s !== undefined) out.lastSentAt = s;
-  if (c !== undefined) out.lastConfirmedAt = c;
-  return out;
 }

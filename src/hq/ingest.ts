@@ -1,0 +1,307 @@
+import { EventEmitter } from 'node:events';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { errorMessage } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
+import { checkEvent } from '../sync/epcis/check.js';
+import { buildClientOptions, type MqttSettings } from '../sync/connection.js';
+import { parseTopic, topics, type SkipNotice } from '../sync/topics.js';
+import { SqliteHqStore } from './sqlite-store.js';
+import type { BatchResult, HqStore, IncomingEvent, IncomingSkip, StationView } from './types.js';
+
+const log = createLogger('hq');
+
+export interface HqIngestOptions {
+  url: string;
+  /** SQLite file (default data/hq.db); ignored when postgresUrl is given */
+  dbPath?: string;
+  /** postgres://… — store in PostgreSQL */
+  postgresUrl?: string;
+  /** PostgreSQL schema for HQ's tables (default: the connection's search_path) */
+  postgresSchema?: string;
+  /** or a ready store (tests, embedding) */
+  store?: HqStore;
+  /** join the shared subscription `$share/<group>/…` so several workers split the load (default off; true = 'hq') */
+  shared?: boolean | string;
+  /** this worker's id; the MQTT client id is `hq-<workerId>` and its session is persistent */
+  workerId?: string;
+  mqtt?: MqttSettings;
+  /** events per transaction (default 2000) and the longest an event waits for its batch (default 20 ms) */
+  batchSize?: number;
+  batchDelayMs?: number;
+  /** stop reading from the broker while this many events wait for storage (default 10,000) */
+  highWater?: number;
+}
+
+export interface HqStats {
+  events: number;
+  duplicates: number;
+  rejected: number;
+  conflicts: number;
+  batches: number;
+  byStation: Record<string, { events: number; duplicates: number; contiguous: number; highest: number; lastContact: number }>;
+}
+
+/**
+ * HQ ingest: subscribes (persistent session, optionally shared), checks each event, stores it idempotently,
+ * and publishes each station's receipt (retained) after the commit — the receipt, not the PUBACK, is what
+ * lets a station forget an event.
+ */
+export class HqIngest extends EventEmitter {
+  readonly store: HqStore;
+  private client: MqttClient | undefined;
+  private readonly o: HqIngestOptions;
+  private queue: Array<{ ev?: IncomingEvent; skip?: IncomingSkip }> = [];
+  private waiting: Array<() => void> = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private paused = false;
+  private throttlePerSec: number | undefined;
+  private running = false;
+  private readonly s: HqStats = { events: 0, duplicates: 0, rejected: 0, conflicts: 0, batches: 0, byStation: {} };
+
+  constructor(opts: HqIngestOptions) {
+    super();
+    this.o = opts;
+    if (opts.store) this.store = opts.store;
+    else if (opts.postgresUrl) this.store = new LazyPg(opts.postgresUrl, opts.postgresSchema);
+    else this.store = new SqliteHqStore(opts.dbPath ?? 'data/hq.db');
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.store.init();
+    const workerId = this.o.workerId ?? 'hq-1';
+    const base = buildClientOptions({ clean: false, protocolVersion: 5, ...this.o.mqtt }, `hq-${workerId}`, {
+      topic: `returns/v1/_hq/${workerId}/status`,
+      payload: JSON.stringify({ state: 'offline' }),
+    });
+    const opts: IClientOptions = { ...base, reconnectPeriod: 1000, resubscribe: true };
+    const client = mqtt.connect(this.o.url, opts);
+    this.client = client;
+    // Flow control: holding `done` stops MQTT.js reading, so a slow HQ slows its own session, not its RAM.
+    client.handleMessage = (packet: IPublishPacket, done: (e?: Error) => void): void => {
+      this.accept(packet);
+      if (this.paused || this.queue.length >= (this.o.highWater ?? 10_000)) this.waiting.push(() => done());
+      else done();
+    };
+    const share = this.o.shared === true ? 'hq' : this.o.shared || undefined;
+    client.on('connect', (connack) => {
+      log.info({ url: this.o.url, workerId, sessionPresent: connack.sessionPresent }, 'HQ connected');
+      if (!connack.sessionPresent) {
+        client.subscribe([topics.hqEvents(share), topics.hqSkips(share)], { qos: 1 });
+        client.subscribe(topics.hqStatus(), { qos: 1 });
+      }
+      this.emit('connect');
+    });
+    client.on('error', (e) => log.warn({ err: errorMessage(e) }, 'HQ broker error'));
+    await new Promise<void>((resolve) => {
+      if (client.connected) resolve();
+      else client.once('connect', () => resolve());
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.paused = false;
+    await this.flush();
+    const c = this.client;
+    this.client = undefined;
+    this.releaseWaiting();
+    if (c) await new Promise<void>((resolve) => c.end(false, {}, () => resolve()));
+    await this.store.close();
+    this.removeAllListeners();
+  }
+
+  /** Stop storing (messages stay with the broker); for maintenance and the slow-HQ test. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.schedule();
+    this.releaseWaiting();
+  }
+
+  /** Store at most this many events per second (undefined = as fast as possible). */
+  throttle(eventsPerSec: number | undefined): void {
+    this.throttlePerSec = eventsPerSec;
+  }
+
+  stats(): HqStats {
+    return { ...this.s, byStation: { ...this.s.byStation } };
+  }
+
+  async stations(): Promise<StationView[]> {
+    return await this.store.stations();
+  }
+
+  private accept(p: IPublishPacket): void {
+    const t = parseTopic(p.topic);
+    if (!t) return;
+    const payload = typeof p.payload === 'string' ? p.payload : p.payload.toString('utf8');
+    const now = Date.now();
+    if (t.rest === 'status') {
+      this.store.noteStatus(t.site, t.station, payload, now).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'status not stored'));
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(payload);
+    } catch {
+      this.reject(t.site, t.station, 'EPCIS_NOT_JSON', 'payload is not JSON', payload);
+      return;
+    }
+    if (t.rest === 'skips') {
+      const n = json as Partial<SkipNotice>;
+      if (typeof n.seq === 'number' && n.seq > 0) {
+        this.push({ skip: { site: t.site, station: t.station, seq: n.seq, eventID: String(n.eventID ?? ''), reason: String(n.reason ?? 'skipped'), detail: JSON.stringify(n), receivedAt: now } });
+      }
+      return;
+    }
+    const c = checkEvent(json);
+    if (!c.ok) {
+      const seq = (json as Record<string, unknown>)['rs:stationSeq'];
+      this.reject(t.site, t.station, c.code, c.reason, payload, typeof seq === 'number' ? seq : undefined, c.eventID);
+      return;
+    }
+    if (c.site !== t.site || c.station !== t.station) {
+      this.reject(t.site, t.station, 'EPCIS_WRONG_STATION', `event names ${c.site}/${c.station} but came on ${p.topic}`, payload, c.seq, c.eventID);
+      return;
+    }
+    this.push({ ev: { key: c.key, eventID: c.eventID, site: t.site, station: t.station, seq: c.seq, type: c.type, eventTime: c.eventTime, payload, receivedAt: now } });
+  }
+
+  /** A refused event still uses its sequence number, so it is recorded as a skip (with why) and HQ moves on. */
+  private reject(site: string, station: string, code: string, reason: string, payload: string, seq?: number, eventID?: string): void {
+    this.s.rejected++;
+    log.warn({ site, station, code, reason, seq }, 'event refused');
+    this.emit('rejected', { site, station, code, reason, seq, eventID });
+    if (seq !== undefined && Number.isSafeInteger(seq) && seq > 0) {
+      this.push({ skip: { site, station, seq, eventID: eventID ?? '', reason: `refused:${code}`, detail: payload.slice(0, 2000), receivedAt: Date.now() } });
+    }
+  }
+
+  private push(item: { ev?: IncomingEvent; skip?: IncomingSkip }): void {
+    this.queue.push(item);
+    if (this.queue.length >= (this.o.batchSize ?? 2000)) void this.flush();
+    else this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.flushTimer || this.paused) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush();
+    }, this.o.batchDelayMs ?? 20);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return await this.flushing;
+    if (this.paused || this.queue.length === 0) return;
+    this.flushing = (async () => {
+      try {
+        while (this.queue.length > 0 && !this.paused) {
+          let n = this.o.batchSize ?? 2000;
+          if (this.throttlePerSec !== undefined) n = Math.max(1, Math.min(n, Math.ceil(this.throttlePerSec / 10)));
+          const batch = this.queue.splice(0, n);
+          await this.storeAndAck(batch);
+          if (this.throttlePerSec !== undefined) await sleep((batch.length / this.throttlePerSec) * 1000);
+          if (this.queue.length < (this.o.highWater ?? 10_000) / 2) this.releaseWaiting();
+        }
+      } finally {
+        this.flushing = undefined;
+      }
+    })();
+    return await this.flushing;
+  }
+
+  private async storeAndAck(batch: Array<{ ev?: IncomingEvent; skip?: IncomingSkip }>): Promise<void> {
+    const events: IncomingEvent[] = [];
+    const skips: IncomingSkip[] = [];
+    for (const b of batch) {
+      if (b.ev) events.push(b.ev);
+      else if (b.skip) skips.push(b.skip);
+    }
+    let r: BatchResult;
+    try {
+      r = await this.store.storeBatch(events, skips, Date.now());
+    } catch (e) {
+      // Not stored, not acknowledged: the stations re-send after their time-out. Keep the batch for a retry.
+      log.error({ err: errorMessage(e), n: batch.length }, 'HQ could not store a batch; retrying');
+      this.queue.unshift(...batch);
+      await sleep(1000);
+      return;
+    }
+    this.s.batches++;
+    this.s.events += r.inserted;
+    this.s.duplicates += r.duplicates;
+    this.s.conflicts += r.conflicts;
+    for (const e of events) {
+      const k = `${e.site}/${e.station}`;
+      const st = (this.s.byStation[k] ??= { events: 0, duplicates: 0, contiguous: 0, highest: 0, lastContact: 0 });
+      st.lastContact = e.receivedAt;
+    }
+    for (const rc of r.receipts) {
+      const k = `${rc.site}/${rc.station}`;
+      const st = (this.s.byStation[k] ??= { events: 0, duplicates: 0, contiguous: 0, highest: 0, lastContact: 0 });
+      st.contiguous = rc.contiguous;
+      st.highest = rc.highest ?? rc.contiguous;
+      const { site, station, ...receipt } = rc;
+      // Retained: a station that was offline gets HQ's latest receipt the moment it subscribes.
+      this.client?.publish(topics.ack(site, station), JSON.stringify(receipt), { qos: 1, retain: true });
+    }
+    if (events.length) {
+      const per = new Map<string, number>();
+      for (const e of events) per.set(`${e.site}/${e.station}`, (per.get(`${e.site}/${e.station}`) ?? 0) + 1);
+      // Per-station inserted vs duplicate split is not returned per station; attribute by share of the batch.
+      for (const [k, n] of per) {
+        const st = this.s.byStation[k];
+        if (st) {
+          const ins = Math.round((n / events.length) * r.inserted);
+          st.events += ins;
+          st.duplicates += n - ins;
+        }
+      }
+    }
+    this.emit('batch', r);
+  }
+
+  private releaseWaiting(): void {
+    const w = this.waiting;
+    this.waiting = [];
+    for (const done of w) done();
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Loads `pg` only when PostgreSQL is asked for, so a SQLite-only HQ starts fast. */
+class LazyPg implements HqStore {
+  readonly kind = 'postgres' as const;
+  private inner: HqStore | undefined;
+  constructor(
+    private readonly url: string,
+    private readonly schema?: string,
+  ) {}
+  private get s(): HqStore {
+    if (!this.inner) throw new Error('PostgreSQL store used before init()');
+    return this.inner;
+  }
+  async init(): Promise<void> {
+    const { PgHqStore } = await import('./pg-store.js');
+    this.inner = new PgHqStore(this.url, this.schema === undefined ? {} : { schema: this.schema });
+    await this.inner.init();
+  }
+  storeBatch: HqStore['storeBatch'] = (e, s, n) => this.s.storeBatch(e, s, n);
+  noteStatus: HqStore['noteStatus'] = (a, b, c, d) => this.s.noteStatus(a, b, c, d);
+  stations: HqStore['stations'] = () => this.s.stations();
+  eventsPerHour: HqStore['eventsPerHour'] = (h, n) => this.s.eventsPerHour(h, n);
+  countEvents: HqStore['countEvents'] = (a, b) => this.s.countEvents(a, b);
+  close: HqStore['close'] = async () => {
+    if (this.inner) await this.inner.close();
+  };
+}

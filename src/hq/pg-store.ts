@@ -1,0 +1,185 @@
+import pg from 'pg';
+import { contiguity, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView } from './types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS hq_events (
+  rid BIGSERIAL PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  event_id TEXT NOT NULL,
+  site TEXT NOT NULL,
+  station TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  type TEXT NOT NULL,
+  event_time TIMESTAMPTZ NOT NULL,
+  received_at TIMESTAMPTZ NOT NULL,
+  payload JSONB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS hq_events_received ON hq_events(received_at);
+CREATE TABLE IF NOT EXISTS hq_seqs (site TEXT NOT NULL, station TEXT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (site, station, seq));
+CREATE TABLE IF NOT EXISTS hq_skips (
+  site TEXT NOT NULL, station TEXT NOT NULL, seq BIGINT NOT NULL, event_id TEXT, reason TEXT NOT NULL, detail TEXT,
+  received_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (site, station, seq)
+);
+CREATE TABLE IF NOT EXISTS hq_stations (
+  site TEXT NOT NULL, station TEXT NOT NULL, contiguous BIGINT NOT NULL DEFAULT 0, highest BIGINT NOT NULL DEFAULT 0,
+  events BIGINT NOT NULL DEFAULT 0, last_contact TIMESTAMPTZ, status TEXT, status_at TIMESTAMPTZ,
+  PRIMARY KEY (site, station)
+);
+`;
+
+// One round trip per batch: arrays in, unnest, idempotent on the event key; the seq index only gets new rows.
+const INSERT_EVENTS = `
+WITH ins AS (
+  INSERT INTO hq_events (key, event_id, site, station, seq, type, event_time, received_at, payload)
+  SELECT k, e, si, st, sq, ty, et::timestamptz, to_timestamp(ra / 1000.0), p::jsonb
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::float8[], $9::text[])
+    AS t(k, e, si, st, sq, ty, et, ra, p)
+  ON CONFLICT (key) DO NOTHING
+  RETURNING site, station, seq
+), s AS (
+  INSERT INTO hq_seqs (site, station, seq) SELECT site, station, seq FROM ins ON CONFLICT DO NOTHING RETURNING 1
+)
+SELECT (SELECT count(*) FROM ins)::int AS inserted, (SELECT count(*) FROM s)::int AS seqs`;
+
+const INSERT_SKIPS = `
+WITH ins AS (
+  INSERT INTO hq_skips (site, station, seq, event_id, reason, detail, received_at)
+  SELECT si, st, sq, e, r, d, to_timestamp(ra / 1000.0)
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::float8[]) AS t(si, st, sq, e, r, d, ra)
+  ON CONFLICT DO NOTHING RETURNING site, station, seq
+)
+INSERT INTO hq_seqs (site, station, seq) SELECT site, station, seq FROM ins ON CONFLICT DO NOTHING`;
+
+/**
+ * HQ on PostgreSQL. Workers on several machines may share it: the station row is locked (upsert) while its
+ * receipt is computed, in a fixed order, so two workers never compute a receipt from each other's half.
+ */
+export class PgHqStore implements HqStore {
+  readonly kind = 'postgres' as const;
+  private pool: pg.Pool;
+  private readonly schema: string | undefined;
+
+  /** `schema` keeps HQ's tables in their own PostgreSQL schema (created if missing). */
+  constructor(url: string, opts: { schema?: string; max?: number } = {}) {
+    this.pool = new pg.Pool({ connectionString: url, max: opts.max ?? 4 });
+    if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(opts.schema)) throw new Error(`bad PostgreSQL schema name ${opts.schema}`);
+    this.schema = opts.schema;
+    const schema = this.schema;
+    if (schema) this.pool.on('connect', (client) => void client.query(`SET search_path TO ${schema}`));
+  }
+
+  async init(): Promise<void> {
+    const c = await this.pool.connect();
+    try {
+      // Two workers starting together must not race on CREATE TABLE.
+      await c.query('SELECT pg_advisory_lock(727001)');
+      if (this.schema) await c.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}; SET search_path TO ${this.schema}`);
+      await c.query(SCHEMA);
+      await c.query('SELECT pg_advisory_unlock(727001)');
+    } finally {
+      c.release();
+    }
+  }
+
+  async storeBatch(events: readonly IncomingEvent[], skips: readonly IncomingSkip[], now: number): Promise<BatchResult> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      let inserted = 0;
+      let conflicts = 0;
+      if (events.length) {
+        const r = await c.query<{ inserted: number; seqs: number }>(INSERT_EVENTS, [
+          events.map((e) => e.key), events.map((e) => e.eventID), events.map((e) => e.site), events.map((e) => e.station),
+          events.map((e) => e.seq), events.map((e) => e.type), events.map((e) => e.eventTime), events.map((e) => e.receivedAt),
+          events.map((e) => e.payload),
+        ]);
+        inserted = r.rows[0]?.inserted ?? 0;
+        conflicts = inserted - (r.rows[0]?.seqs ?? 0);
+      }
+      if (skips.length) {
+        await c.query(INSERT_SKIPS, [
+          skips.map((s) => s.site), skips.map((s) => s.station), skips.map((s) => s.seq), skips.map((s) => s.eventID),
+          skips.map((s) => s.reason), skips.map((s) => s.detail ?? null), skips.map((s) => s.receivedAt),
+        ]);
+      }
+      const touched = new Map<string, { site: string; station: string; inserted: number }>();
+      for (const x of [...events, ...skips]) {
+        const k = `${x.site}\u0000${x.station}`;
+        if (!touched.has(k)) touched.set(k, { site: x.site, station: x.station, inserted: 0 });
+      }
+      if (events.length && touched.size === 1) {
+        const only = [...touched.values()][0];
+        if (only) only.inserted = inserted;
+      }
+      const receipts: StationReceipt[] = [];
+      const at = new Date(now);
+      for (const t of [...touched.values()].sort((a, b) => (a.site + a.station < b.site + b.station ? -1 : 1))) {
+        const up = await c.query<{ contiguous: string }>(
+          `INSERT INTO hq_stations (site, station, events, last_contact) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (site, station) DO UPDATE SET events = hq_stations.events + excluded.events, last_contact = excluded.last_contact
+           RETURNING contiguous`,
+          [t.site, t.station, t.inserted, at],
+        );
+        const from = Number(up.rows[0]?.contiguous ?? 0);
+        const seqs = await c.query<{ seq: string }>('SELECT seq FROM hq_seqs WHERE site = $1 AND station = $2 AND seq > $3 ORDER BY seq LIMIT 5000', [t.site, t.station, from]);
+        const cg = contiguity(from, seqs.rows.map((r) => Number(r.seq)));
+        await c.query('UPDATE hq_stations SET contiguous = $1, highest = GREATEST(highest, $2) WHERE site = $3 AND station = $4', [cg.contiguous, cg.highest, t.site, t.station]);
+        const r: StationReceipt = { site: t.site, station: t.station, contiguous: cg.contiguous, highest: cg.highest, at: now };
+        if (cg.missing.length) r.missing = cg.missing;
+        receipts.push(r);
+      }
+      await c.query('COMMIT');
+      return { inserted, duplicates: events.length - inserted, conflicts, receipts };
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  async noteStatus(site: string, station: string, status: string, at: number): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO hq_stations (site, station, status, status_at, last_contact) VALUES ($1, $2, $3, $4, $4)
+       ON CONFLICT (site, station) DO UPDATE SET status = excluded.status, status_at = excluded.status_at, last_contact = excluded.last_contact`,
+      [site, station, status, new Date(at)],
+    );
+  }
+
+  async stations(): Promise<StationView[]> {
+    const r = await this.pool.query<{ site: string; station: string; contiguous: string; highest: string; events: string; last_contact: Date | null; status: string | null; status_at: Date | null }>(
+      'SELECT site, station, contiguous, highest, events, last_contact, status, status_at FROM hq_stations ORDER BY site, station',
+    );
+    return r.rows.map((x) => ({
+      site: x.site, station: x.station, contiguous: Number(x.contiguous), highest: Number(x.highest),
+      backlog: Number(x.highest) - Number(x.contiguous), events: Number(x.events),
+      lastContact: x.last_contact ? x.last_contact.getTime() : null, status: x.status, statusAt: x.status_at ? x.status_at.getTime() : null,
+    }));
+  }
+
+  async eventsPerHour(hours: number, now = Date.now()): Promise<HourCount[]> {
+    const r = await this.pool.query<{ hour: string; events: number }>(
+      `SELECT to_char(date_trunc('hour', received_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD"T"HH24:00:00"Z"') AS hour, count(*)::int AS events
+       FROM hq_events WHERE received_at >= $1 GROUP BY 1 ORDER BY 1`,
+      [new Date(now - hours * 3600_000)],
+    );
+    return r.rows;
+  }
+
+  async countEvents(site?: string, station?: string): Promise<number> {
+    const r =
+      site !== undefined && station !== undefined
+        ? await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM hq_events WHERE site = $1 AND station = $2', [site, station])
+        : await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM hq_events');
+    return r.rows[0]?.n ?? 0;
+  }
+
+  /** Drops HQ's tables (tests and benchmarks only). */
+  async reset(): Promise<void> {
+    await this.pool.query('DROP TABLE IF EXISTS hq_events, hq_seqs, hq_skips, hq_stations');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,159 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { contiguity, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView } from './types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS hq_events (
+  rid INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  event_id TEXT NOT NULL,
+  site TEXT NOT NULL,
+  station TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  event_time TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  payload TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS hq_events_received ON hq_events(received_at);
+CREATE TABLE IF NOT EXISTS hq_seqs (
+  site TEXT NOT NULL, station TEXT NOT NULL, seq INTEGER NOT NULL,
+  PRIMARY KEY (site, station, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hq_skips (
+  site TEXT NOT NULL, station TEXT NOT NULL, seq INTEGER NOT NULL, event_id TEXT, reason TEXT NOT NULL, detail TEXT,
+  received_at INTEGER NOT NULL, PRIMARY KEY (site, station, seq)
+);
+CREATE TABLE IF NOT EXISTS hq_stations (
+  site TEXT NOT NULL, station TEXT NOT NULL, contiguous INTEGER NOT NULL DEFAULT 0, highest INTEGER NOT NULL DEFAULT 0,
+  events INTEGER NOT NULL DEFAULT 0, last_contact INTEGER, status TEXT, status_at INTEGER,
+  PRIMARY KEY (site, station)
+);
+PRAGMA user_version = 1;
+`;
+
+/** HQ on one SQLite file. Several workers (processes) may share it: every batch is one IMMEDIATE transaction. */
+export class SqliteHqStore implements HqStore {
+  readonly kind = 'sqlite' as const;
+  private db!: BetterSqlite3.Database;
+  private tx!: (events: readonly IncomingEvent[], skips: readonly IncomingSkip[], now: number) => BatchResult;
+
+  constructor(private readonly path: string) {}
+
+  async init(): Promise<void> {
+    if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
+    const db = new Database(this.path);
+    db.pragma('busy_timeout = 10000');
+    db.pragma('journal_mode = WAL');
+    // A receipt is only sent after commit, so a commit must survive power loss: FULL.
+    db.pragma('synchronous = FULL');
+    db.pragma('journal_size_limit = 67108864');
+    db.exec(SCHEMA);
+    this.db = db;
+    const insEvent = db.prepare(
+      'INSERT INTO hq_events (key, event_id, site, station, seq, type, event_time, received_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING',
+    );
+    const insSeq = db.prepare('INSERT INTO hq_seqs (site, station, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+    const insSkip = db.prepare(
+      'INSERT INTO hq_skips (site, station, seq, event_id, reason, detail, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    );
+    const upStation = db.prepare(
+      `INSERT INTO hq_stations (site, station, events, last_contact) VALUES (?, ?, ?, ?)
+       ON CONFLICT(site, station) DO UPDATE SET events = events + excluded.events, last_contact = excluded.last_contact`,
+    );
+    const getStation = db.prepare('SELECT contiguous FROM hq_stations WHERE site = ? AND station = ?');
+    const seqsAbove = db.prepare('SELECT seq FROM hq_seqs WHERE site = ? AND station = ? AND seq > ? ORDER BY seq LIMIT 5000').pluck();
+    const setStation = db.prepare('UPDATE hq_stations SET contiguous = ?, highest = MAX(highest, ?) WHERE site = ? AND station = ?');
+    const run = db.transaction((events: readonly IncomingEvent[], skips: readonly IncomingSkip[], now: number): BatchResult => {
+      const touched = new Map<string, { site: string; station: string; inserted: number }>();
+      const touch = (site: string, station: string): { inserted: number } => {
+        const k = `${site}\u0000${station}`;
+        let t = touched.get(k);
+        if (!t) touched.set(k, (t = { site, station, inserted: 0 }));
+        return t;
+      };
+      let inserted = 0;
+      let conflicts = 0;
+      for (const e of events) {
+        const t = touch(e.site, e.station);
+        if (insEvent.run(e.key, e.eventID, e.site, e.station, e.seq, e.type, e.eventTime, e.receivedAt, e.payload).changes === 1) {
+          inserted++;
+          t.inserted++;
+          if (insSeq.run(e.site, e.station, e.seq).changes === 0) conflicts++;
+        }
+      }
+      for (const s of skips) {
+        touch(s.site, s.station);
+        if (insSkip.run(s.site, s.station, s.seq, s.eventID, s.reason, s.detail ?? null, s.receivedAt).changes === 1) insSeq.run(s.site, s.station, s.seq);
+      }
+      const receipts: StationReceipt[] = [];
+      for (const t of touched.values()) {
+        upStation.run(t.site, t.station, t.inserted, now);
+        const from = (getStation.get(t.site, t.station) as { contiguous: number }).contiguous;
+        const c = contiguity(from, seqsAbove.all(t.site, t.station, from) as number[]);
+        setStation.run(c.contiguous, c.highest, t.site, t.station);
+        const r: StationReceipt = { site: t.site, station: t.station, contiguous: c.contiguous, highest: c.highest, at: now };
+        if (c.missing.length) r.missing = c.missing;
+        receipts.push(r);
+      }
+      return { inserted, duplicates: events.length - inserted, conflicts, receipts };
+    });
+    this.tx = (e, s, n) => run.immediate(e, s, n);
+    await Promise.resolve();
+  }
+
+  async storeBatch(events: readonly IncomingEvent[], skips: readonly IncomingSkip[], now: number): Promise<BatchResult> {
+    return await Promise.resolve(this.tx(events, skips, now));
+  }
+
+  async noteStatus(site: string, station: string, status: string, at: number): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO hq_stations (site, station, status, status_at, last_contact) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(site, station) DO UPDATE SET status = excluded.status, status_at = excluded.status_at, last_contact = excluded.last_contact`,
+      )
+      .run(site, station, status, at, at);
+    await Promise.resolve();
+  }
+
+  async stations(): Promise<StationView[]> {
+    const rows = this.db
+      .prepare('SELECT site, station, contiguous, highest, events, last_contact, status, status_at FROM hq_stations ORDER BY site, station')
+      .all() as Array<{ site: string; station: string; contiguous: number; highest: number; events: number; last_contact: number | null; status: string | null; status_at: number | null }>;
+    return await Promise.resolve(
+      rows.map((r) => ({ site: r.site, station: r.station, contiguous: r.contiguous, highest: r.highest, backlog: r.highest - r.contiguous, events: r.events, lastContact: r.last_contact, status: r.status, statusAt: r.status_at })),
+    );
+  }
+
+  async eventsPerHour(hours: number, now = Date.now()): Promise<HourCount[]> {
+    const since = now - hours * 3600_000;
+    const rows = this.db
+      .prepare("SELECT strftime('%Y-%m-%dT%H:00:00Z', received_at / 1000, 'unixepoch') AS hour, COUNT(*) AS events FROM hq_events WHERE received_at >= ? GROUP BY hour ORDER BY hour")
+      .all(since) as HourCount[];
+    return await Promise.resolve(rows);
+  }
+
+  async countEvents(site?: string, station?: string): Promise<number> {
+    const r =
+      site !== undefined && station !== undefined
+        ? (this.db.prepare('SELECT COUNT(*) AS n FROM hq_events WHERE site = ? AND station = ?').get(site, station) as { n: number })
+        : (this.db.prepare('SELECT COUNT(*) AS n FROM hq_events').get() as { n: number });
+    return await Promise.resolve(r.n);
+  }
+
+  /** For tests and `hq doctor`: PRAGMA integrity_check. */
+  integrityCheck(): string {
+    return String(this.db.pragma('integrity_check', { simple: true }));
+  }
+
+  get database(): BetterSqlite3.Database {
+    return this.db;
+  }
+
+  async close(): Promise<void> {
+    if (this.db?.open) this.db.close();
+    await Promise.resolve();
+  }
+}

@@ -1,0 +1,86 @@
+import type { Receipt } from '../sync/topics.js';
+
+export interface IncomingEvent {
+  key: string;
+  eventID: string;
+  site: string;
+  station: string;
+  seq: number;
+  type: string;
+  eventTime: string;
+  payload: string;
+  receivedAt: number;
+}
+
+/** A sequence number HQ will not get an event for (blocked oversize at the station, or refused here). */
+export interface IncomingSkip {
+  site: string;
+  station: string;
+  seq: number;
+  eventID: string;
+  reason: string;
+  detail?: string;
+  receivedAt: number;
+}
+
+export interface StationReceipt extends Receipt {
+  site: string;
+  station: string;
+}
+
+export interface BatchResult {
+  inserted: number;
+  duplicates: number;
+  /** same station + sequence number already stored under another eventID (e.g. a station restored from an old backup) */
+  conflicts: number;
+  receipts: StationReceipt[];
+}
+
+export interface StationView {
+  site: string;
+  station: string;
+  contiguous: number;
+  highest: number;
+  /** sequence numbers above `contiguous` not yet here (a lower bound of the station's backlog) */
+  backlog: number;
+  events: number;
+  lastContact: number | null;
+  status: string | null;
+  statusAt: number | null;
+}
+
+export interface HourCount {
+  hour: string;
+  events: number;
+}
+
+/** HQ's storage: SQLite by default, PostgreSQL at scale. Inserts are idempotent (keyed by eventID). */
+export interface HqStore {
+  readonly kind: 'sqlite' | 'postgres';
+  init(): Promise<void>;
+  storeBatch(events: readonly IncomingEvent[], skips: readonly IncomingSkip[], now: number): Promise<BatchResult>;
+  noteStatus(site: string, station: string, status: string, at: number): Promise<void>;
+  stations(): Promise<StationView[]>;
+  eventsPerHour(hours: number, now?: number): Promise<HourCount[]>;
+  countEvents(site?: string, station?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Highest contiguous sequence, gaps above it (first few) and the highest seen, from sorted seqs above `from`. */
+export function contiguity(from: number, sortedSeqs: readonly number[], maxGaps = 20): { contiguous: number; missing: Array<[number, number]>; highest: number } {
+  let c = from;
+  let i = 0;
+  while (i < sortedSeqs.length && (sortedSeqs[i] ?? 0) <= c + 1) {
+    c = Math.max(c, sortedSeqs[i] ?? 0);
+    i++;
+  }
+  const missing: Array<[number, number]> = [];
+  let prev = c;
+  for (; i < sortedSeqs.length && missing.length < maxGaps; i++) {
+    const s = sortedSeqs[i] ?? 0;
+    if (s > prev + 1) missing.push([prev + 1, s - 1]);
+    prev = Math.max(prev, s);
+  }
+  const highest = Math.max(c, sortedSeqs[sortedSeqs.length - 1] ?? 0);
+  return { contiguous: c, missing, highest };
+}

@@ -1,0 +1,464 @@
+import { EventEmitter } from 'node:events';
+import mqtt, { type MqttClient, type IConnackPacket } from 'mqtt';
+import { errorMessage } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
+import {
+  confirmUpTo, lastSeq, markBlockedOversize, markSentThrough, outboxStats, readWatermarks, rowsFrom,
+  type OutboxStats, type StationDb,
+} from '../store/index.js';
+import { Backoff, buildClientOptions, validateKeepalive, type MqttSettings } from './connection.js';
+import { topics, type Receipt, type SkipNotice } from './topics.js';
+
+const log = createLogger('publisher');
+
+export interface PublisherOptions {
+  db: StationDb;
+  url: string;
+  site: string;
+  station: string;
+  mqtt?: MqttSettings;
+  /** QoS 1 messages awaiting PUBACK at once (default 100, at most 10,000: MQTT.js packet ids wrap at 65,535) */
+  inflight?: number;
+  /** refuse events larger than this before sending (default 256 KiB minus headroom for the topic) */
+  maxPayloadBytes?: number;
+  /** re-send what HQ has not confirmed when its receipt has not moved for this long (default 30 s) */
+  confirmTimeoutMs?: number;
+  /** a gap HQ reports is re-sent once it has persisted this long (default 2 s; shared HQ workers reorder) */
+  gapGraceMs?: number;
+  /** QoS 0 heartbeat with outbox figures (default off) */
+  heartbeatMs?: number;
+  /** rows read from the outbox per query (default 1000) */
+  batchRows?: number;
+}
+
+export interface PublisherStatus {
+  state: 'stopped' | 'connecting' | 'online' | 'offline';
+  clientId: string;
+  inFlight: number;
+  /** every sequence number ≤ this has had its PUBACK */
+  sentThrough: number;
+  /** HQ's receipt: every sequence number ≤ this is stored at HQ */
+  confirmedSeq: number;
+  lastSeq: number;
+  lastPubackAt?: number;
+  lastConfirmedAt?: number;
+  lastError?: string;
+  reconnects: number;
+  alarm?: { code: string; message: string; at: number };
+  outbox: OutboxStats;
+}
+
+type Row = ReturnType<typeof rowsFrom>[number];
+type Handler = (topic: string, payload: Buffer) => void;
+
+/**
+ * Drains the outbox to `returns/v1/{site}/{station}/events`, QoS 1, in sequence order, with a bounded window.
+ * The outbox — not MQTT.js's memory — is the queue (BUG-42): nothing is dropped until HQ's receipt.
+ * The constructor does nothing; start() connects, stop() removes everything it added.
+ */
+export class OutboxPublisher extends EventEmitter {
+  readonly clientId: string;
+  private readonly o: Required<Omit<PublisherOptions, 'mqtt'>> & { mqtt: MqttSettings };
+  private client: MqttClient | undefined;
+  private gen = 0;
+  private running = false;
+  private connected = false;
+  private connectedAt: number | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private backoff: Backoff;
+  private reconnects = 0;
+  private maxBytes: number;
+  // delivery state (the durable part lives in the store's watermarks)
+  private cursor = 0;
+  private buffer: Row[] = [];
+  private bufferAt = 0;
+  private readonly inFlight = new Set<number>();
+  private readonly acked = new Set<number>();
+  private sentThrough = 0;
+  private persistedSentThrough = 0;
+  private confirmed = 0;
+  private resend: Array<[number, number]> = [];
+  private gapSeen = new Map<number, number>();
+  private lastProgressAt = Date.now();
+  private lastPubackAt: number | undefined;
+  private lastError: string | undefined;
+  private alarm: PublisherStatus['alarm'];
+  private latestMetric: string | undefined;
+  private pumping = false;
+  private readonly subs = new Map<string, Handler>();
+
+  constructor(opts: PublisherOptions) {
+    super();
+    validateKeepalive(opts.mqtt?.keepalive);
+    this.o = {
+      inflight: Math.max(1, Math.min(opts.inflight ?? 100, 10_000)),
+      maxPayloadBytes: opts.maxPayloadBytes ?? 256 * 1024 - 512,
+      confirmTimeoutMs: opts.confirmTimeoutMs ?? 30_000,
+      gapGraceMs: opts.gapGraceMs ?? 2000,
+      heartbeatMs: opts.heartbeatMs ?? 0,
+      batchRows: opts.batchRows ?? 1000,
+      mqtt: { ...(opts.mqtt ?? {}) },
+      db: opts.db,
+      url: opts.url,
+      site: opts.site,
+      station: opts.station,
+    };
+    this.maxBytes = this.o.maxPayloadBytes;
+    this.backoff = new Backoff(this.o.mqtt.backoff?.initialMs, this.o.mqtt.backoff?.maxMs);
+    this.clientId = `rs-${opts.station}-${opts.db.installId}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const w = readWatermarks(this.o.db);
+    // After a restart nothing is in flight: everything HQ has not confirmed is sent again (HQ de-duplicates).
+    this.confirmed = w.confirmedSeq;
+    this.sentThrough = this.persistedSentThrough = Math.max(w.confirmedSeq, 0);
+    this.cursor = this.confirmed;
+    this.lastProgressAt = Date.now();
+    this.subs.set(topics.ack(this.o.site, this.o.station), (_t, p) => this.onReceipt(p));
+    this.timers.push(setInterval(() => this.flushSent(), 100));
+    this.timers.push(setInterval(() => this.checkTimeouts(), Math.max(200, Math.min(1000, this.o.confirmTimeoutMs / 4))));
+    if (this.o.heartbeatMs > 0) this.timers.push(setInterval(() => this.heartbeat(), this.o.heartbeatMs));
+    for (const t of this.timers) t.unref();
+    this.connect();
+    this.emitStatus();
+    await Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.flushSent();
+    const c = this.client;
+    this.client = undefined;
+    this.gen++;
+    if (c) {
+      if (this.connected) await this.settle(c, topics.status(this.o.site, this.o.station), this.statusPayload('offline'), 1, true, 2000);
+      await new Promise<void>((resolve) => c.end(false, {}, () => resolve()));
+    }
+    this.connected = false;
+    this.emitStatus();
+    this.removeAllListeners();
+    this.subs.clear();
+  }
+
+  /** Subscribe on this connection; re-issued whenever the broker has no session for us. */
+  addSubscription(topic: string, handler: Handler): () => void {
+    this.subs.set(topic, handler);
+    if (this.connected) this.client?.subscribe(topic, { qos: 1 });
+    return () => {
+      this.subs.delete(topic);
+      if (this.connected) this.client?.unsubscribe(topic);
+    };
+  }
+
+  /** Publish on this connection (downlink acks, …). Always settles, at the latest after `timeoutMs`. */
+  async publish(topic: string, payload: string, opts: { qos?: 0 | 1; retain?: boolean; timeoutMs?: number } = {}): Promise<boolean> {
+    if (!this.client || !this.connected) return false;
+    return await this.settle(this.client, topic, payload, opts.qos ?? 1, opts.retain ?? false, opts.timeoutMs ?? 5000);
+  }
+
+  /** QoS 0 metric: sent now if online, else only the latest value is kept and sent once after reconnect (BUG-48). */
+  publishMetric(payload: unknown): void {
+    const s = typeof payload === 'string' ? payload : JSON.stringify(payload);
+    if (this.connected && this.client) this.client.publish(topics.metrics(this.o.site, this.o.station), s, { qos: 0 });
+    else this.latestMetric = s;
+  }
+
+  /** Ask for a re-send of everything HQ has not confirmed (e.g. after HQ lost data). */
+  resendUnconfirmed(): void {
+    this.queueResend(this.confirmed + 1, Math.max(this.cursor, this.sentThrough));
+  }
+
+  status(): PublisherStatus {
+    const s: PublisherStatus = {
+      state: !this.running ? 'stopped' : this.connected ? 'online' : this.reconnects === 0 && !this.lastError ? 'connecting' : 'offline',
+      clientId: this.clientId,
+      inFlight: this.inFlight.size,
+      sentThrough: this.sentThrough,
+      confirmedSeq: this.confirmed,
+      lastSeq: lastSeq(this.o.db),
+      reconnects: this.reconnects,
+      outbox: outboxStats(this.o.db),
+    };
+    if (this.lastPubackAt !== undefined) s.lastPubackAt = this.lastPubackAt;
+    if (s.outbox.lastConfirmedAt !== undefined) s.lastConfirmedAt = s.outbox.lastConfirmedAt;
+    if (this.lastError !== undefined) s.lastError = this.lastError;
+    if (this.alarm) s.alarm = this.alarm;
+    return s;
+  }
+
+  /** New rows were committed: the station calls this after recordItem so sending starts at once. */
+  kick(): void {
+    this.pump();
+  }
+
+  // ---- connection -------------------------------------------------------------------------------------
+
+  private connect(): void {
+    if (!this.running) return;
+    const gen = ++this.gen;
+    const opts = buildClientOptions(this.o.mqtt, this.clientId, { topic: topics.status(this.o.site, this.o.station), payload: this.statusPayload('offline') });
+    const client = mqtt.connect(this.o.url, opts);
+    this.client = client;
+    client.on('connect', (connack: IConnackPacket) => {
+      if (gen !== this.gen) return;
+      this.connected = true;
+      this.connectedAt = Date.now();
+      this.lastError = undefined;
+      const brokerMax = connack.properties?.maximumPacketSize;
+      this.maxBytes = brokerMax ? Math.min(this.o.maxPayloadBytes, brokerMax - 512) : this.o.maxPayloadBytes;
+      if (!connack.sessionPresent) for (const t of this.subs.keys()) client.subscribe(t, { qos: 1 });
+      client.publish(topics.status(this.o.site, this.o.station), this.statusPayload('online'), { qos: 1, retain: true });
+      if (this.latestMetric !== undefined) {
+        client.publish(topics.metrics(this.o.site, this.o.station), this.latestMetric, { qos: 0 });
+        this.latestMetric = undefined;
+      }
+      log.info({ url: this.o.url, clientId: this.clientId }, 'connected to broker');
+      this.emitStatus();
+      this.pump();
+    });
+    client.on('message', (topic, payload) => {
+      if (gen !== this.gen) return;
+      for (const [filter, h] of this.subs) if (matches(filter, topic)) h(topic, payload);
+    });
+    client.on('error', (e) => {
+      if (gen !== this.gen) return;
+      this.lastError = errorMessage(e);
+    });
+    client.on('close', () => {
+      if (gen !== this.gen) return;
+      this.onClosed(client);
+    });
+  }
+
+  private onClosed(client: MqttClient): void {
+    const wasConnected = this.connected;
+    this.connected = false;
+    this.gen++;
+    client.removeAllListeners('message');
+    client.end(true);
+    // What was in flight on the dead connection is sent again on the next one.
+    this.inFlight.clear();
+    this.buffer = [];
+    this.cursor = this.sentThrough;
+    if (this.backoff.closed(wasConnected ? this.connectedAt : undefined)) {
+      this.alarm = { code: 'MQTT_DUPLICATE_CLIENT_ID', message: 'Another device seems to use this station\'s MQTT client id; the broker keeps disconnecting us.', at: Date.now() };
+      log.error({ clientId: this.clientId }, 'duplicate clientId suspected');
+      this.emit('alarm', this.alarm);
+    }
+    this.connectedAt = undefined;
+    this.emitStatus();
+    if (!this.running) return;
+    const delay = this.backoff.next();
+    this.reconnects++;
+    log.warn({ delay, lastError: this.lastError }, 'broker connection closed; reconnecting');
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    this.reconnectTimer.unref();
+  }
+
+  // ---- draining -----------------------------------------------------------------------------------------
+
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      const client = this.client;
+      while (this.connected && client && this.inFlight.size < this.o.inflight) {
+        const row = this.nextRow();
+        if (!row) break;
+        this.send(client, row);
+      }
+    } catch (e) {
+      this.lastError = errorMessage(e);
+      log.error({ err: this.lastError }, 'outbox drain failed');
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private nextRow(): Row | undefined {
+    for (;;) {
+      if (this.bufferAt >= this.buffer.length) {
+        this.buffer = this.refill();
+        this.bufferAt = 0;
+        if (this.buffer.length === 0) return undefined;
+      }
+      const row = this.buffer[this.bufferAt++];
+      if (row && row.seq > this.confirmed && !this.inFlight.has(row.seq) && !(row.seq > this.sentThrough && this.acked.has(row.seq))) return row;
+    }
+  }
+
+  private refill(): Row[] {
+    while (this.resend.length > 0) {
+      const r = this.resend[0] as [number, number];
+      r[0] = Math.max(r[0], this.confirmed + 1);
+      if (r[0] > r[1]) {
+        this.resend.shift();
+        continue;
+      }
+      const rows = rowsFrom(this.o.db, r[0] - 1, this.o.batchRows, r[1]);
+      const last = rows[rows.length - 1];
+      if (!last) {
+        this.resend.shift();
+        continue;
+      }
+      r[0] = last.seq + 1;
+      return rows;
+    }
+    const rows = rowsFrom(this.o.db, Math.max(this.cursor, this.confirmed), this.o.batchRows);
+    const last = rows[rows.length - 1];
+    if (last) this.cursor = last.seq;
+    return rows;
+  }
+
+  private send(client: MqttClient, row: Row): void {
+    const seq = row.seq;
+    const gen = this.gen;
+    const bytes = Buffer.byteLength(row.payload);
+    let topic: string;
+    let payload: string;
+    if (row.state === 'blocked_oversize' || bytes > this.maxBytes) {
+      // Never send it (the broker would drop the connection and we would loop, BUG-47); tell HQ the number is used.
+      if (row.state !== 'blocked_oversize') {
+        markBlockedOversize(this.o.db, seq);
+        log.error({ seq, eventID: row.event_id, bytes, max: this.maxBytes }, 'event too large to send; blocked');
+        this.emit('blocked', { seq, eventID: row.event_id, bytes });
+      }
+      topic = topics.skips(this.o.site, this.o.station);
+      const notice: SkipNotice = { seq, eventID: row.event_id, reason: 'blocked_oversize', bytes };
+      payload = JSON.stringify(notice);
+    } else {
+      topic = row.topic === 'events' ? topics.events(this.o.site, this.o.station) : `${topics.base(this.o.site, this.o.station)}/${row.topic}`;
+      payload = row.payload;
+    }
+    this.inFlight.add(seq);
+    client.publish(topic, payload, { qos: 1 }, (err) => {
+      if (gen !== this.gen) return;
+      this.inFlight.delete(seq);
+      if (err) this.lastError = errorMessage(err);
+      else this.onPuback(seq);
+      this.pump();
+    });
+  }
+
+  private onPuback(seq: number): void {
+    this.lastPubackAt = Date.now();
+    if (seq === this.sentThrough + 1) {
+      let s = seq;
+      while (this.acked.delete(s + 1)) s++;
+      this.sentThrough = s;
+    } else if (seq > this.sentThrough) this.acked.add(seq);
+  }
+
+  private flushSent(): void {
+    if (this.sentThrough <= this.persistedSentThrough) return;
+    try {
+      markSentThrough(this.o.db, this.sentThrough, this.lastPubackAt);
+      this.persistedSentThrough = this.sentThrough;
+      this.emit('sent', { through: this.sentThrough });
+      this.emitStatus();
+    } catch (e) {
+      log.warn({ err: errorMessage(e) }, 'could not record sent watermark; will retry');
+    }
+  }
+
+  // ---- receipts ------------------------------------------------------------------------------------------
+
+  private onReceipt(payload: Buffer): void {
+    let r: Receipt;
+    try {
+      r = JSON.parse(payload.toString('utf8')) as Receipt;
+    } catch {
+      return;
+    }
+    if (typeof r.contiguous !== 'number') return;
+    const now = Date.now();
+    if (r.contiguous > this.confirmed) {
+      const n = confirmUpTo(this.o.db, r.contiguous, now);
+      this.confirmed = readWatermarks(this.o.db).confirmedSeq;
+      this.lastProgressAt = now;
+      if (this.sentThrough < this.confirmed) this.sentThrough = this.confirmed;
+      for (const s of this.acked) if (s <= this.sentThrough) this.acked.delete(s);
+      for (const k of this.gapSeen.keys()) if (k <= this.confirmed) this.gapSeen.delete(k);
+      if (n > 0) this.emit('confirmed', { through: this.confirmed, count: n });
+      this.emitStatus();
+    }
+    for (const [a, b] of r.missing ?? []) {
+      if (b <= this.confirmed) continue;
+      const first = this.gapSeen.get(a);
+      if (first === undefined) this.gapSeen.set(a, now);
+      else if (now - first >= this.o.gapGraceMs) {
+        this.gapSeen.set(a, now);
+        this.queueResend(a, b);
+      }
+    }
+    this.pump();
+  }
+
+  private checkTimeouts(): void {
+    const now = Date.now();
+    const outstanding = Math.max(this.cursor, this.sentThrough) > this.confirmed;
+    if (!outstanding || !this.connected) {
+      this.lastProgressAt = now;
+      return;
+    }
+    if (now - this.lastProgressAt >= this.o.confirmTimeoutMs && this.inFlight.size === 0) {
+      log.warn({ confirmed: this.confirmed, sentThrough: this.sentThrough }, 'HQ has not confirmed for a while; re-sending unconfirmed events');
+      this.lastProgressAt = now;
+      this.resendUnconfirmed();
+    }
+  }
+
+  private queueResend(a: number, b: number): void {
+    const from = Math.max(a, this.confirmed + 1);
+    if (from > b) return;
+    this.resend.push([from, b]);
+    this.buffer = [];
+    this.bufferAt = 0;
+    this.pump();
+  }
+
+  // ---- status --------------------------------------------------------------------------------------------
+
+  private heartbeat(): void {
+    const s = outboxStats(this.o.db);
+    this.publishMetric({ at: Date.now(), depth: s.depth, unsent: s.unsent, blocked: s.blockedOversize, lastConfirmedAt: s.lastConfirmedAt });
+  }
+
+  private statusPayload(state: 'online' | 'offline'): string {
+    return JSON.stringify({ state, at: Date.now(), station: this.o.station, clientId: this.clientId });
+  }
+
+  private emitStatus(): void {
+    if (this.listenerCount('status') > 0) this.emit('status', this.status());
+  }
+
+  private async settle(client: MqttClient, topic: string, payload: string, qos: 0 | 1, retain: boolean, timeoutMs: number): Promise<boolean> {
+    return await new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => resolve(false), timeoutMs);
+      client.publish(topic, payload, { qos, retain }, (err) => {
+        clearTimeout(t);
+        resolve(!err);
+      });
+    });
+  }
+}
+
+/** MQTT topic filter match (+ and #), for dispatching messages to subscriptions. */
+export function matches(filter: string, topic: string): boolean {
+  const f = filter.startsWith('$share/') ? filter.split('/').slice(2) : filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}

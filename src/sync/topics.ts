@@ -1,0 +1,55 @@
+/** MQTT topic map v1, shared by station, HQ and UI. Only these functions build topic strings. */
+export const TOPIC_ROOT = 'returns/v1';
+
+const seg = (s: string): string => {
+  // A site or station name with + # / would turn a topic into a wildcard or a different level.
+  if (!s || /[+#/\u0000]/.test(s)) throw new Error(`"${s}" cannot be used in an MQTT topic (no / + # or empty)`);
+  return s;
+};
+
+export const topics = {
+  base: (site: string, station: string): string => `${TOPIC_ROOT}/${seg(site)}/${seg(station)}`,
+  /** QoS 1; one EPCIS event per message */
+  events: (site: string, station: string): string => `${topics.base(site, station)}/events`,
+  /** QoS 1; sequence numbers the station will never send (oversize events), so HQ's count moves on */
+  skips: (site: string, station: string): string => `${topics.base(site, station)}/skips`,
+  /** retained, QoS 1; HQ's receipt (highest contiguous sequence stored, gaps it sees) */
+  ack: (site: string, station: string): string => `${topics.base(site, station)}/ack`,
+  /** retained; online/offline (last will) */
+  status: (site: string, station: string): string => `${topics.base(site, station)}/status`,
+  /** QoS 0; never queued */
+  metrics: (site: string, station: string): string => `${topics.base(site, station)}/metrics`,
+  /** retained downlink; target is a station id or `all` */
+  downlink: (site: string, target: string, kind: 'rules' | 'catalog'): string => `${TOPIC_ROOT}/${seg(site)}/${seg(target)}/${kind}`,
+  downlinkAck: (site: string, station: string): string => `${topics.base(site, station)}/downlink/ack`,
+  /** HQ's subscriptions (wildcards), optionally shared between workers */
+  hqEvents: (share?: string): string => `${share ? `$share/${share}/` : ''}${TOPIC_ROOT}/+/+/events`,
+  hqSkips: (share?: string): string => `${share ? `$share/${share}/` : ''}${TOPIC_ROOT}/+/+/skips`,
+  hqStatus: (): string => `${TOPIC_ROOT}/+/+/status`,
+  hqDownlinkAcks: (): string => `${TOPIC_ROOT}/+/+/downlink/ack`,
+};
+
+/** `returns/v1/{site}/{station}/{rest}` → parts, or undefined for anything else. */
+export function parseTopic(topic: string): { site: string; station: string; rest: string } | undefined {
+  const p = topic.split('/');
+  if (p.length < 5 || p[0] !== 'returns' || p[1] !== 'v1') return undefined;
+  return { site: p[2] ?? '', station: p[3] ?? '', rest: p.slice(4).join('/') };
+}
+
+/** HQ's receipt payload on the ack topic. */
+export interface Receipt {
+  /** every sequence number ≤ this is stored at HQ */
+  contiguous: number;
+  /** ranges above `contiguous` HQ has not got yet although it got later ones */
+  missing?: Array<[number, number]>;
+  /** highest sequence number HQ has seen */
+  highest?: number;
+  at: number;
+}
+
+export interface SkipNotice {
+  seq: number;
+  eventID: string;
+  reason: 'blocked_oversize';
+  bytes: number;
+}
