@@ -170,12 +170,11 @@ export class ReaderSession extends EventEmitter<SessionEvents> {
       await this.disconnect();
       if (!this.running) break;
       // A link that stayed up a while is a fresh problem: restart the back-off from the bottom.
-      if (connectedAt > 0 && Date.now() - connectedAt > max) delay = initial;
+      if (connectedAt > 0 && Date.now() - connectedAt > 10_000) delay = initial;
       const status: ReaderStatus = failure.code === 'PORT_BUSY' || failure.code === 'PORT_PERMISSION' ? 'faulted' : 'disconnected';
       this.setStatus(status, failure);
       await this.sleep(delay);
       delay = Math.min(max, delay * 2);
-      if (connectedAt > 0 && Date.now() - connectedAt < max) delay = Math.max(delay, initial);
     }
   }
 
@@ -243,6 +242,7 @@ export class ReaderSession extends EventEmitter<SessionEvents> {
     void lostP.then((e) => {
       lostErr = e;
       this.failPending(e);
+      this.wake?.();
     });
     const health = setInterval(() => {
       void this.checkPresence(t);
@@ -252,13 +252,14 @@ export class ReaderSession extends EventEmitter<SessionEvents> {
         if (this.framer.pending > 0 && !this.pending) this.framer.flushStale();
       }
     }, this.opts.healthIntervalMs ?? 2000);
+    const plan = this.protocol.commands.inventory({ antennas: this.opts.antennas ?? [1] });
+    const antennas = this.opts.antennas ?? [1];
     try {
-      const plan = this.protocol.commands.inventory({ antennas: this.opts.antennas ?? [1] });
-      const antennas = this.opts.antennas ?? [1];
       if (plan.mode === 'continuous') {
-        await this.request(plan.command);
+        // Any frame confirms the stream started (BB…7E modules send notices, not an acknowledgement).
+        await this.request(plan.command, undefined, () => true);
         this.setStatus('reading');
-        await this.continuousWatch(() => lostErr);
+        await this.continuousWatch(plan.command, () => lostErr);
       } else {
         let i = 0;
         while (this.running && !lostErr) {
@@ -268,11 +269,15 @@ export class ReaderSession extends EventEmitter<SessionEvents> {
             if (sel) await this.request(sel);
           }
           this.round++;
-          const end = await this.request(plan.command, this.opts.commandTimeoutMs ?? 1000, plan.isRoundEnd);
-          this.stats.rounds++;
-          if (end.kind === 'error' && end.statusName === 'antenna_missing_error') {
-            log.warn({ reader: this.id, antenna: ant }, 'antenna not connected');
+          const framesBefore = this.framesSeen();
+          try {
+            const end = await this.request(plan.command, this.opts.commandTimeoutMs ?? 1000, plan.isRoundEnd);
+            if (end.kind === 'error' && end.statusName === 'antenna_missing_error') log.warn({ reader: this.id, antenna: ant }, 'antenna not connected');
+          } catch (e) {
+            // A reader that streamed tags but never sent its end-of-round frame is alive; one that sent nothing is not.
+            if (!(e instanceof StationError && e.code === 'READER_TIMEOUT' && this.framesSeen() > framesBefore)) throw e;
           }
+          this.stats.rounds++;
           this.setStatus('reading');
           const pause = this.opts.inventoryIntervalMs ?? 0;
           await (pause > 0 ? this.sleep(pause) : new Promise<void>((r) => setImmediate(r)));
@@ -281,26 +286,32 @@ export class ReaderSession extends EventEmitter<SessionEvents> {
       if (lostErr) return classifyPortError(lostErr, { reader: this.id });
       return rfidError('PORT_GONE', { reader: this.id, reason: 'stopped' });
     } catch (e) {
-      return classifyPortError(lostErr ?? e, { reader: this.id });
+      const err = classifyPortError(lostErr ?? e, { reader: this.id });
+      // No answer from a port that has also left the USB list: say "unplugged", not "not answering".
+      if (err.code === 'READER_TIMEOUT' && (await t.stillPresent?.().catch(() => undefined)) === false) {
+        return rfidError('PORT_GONE', { reader: this.id });
+      }
+      return err;
     } finally {
       clearInterval(health);
       this.lost = null;
-      if (plan0(this.protocol)) {
-        const stop = this.protocol.commands.stop();
-        if (stop && this.transport) await this.transport.write(stop).catch(() => undefined);
-      }
+      const stop = plan.mode === 'continuous' ? this.protocol.commands.stop() : null;
+      if (stop && this.transport && !lostErr) await this.transport.write(stop).catch(() => undefined);
     }
   }
 
-  /** Continuous families: the reader streams; health is checked with a version ping when the line is quiet. */
-  private async continuousWatch(lost: () => Error | null): Promise<void> {
+  private framesSeen(): number {
+    return this.stats.frames + (this.framer?.stats.frames ?? 0);
+  }
+
+  /** Continuous families: the reader streams; a quiet line gets the start command again as a ping. */
+  private async continuousWatch(start: Uint8Array, lost: () => Error | null): Promise<void> {
     const period = this.opts.healthIntervalMs ?? 2000;
     while (this.running && !lost()) {
-      const before = this.stats.frames + (this.framer?.stats.frames ?? 0);
+      const before = this.framesSeen();
       await this.sleep(period);
-      const after = this.stats.frames + (this.framer?.stats.frames ?? 0);
       if (!this.running || lost()) return;
-      if (after === before) await this.request(this.protocol.commands.version());
+      if (this.framesSeen() === before) await this.request(start, undefined, () => true);
     }
   }
 
@@ -360,8 +371,4 @@ export class ReaderSession extends EventEmitter<SessionEvents> {
       }
     });
   }
-}
-
-function plan0(p: ReaderProtocol): boolean {
-  return p.commands.inventory().mode === 'continuous';
 }
