@@ -87,9 +87,13 @@ export function getItem(sdb: StationDb, id: string): ItemRow | undefined {
 export function listItems(sdb: StationDb, opts: { caseId?: string; status?: string; limit?: number; sinceMs?: number } = {}): ItemRow[] {
   const where: string[] = [];
   const params: unknown[] = [];
-  if (opts.caseId !== undefined) (where.push('case_id = ?'), params.push(opts.caseId));
-  if (opts.status !== undefined) (where.push('status = ?'), params.push(opts.status));
-  if (opts.sinceMs !== undefined) (where.push('created_at >= ?'), params.push(opts.sinceMs));
+  const add = (clause: string, v: unknown): void => {
+    where.push(clause);
+    params.push(v);
+  };
+  if (opts.caseId !== undefined) add('case_id = ?', opts.caseId);
+  if (opts.status !== undefined) add('status = ?', opts.status);
+  if (opts.sinceMs !== undefined) add('created_at >= ?', opts.sinceMs);
   const sql = `SELECT * FROM items ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY created_at DESC, id LIMIT ?`;
   return sdb.prepare(sql).all(...params, opts.limit ?? 1000) as ItemRow[];
 }

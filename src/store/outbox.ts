@@ -47,16 +47,18 @@ export function appendEvents(sdb: StationDb, events: readonly OutboxEvent[], opt
   if (events.length === 0) return seqs;
   const last = sdb.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").get() as { seq: number } | undefined;
   let next = (last?.seq ?? 0) + 1;
-  const insert = sdb.prepare(
-    'INSERT INTO outbox (seq, event_id, item_id, topic, payload, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING',
-  );
+  const insert = sdb.prepare('INSERT INTO outbox (seq, event_id, item_id, topic, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+  // Look first: an upsert that does nothing still bumps sqlite_sequence, and a hole in the sequence would
+  // have HQ wait forever for a number that never comes.
+  const existing = sdb.prepare('SELECT seq FROM outbox WHERE event_id = ?').pluck();
   for (const ev of events) {
-    const payload = JSON.stringify({ ...ev, [SEQ_KEY]: next });
-    if (insert.run(next, eventKey(ev), opts.itemId ?? null, opts.topic ?? 'events', payload, now).changes === 0) {
-      const had = sdb.prepare('SELECT seq FROM outbox WHERE event_id = ?').get(eventKey(ev)) as { seq: number };
-      seqs.push(had.seq);
+    const key = eventKey(ev);
+    const had = existing.get(key) as number | undefined;
+    if (had !== undefined) {
+      seqs.push(had);
       continue;
     }
+    insert.run(next, key, opts.itemId ?? null, opts.topic ?? 'events', JSON.stringify({ ...ev, [SEQ_KEY]: next }), now);
     seqs.push(next);
     next++;
   }

@@ -3,7 +3,7 @@ export const TOPIC_ROOT = 'returns/v1';
 
 const seg = (s: string): string => {
   // A site or station name with + # / would turn a topic into a wildcard or a different level.
-  if (!s || /[+#/\u0000]/.test(s)) throw new Error(`"${s}" cannot be used in an MQTT topic (no / + # or empty)`);
+  if (!s || /[+#/]/.test(s) || s.includes('\u0000')) throw new Error(`"${s}" cannot be used in an MQTT topic (no / + # or empty)`);
   return s;
 };
 

@@ -1,4 +1,4 @@
-import { type EpcisEvent, type StationPlace, isoTime, whatOf, type ItemKeys } from './events.js';
+import { type EpcisEvent, type StationPlace, isFullUri, isoTime, whatOf, type ItemKeys } from './events.js';
 import { EPCIS_CONTEXT, siteUri, stableEventId, stationUri, tzOffset } from './vocab.js';
 
 /** A tote: an SSCC (urn:epc:id:sscc:…) when labelled with one, otherwise our tote id. */
@@ -8,7 +8,7 @@ export function toteUri(place: StationPlace, tote: string): string {
 
 /** A department of the site (the party that takes possession at a handoff). */
 export function departmentUri(site: string, department: string): string {
-  return /^[a-z][a-z0-9+.-]*:/i.test(department) ? department : siteUri(site, 'dept', department);
+  return isFullUri(department) ? department : siteUri(site, 'dept', department);
 }
 
 interface ContainerCommon {

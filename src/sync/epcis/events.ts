@@ -52,6 +52,11 @@ export interface StepCommon {
   eventId?: string;
 }
 
+/** Only unmistakable URIs pass through; anything else (an RMA like "RMA: 12") is wrapped in our namespace. */
+export function isFullUri(s: string): boolean {
+  return /^(https?:\/\/[^\s/]+\/\S*|urn:[a-z0-9][a-z0-9-]{0,31}:\S+)$/i.test(s);
+}
+
 export function isoTime(ms: number): string {
   return new Date(ms).toISOString();
 }
@@ -90,7 +95,7 @@ function where(place: StationPlace, binOrArea?: string): { readPoint: { id: stri
 
 function rma(r: string | null | undefined): { bizTransactionList?: Array<{ type: string; bizTransaction: string }> } {
   if (!r) return {};
-  const uri = /^[a-z][a-z0-9+.-]*:/i.test(r) ? r : `${RS_NS}rma/${encodeURIComponent(r)}`;
+  const uri = isFullUri(r) ? r : `${RS_NS}rma/${encodeURIComponent(r)}`;
   return { bizTransactionList: [{ type: 'rma', bizTransaction: uri }] };
 }
 
