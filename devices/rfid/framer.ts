@@ -65,7 +65,15 @@ export class Framer {
         pos++;
         continue;
       }
-      if (flen > avail) break;
+      if (flen > avail) {
+        // While resynchronising, a garbage byte may claim a long frame and stall everything behind it; if a
+        // complete, valid frame starts further on, the claim was false.
+        const next = this.hunting ? this.findValid(buf, pos + 1, end) : -1;
+        if (next < 0) break;
+        this.skip(next - pos);
+        pos = next;
+        continue;
+      }
       if (!spec.verify(buf, pos, flen)) {
         this.corrupt();
         pos++;
@@ -82,6 +90,16 @@ export class Framer {
       buf.copyWithin(0, pos, end);
       this.len = end - pos;
     }
+  }
+
+  private findValid(buf: Uint8Array, from: number, end: number): number {
+    const { spec } = this;
+    for (let q = from; q + spec.minLength <= end; q++) {
+      if (!spec.canStart(buf, q)) continue;
+      const fl = spec.frameLength(buf, q, end - q);
+      if (fl >= spec.minLength && fl <= spec.maxLength && q + fl <= end && spec.verify(buf, q, fl)) return q;
+    }
+    return -1;
   }
 
   /**

@@ -166,13 +166,13 @@ export class ReaderSession extends EventEmitter<SessionEvents> {
       } catch (e) {
         failure = classifyPortError(e, { reader: this.id });
       }
-      firstAttempt();
       await this.disconnect();
       if (!this.running) break;
       // A link that stayed up a while is a fresh problem: restart the back-off from the bottom.
       if (connectedAt > 0 && Date.now() - connectedAt > 10_000) delay = initial;
       const status: ReaderStatus = failure.code === 'PORT_BUSY' || failure.code === 'PORT_PERMISSION' ? 'faulted' : 'disconnected';
       this.setStatus(status, failure);
+      firstAttempt();
       await this.sleep(delay);
       delay = Math.min(max, delay * 2);
     }

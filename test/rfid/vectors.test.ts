@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { crc16Gen2 } from '../../devices/rfid/checksums.js';
+import { decodeWhole } from '../../devices/rfid/decode-line.js';
+import { Framer, getProtocol } from '../../devices/rfid/index.js';
+import { hex, protocolOf, vectors } from './helpers.js';
+
+const frames = vectors.filter((v) => v.hex !== undefined);
+
+describe('rfid-frames.json vectors', () => {
+  it('covers every family and has bad frames', () => {
+    expect(new Set(frames.map(protocolOf))).toEqual(new Set(['r2000', 'chafon', 'thingmagic', 'bb7e']));
+    expect(frames.filter((v) => v.checksumValid === false).length).toBeGreaterThanOrEqual(3);
+  });
+
+  for (const v of frames) {
+    it(`${v.id} ${v.checksumValid ? 'decodes' : 'is rejected'}`, () => {
+      const p = getProtocol(protocolOf(v));
+      const r = decodeWhole(p, hex(v.hex!), v.direction === 'host->reader' ? 'host' : 'reader');
+      if (!v.checksumValid) {
+        expect(r.ok).toBe(false);
+        if (!r.ok) expect(r.error.code).toBe('BAD_CHECKSUM');
+        return;
+      }
+      expect(r.ok).toBe(true);
+      if (!r.ok) return;
+      const f = r.frame;
+      const d = v.decoded ?? {};
+      if (typeof d.address === 'number') expect(f.address).toBe(d.address);
+      if (typeof d.firmware === 'string') expect(f.firmware).toBe(d.firmware);
+      if (typeof d.readRate === 'number') expect(f.readRate).toBe(d.readRate);
+      if (typeof d.totalRead === 'number') expect(f.totalRead).toBe(d.totalRead);
+      if (typeof d.status === 'string' && /^[0-9a-f]{4}$/i.test(d.status)) expect(f.status).toBe(Number.parseInt(d.status, 16));
+      if (typeof d.status === 'number') expect(f.status).toBe(d.status);
+      if (typeof d.errorCode === 'string') expect(f.status).toBe(Number.parseInt(d.errorCode.slice(2, 4), 16));
+      const cmdText = (d.cmd ?? d.opcode ?? d.reCmd) as string | undefined;
+      if (cmdText && /^0x[0-9A-F]{2}/i.test(cmdText)) expect(f.command).toBe(Number.parseInt(cmdText.slice(2, 4), 16));
+      // Tag fields: single-tag frames list them at the top level, multi-tag frames in `tags`.
+      const expectedTags = (d.tags as Array<Record<string, unknown>> | undefined) ?? (typeof d.epc === 'string' ? [d] : []);
+      if (expectedTags.length > 0) expect(f.tags.length).toBe(expectedTags.length);
+      expectedTags.forEach((t, i) => {
+        const got = f.tags[i]!;
+        expect(got.epc).toBe(t.epc);
+        if (typeof t.pc === 'string') expect(got.pc).toBe(t.pc);
+        const rssi = (t.rssiRaw ?? t.rssi) as string | null | undefined;
+        if (typeof rssi === 'string') expect(got.rssiRaw).toBe(Number.parseInt(rssi.slice(2, 4), 16));
+        if (rssi === null) expect(got.rssiRaw).toBeUndefined();
+        if (typeof t.tagCrc === 'string') expect(got.tagCrc).toBe(t.tagCrc);
+      });
+      if (typeof d.antennaId === 'number' && f.tags[0]) expect(f.tags[0].antennaId).toBe(d.antennaId);
+      if (typeof d.antennaId === 'number' && !f.tags[0]) expect(f.antennaId).toBe(d.antennaId);
+      if (typeof d.antenna === 'number') expect(f.tags[0]?.antenna).toBe(d.antenna);
+      if (typeof d.frequencyKHz === 'number') expect(f.tags[0]?.frequencyKHz).toBe(d.frequencyKHz);
+      if (typeof d.variant === 'string' && f.kind === 'tags') expect(f.variant).toBe(d.variant);
+    });
+  }
+
+  it('a stream of all frames per family yields every good frame and counts every bad one', () => {
+    for (const name of ['r2000', 'chafon', 'thingmagic', 'bb7e'] as const) {
+      const p = getProtocol(name);
+      for (const dir of ['reader', 'host'] as const) {
+        const mine = frames.filter((v) => protocolOf(v) === name && (v.direction === 'host->reader') === (dir === 'host'));
+        if (mine.length === 0) continue;
+        const got: string[] = [];
+        const framer = new Framer(p.spec(dir), (f) => got.push(Buffer.from(f).toString('hex').toUpperCase()));
+        for (const v of mine) framer.push(hex(v.hex!));
+        expect(got, `${name}/${dir}`).toEqual(mine.filter((v) => v.checksumValid).map((v) => v.hex));
+        expect(framer.stats.rxErrors, `${name}/${dir}`).toBe(mine.filter((v) => !v.checksumValid).length);
+      }
+    }
+  });
+
+  it('EPC Gen2 CRC vectors', () => {
+    for (const v of vectors.filter((x) => x.expectedCrc)) {
+      expect(crc16Gen2(hex(v.input!)).toString(16).toUpperCase().padStart(4, '0')).toBe(v.expectedCrc);
+    }
+  });
+});
