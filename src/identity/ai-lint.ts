@@ -46,16 +46,31 @@ const ISO3166_ALPHA2 = new Set(
 
 const err = (code: string, message: string): IdentityError => ({ code, message });
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return MONTH_DAYS[month - 1] ?? 0;
+}
+
+// The reference year only matters to the year; re-reading the clock every minute keeps a long-running
+// station right across New Year without paying for a Date per scanned date field.
+let cachedYear = 0;
+let cachedAt = -Infinity;
+function currentYear(): number {
+  const now = Date.now();
+  if (now - cachedAt > 60_000) {
+    cachedYear = new Date(now).getUTCFullYear();
+    cachedAt = now;
+  }
+  return cachedYear;
 }
 
 /**
  * GS1 GenSpecs 7.12: a 2-digit year is resolved relative to today within a −49…+50 year window, so in
  * 2026 `19` is 2019 and `76` is 2076 but `77` is 1977.
  */
-export function resolveYear(yy: number, now: Date = new Date()): number {
-  const current = now.getUTCFullYear();
+export function resolveYear(yy: number, now?: Date): number {
+  const current = now === undefined ? currentYear() : now.getUTCFullYear();
   const century = Math.floor(current / 100) * 100;
   const diff = yy - (current % 100);
   if (diff >= 51) return century - 100 + yy;
@@ -67,11 +82,15 @@ export function resolveYear(yy: number, now: Date = new Date()): number {
  * YYMMDD → ISO date. With `allowDayZero`, day `00` means the last day of that month (GenSpecs 3.4.x:
  * "if only year and month are available, DD must be filled with two zeroes"), leap years included.
  */
+function twoDigits(v: string, i: number): number {
+  return (v.charCodeAt(i) - 48) * 10 + v.charCodeAt(i + 1) - 48;
+}
+
 export function gs1Date(v: string, allowDayZero: boolean): { ok: true; iso: string } | { ok: false; error: IdentityError } {
-  if (!/^[0-9]{6}$/.test(v)) return { ok: false, error: err(Codes.INVALID_DATE, `Date "${v}" must be 6 digits YYMMDD`) };
-  const year = resolveYear(Number(v.slice(0, 2)));
-  const month = Number(v.slice(2, 4));
-  let day = Number(v.slice(4, 6));
+  if (v.length !== 6 || !/^[0-9]{6}$/.test(v)) return { ok: false, error: err(Codes.INVALID_DATE, `Date "${v}" must be 6 digits YYMMDD`) };
+  const year = resolveYear(twoDigits(v, 0));
+  const month = twoDigits(v, 2);
+  let day = twoDigits(v, 4);
   if (month < 1 || month > 12) return { ok: false, error: err(Codes.INVALID_DATE, `Date "${v}" has month ${month}, which does not exist`) };
   const last = daysInMonth(year, month);
   if (day === 0 && allowDayZero) day = last;

@@ -9,6 +9,7 @@ import { validateAiValue, type Gs1Element, type ParsedElements } from './element
 const URI_CHARS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*$/;
 
 function pctDecode(s: string): string | undefined {
+  if (!s.includes('%')) return s;
   try {
     return decodeURIComponent(s);
   } catch {
@@ -27,6 +28,17 @@ function qualifiersAllowed(key: AiDef, quals: string[]): boolean {
     }
     return true;
   });
+}
+
+function addElement(elements: Gs1Element[], ai: string, def: AiDef, value: string): Outcome<true> {
+  for (const e of elements) if (e.ai === ai) return fail(Codes.CONFLICTING_AI, `(${ai}) appears more than once in the link`);
+  if (ai === '01' && value.length !== 14) {
+    return fail(Codes.BAD_LENGTH, `The GTIN in a Digital Link must be written with 14 digits, got ${value.length}`);
+  }
+  const e = validateAiValue(def, value);
+  if (e !== undefined) return { ok: false, error: e };
+  elements.push({ ai, value, def, component: 0 });
+  return okv(true);
 }
 
 export function parseDigitalLink(uri: string): Outcome<ParsedElements> {
@@ -57,22 +69,10 @@ export function parseDigitalLink(uri: string): Outcome<ParsedElements> {
     return fail(Codes.DL_INVALID, `(${quals.join(')(')}) cannot qualify (${key.ai}) in a Digital Link path, or not in that order`);
   }
   const elements: Gs1Element[] = [];
-  const seen = new Set<string>();
-  const add = (ai: string, def: AiDef, value: string): Outcome<true> => {
-    if (seen.has(ai)) return fail(Codes.CONFLICTING_AI, `(${ai}) appears more than once in the link`);
-    seen.add(ai);
-    if (ai === '01' && value.length !== 14) {
-      return fail(Codes.BAD_LENGTH, `The GTIN in a Digital Link must be written with 14 digits, got ${value.length}`);
-    }
-    const e = validateAiValue(def, value);
-    if (e !== undefined) return { ok: false, error: e };
-    elements.push({ ai, value, def, component: 0 });
-    return okv(true);
-  };
   for (const p of pairs) {
     const v = pctDecode(p.raw);
     if (v === undefined) return fail(Codes.DL_INVALID, `Bad percent-encoding in "${p.raw}"`);
-    const r = add(p.ai, p.def, v);
+    const r = addElement(elements, p.ai, p.def, v);
     if (!r.ok) return r;
   }
   if (query !== '') {
@@ -85,7 +85,7 @@ export function parseDigitalLink(uri: string): Outcome<ParsedElements> {
       if (def === undefined) return fail(Codes.UNKNOWN_AI, `(${k}) in the link query is not a known GS1 Application Identifier`);
       const v = pctDecode((eq >= 0 ? kv.slice(eq + 1) : '').replace(/\+/g, ' '));
       if (v === undefined) return fail(Codes.DL_INVALID, `Bad percent-encoding in "${kv}"`);
-      const r = add(k, def, v);
+      const r = addElement(elements, k, def, v);
       if (!r.ok) return r;
     }
   }

@@ -71,10 +71,12 @@ export function parseAiData(data: string, detectMissingSeparator: boolean): Outc
   let component: 0 | 1 = 0;
   let pos = 0;
   let lastEndedByData = false;
+  let sawSeparator = false;
   const n = data.length;
   while (pos < n) {
     const ch = data[pos];
     if (ch === GS) {
+      sawSeparator = true;
       pos++;
       continue;
     }
@@ -107,7 +109,8 @@ export function parseAiData(data: string, detectMissingSeparator: boolean): Outc
     pos = end;
   }
   if (elements.length === 0) return fail(Codes.SYNTAX, 'No GS1 data after the FNC1');
-  if (detectMissingSeparator && lastEndedByData) {
+  // A scanner that sent one GS evidently sends them, so only GS-less data is suspect.
+  if (detectMissingSeparator && lastEndedByData && !sawSeparator) {
     const last = elements[elements.length - 1];
     if (last !== undefined) {
       const w = missingSeparatorWarning(last);
@@ -223,18 +226,14 @@ export function toHri(elements: readonly Gs1Element[], includeTitles = false): s
   return elements.map((e) => `${includeTitles ? `${e.def.title} ` : ''}(${e.ai}) ${e.value}`);
 }
 
-function present(ais: Set<string>, spec: string): boolean {
-  if (spec.endsWith('nn')) {
-    const p = spec.slice(0, 2);
-    for (const a of ais) if (a.length === 4 && a.startsWith(p)) return true;
-    return false;
+function present(elements: readonly Gs1Element[], spec: string): boolean {
+  // "31nn" = any 4-digit AI starting 31; "310n" = any starting 310.
+  const wild = spec.indexOf('n');
+  for (let i = 0; i < elements.length; i++) {
+    const ai = (elements[i] as Gs1Element).ai;
+    if (wild < 0 ? ai === spec : ai.length === 4 && ai.startsWith(spec.slice(0, wild))) return true;
   }
-  if (spec.endsWith('n')) {
-    const p = spec.slice(0, 3);
-    for (const a of ais) if (a.length === 4 && a.startsWith(p)) return true;
-    return false;
-  }
-  return ais.has(spec);
+  return false;
 }
 
 /**
@@ -243,31 +242,30 @@ function present(ais: Set<string>, spec: string): boolean {
  */
 export function associationWarnings(elements: readonly Gs1Element[]): IdentityWarning[] {
   const out: IdentityWarning[] = [];
-  const ais = new Set(elements.map((e) => e.ai));
-  const seen = new Map<string, string>();
-  for (const el of elements) {
-    const prev = seen.get(el.ai);
-    if (prev !== undefined && prev !== el.value) {
-      out.push({ code: WarningCodes.repeatedAi, message: `(${el.ai}) appears twice with different values ("${prev}" and "${el.value}")` });
+  let pairs: string[] | undefined;
+  for (let i = 0; i < elements.length; i++) {
+    const el = elements[i] as Gs1Element;
+    let first = true;
+    for (let j = 0; j < i; j++) {
+      const prev = elements[j] as Gs1Element;
+      if (prev.ai !== el.ai) continue;
+      first = false;
+      if (prev.value !== el.value) out.push({ code: WarningCodes.repeatedAi, message: `(${el.ai}) appears twice with different values ("${prev.value}" and "${el.value}")` });
+      break;
     }
-    seen.set(el.ai, el.value);
-  }
-  const done = new Set<string>();
-  const pairs = new Set<string>();
-  for (const el of elements) {
-    if (done.has(el.ai)) continue;
-    done.add(el.ai);
+    if (!first) continue;
     for (const group of el.def.req) {
-      if (!group.some((g) => present(ais, g))) {
-        out.push({ code: WarningCodes.missingRequiredAi, message: `(${el.ai}) ${el.def.title} should come with ${group.map((g) => `(${g})`).join(' or ')}` });
-      }
+      let met = false;
+      for (const g of group) if (present(elements, g)) met = true;
+      if (!met) out.push({ code: WarningCodes.missingRequiredAi, message: `(${el.ai}) ${el.def.title} should come with ${group.map((g) => `(${g})`).join(' or ')}` });
     }
     for (const x of el.def.ex) {
-      const key = [el.ai, x].sort().join('|');
-      if (x !== el.ai && present(ais, x) && !pairs.has(key)) {
-        pairs.add(key);
-        out.push({ code: WarningCodes.exclusiveAis, message: `(${el.ai}) and (${x}) must not appear together` });
-      }
+      if (x === el.ai || !present(elements, x)) continue;
+      const key = el.ai < x ? `${el.ai}|${x}` : `${x}|${el.ai}`;
+      pairs ??= [];
+      if (pairs.includes(key)) continue;
+      pairs.push(key);
+      out.push({ code: WarningCodes.exclusiveAis, message: `(${el.ai}) and (${x}) must not appear together` });
     }
   }
   return out;

@@ -36,39 +36,59 @@ function restrictedWarning(gtin: string): IdentityWarning[] {
   return c.restricted ? [{ code: WarningCodes.restrictedCirculation, message: `GTIN ${gtin} is a ${c.name}` }] : [];
 }
 
+/** AIs whose repetition with a different value makes the identity ambiguous: refuse rather than pick. */
+const KEY_AIS = new Set(['00', '01', '10', '17', '21', '414', '8003', '8004']);
+
 function fromElements(parsed: ParsedElements, raw: string, source: ItemIdentity['source'], symbology: string | undefined, assoc = true): IdentifyResult {
   const { elements } = parsed;
-  const warnings = [...parsed.warnings, ...(assoc ? associationWarnings(elements) : [])];
+  const warnings = assoc ? parsed.warnings.concat(associationWarnings(elements)) : parsed.warnings.slice();
   const id: ItemIdentity = { raw, source };
   if (symbology !== undefined) id.symbology = symbology;
   const ais: Record<string, string> = {};
-  for (const el of elements) {
+  for (let i = 0; i < elements.length; i++) {
+    const el = elements[i] as Gs1Element;
+    const v = el.value;
     const prev = ais[el.ai];
-    // A key that appears twice with different values is not something to pick from: refuse.
-    if (prev !== undefined && prev !== el.value && ['00', '01', '10', '17', '21', '414', '8003', '8004'].includes(el.ai)) {
-      return fail(Codes.CONFLICTING_AI, `(${el.ai}) appears twice with different values ("${prev}" and "${el.value}")`);
+    if (prev !== undefined) {
+      if (prev !== v && KEY_AIS.has(el.ai)) return fail(Codes.CONFLICTING_AI, `(${el.ai}) appears twice with different values ("${prev}" and "${v}")`);
+      continue;
     }
-    if (prev === undefined) ais[el.ai] = el.value;
-  }
-  const set = (ai: string, key: 'gtin' | 'serial' | 'lot' | 'sscc' | 'gln' | 'grai' | 'giai'): void => {
-    const v = ais[ai];
-    if (v !== undefined) id[key] = v;
-  };
-  set('01', 'gtin');
-  set('21', 'serial');
-  set('10', 'lot');
-  set('00', 'sscc');
-  set('414', 'gln');
-  set('8003', 'grai');
-  set('8004', 'giai');
-  const exp = ais['17'];
-  if (exp !== undefined) {
-    const d = gs1Date(exp, true);
-    if (d.ok) id.expiry = d.iso;
+    ais[el.ai] = v;
+    switch (el.ai) {
+      case '01':
+        id.gtin = v;
+        break;
+      case '21':
+        id.serial = v;
+        break;
+      case '10':
+        id.lot = v;
+        break;
+      case '00':
+        id.sscc = v;
+        break;
+      case '414':
+        id.gln = v;
+        break;
+      case '8003':
+        id.grai = v;
+        break;
+      case '8004':
+        id.giai = v;
+        break;
+      case '17': {
+        const d = gs1Date(v, true);
+        if (d.ok) id.expiry = d.iso;
+        break;
+      }
+    }
   }
   id.ais = ais;
   id.elementString = toCaretString(elements);
-  if (id.gtin !== undefined) warnings.push(...restrictedWarning(id.gtin));
+  if (id.gtin !== undefined) {
+    const c = classifyGtin(id.gtin);
+    if (c.restricted) warnings.push({ code: WarningCodes.restrictedCirculation, message: `GTIN ${id.gtin} is a ${c.name}` });
+  }
   return { ok: true, identity: id, warnings };
 }
 
