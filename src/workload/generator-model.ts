@@ -39,7 +39,7 @@ export const FATIGUE: FatigueModel = {
   onsetMin: 90,
   slowdownPerHour: 0.6,
   misbinBase: 0.004,
-  misbinPerHour: 0.15,
+  misbinPerHour: 0.2,
   undoBase: 0.015,
   undoPerHour: 0.05,
 };

@@ -43,14 +43,17 @@ export class WorkloadMonitor {
     this.clock = opts.clock ?? Date.now;
   }
 
-  /** Loads the history and builds the incremental state. Call once, before `ingest`. */
-  start(): void {
+  /**
+   * Loads the history and builds the incremental state. Call once, before `ingest`. `until` replays only events up
+   * to that moment (reports "as of" a past time).
+   */
+  start(until?: number): void {
     if (this.started) return;
     this.started = true;
     const t0 = performance.now();
     if (this.db) {
       ensureWorkloadSchema(this.db);
-      for (const r of iterateReplayRows(this.db, this.config.station)) this.apply(r[0], r[1], r[2], r[3], r[4]);
+      for (const r of iterateReplayRows(this.db, this.config.station, until)) this.apply(r[0], r[1], r[2], r[3], r[4]);
     }
     this.startupMs = performance.now() - t0;
     log.info({ events: this.eventCount, operators: this.ops.size, ms: Math.round(this.startupMs) }, 'workload history loaded');
@@ -137,6 +140,7 @@ export class WorkloadMonitor {
     const operators: OperatorFigures[] = [];
     let openSignedInMs = 0;
     const live = now >= this.lastAt;
+    const queueLength = this.station.queueLength();
     for (const t of this.ops.values()) {
       if (live) t.closeIfStale(now);
       const s = t.figures(now);
@@ -154,7 +158,7 @@ export class WorkloadMonitor {
       operators,
       station: {
         arrivalsHeatmap: this.station.heatmap(),
-        queueLength: this.station.queueLength(),
+        queueLength,
         oldestWaitMin: oldest === undefined ? 0 : Math.max(0, Math.round((now - oldest) / MINUTE)),
         avgWaitMin60m: round1(this.station.avgWaitMs(now) / MINUTE),
         throughputPerOperatorHour: signedInMs > 0 ? round1((totals.items * HOUR) / signedInMs) : 0,

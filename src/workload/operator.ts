@@ -78,8 +78,13 @@ export class OperatorTracker {
 
   signOut(at: number): void {
     if (this.sessionStart === null) return;
+    if (at - this.lastEventAt >= this.cfg.sessionStaleMin * MINUTE) {
+      // Already treated as gone: the session ended with the last real activity, not at this late sign-out.
+      this.endSession(this.lastEventAt);
+      return;
+    }
     this.activity(at);
-    if (this.sessionStart !== null) this.endSession(at);
+    this.endSession(at);
   }
 
   /** Scans and taps: the operator's effort, attributed to the next item done. */
@@ -132,7 +137,7 @@ export class OperatorTracker {
     if (this.sessionStart === null || !this.isActive(now)) return null;
     const idleMs = now - this.lastEventAt;
     const onBreak = idleMs >= this.cfg.idleGapBreakMin * MINUTE;
-    const pace = this.pace(now, onBreak);
+    const pace = this.pace(now);
     const items30 = this.done.range(now - WINDOW_30M, now).count;
     const undos30 = this.undos.range(now - WINDOW_30M, now).count;
     const state: OperatorState = {
@@ -158,10 +163,10 @@ export class OperatorTracker {
 
   /**
    * Items per working hour = items / their working time, over the pace window clipped to the current stretch, so
-   * a break neither drags the figure down nor hides fatigue that built up since. An item in progress that already
-   * took longer than the average counts too, so a stall shows before the item is done.
+   * a break neither drags the figure down nor hides fatigue that built up since. Only finished items count: the
+   * item in progress cannot be told apart from the first minutes of a break.
    */
-  private pace(now: number, onBreak: boolean): { itemsPerHour: number; items: number; stretchItems: number } {
+  private pace(now: number): { itemsPerHour: number; items: number; stretchItems: number } {
     const windowStart = now - this.cfg.paceWindowMin * MINUTE;
     const inStretch = this.done.range(Math.max(windowStart, this.stretchStart - 1), now);
     let { count, sum } = inStretch;
@@ -170,9 +175,6 @@ export class OperatorTracker {
       const any = this.done.range(windowStart, now);
       count = any.count;
       sum = any.sum;
-    } else if (!onBreak) {
-      const open = now - this.intervalStart;
-      if (open > sum / count) sum += open;
     }
     const itemsPerHour = count > 0 && sum > 0 ? (count * HOUR) / sum : 0;
     return { itemsPerHour, items: count, stretchItems: inStretch.count };

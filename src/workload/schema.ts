@@ -98,10 +98,10 @@ export function iterateWorkEventRows(db: BetterSqlite3.Database, opts: { station
 /** The five columns the monitor replays, in time order: [at, operator, kind, item_id, intake]. */
 export type ReplayRow = [at: number, operator: string | null, kind: string, itemId: string | null, intake: string | null];
 
-export function iterateReplayRows(db: BetterSqlite3.Database, station: string | null): IterableIterator<ReplayRow> {
-  const cols = 'SELECT at, operator, kind, item_id, intake FROM work_events';
-  const stmt = station === null ? db.prepare(`${cols} ORDER BY at, id`) : db.prepare(`${cols} WHERE station = ? ORDER BY at, id`);
-  const it = station === null ? stmt.raw(true).iterate() : stmt.raw(true).iterate(station);
+export function iterateReplayRows(db: BetterSqlite3.Database, station: string | null, until = Number.MAX_SAFE_INTEGER): IterableIterator<ReplayRow> {
+  const cols = 'SELECT at, operator, kind, item_id, intake FROM work_events WHERE at <= ?';
+  const stmt = station === null ? db.prepare(`${cols} ORDER BY at, id`) : db.prepare(`${cols} AND station = ? ORDER BY at, id`);
+  const it = station === null ? stmt.raw(true).iterate(until) : stmt.raw(true).iterate(until, station);
   return it as IterableIterator<ReplayRow>;
 }
 

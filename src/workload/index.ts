@@ -1,0 +1,10 @@
+export { defaultWorkloadConfig, workloadConfig } from './config.js';
+export { ensureWorkloadSchema, recordWorkEvent, recordWorkEvents } from './schema.js';
+export { WorkloadMonitor, type MonitorOptions } from './monitor.js';
+export { metricsMessage, compareStations, operatorView, supervisorView, WORKLOAD_METRICS_SCHEMA, type WorkloadMetricsMessage, type StationComparisonRow } from './metrics.js';
+export { operatorPseudonym } from './privacy.js';
+export { backtest, naiveForecast, seasonalForecast, staffingPlan, type Backtest } from './forecast.js';
+export { generateHistory, generateToDb, type GeneratorOptions } from './generator.js';
+export type { GeneratedTruth } from './generator-model.js';
+export { buildReport, formatReport, type WorkloadReport } from './report.js';
+export type * from './types.js';
