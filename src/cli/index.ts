@@ -9,6 +9,7 @@ const modules: Array<() => Promise<{ register: Registrar }>> = [
   () => import('./rules.js'),
   () => import('./identity.js'),
   () => import('./scan.js'),
+  () => import('./rfid.js'),
 ];
 
 export async function registerAll(program: Command): Promise<void> {

@@ -1,0 +1,183 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { TagPresence } from '../../devices/rfid/index.js';
+import { Catalog } from '../catalog/catalog.js';
+import type { StationConfig } from '../config/schema.js';
+import { TypedBus } from '../core/bus.js';
+import { createLogger } from '../core/logger.js';
+import { loadRuleSetFile, RuleRegistry } from '../rules/index.js';
+import type { DeviceView, HealthReport, LiveMessage, ScanRequest, ScanResponse, SyncView } from '../server/api-types.js';
+import { createHttpServer } from '../server/http.js';
+import type { GradingAnswers } from '../station/facts.js';
+import { openStationDb, outboxStats, type StationDb } from '../store/index.js';
+import { OutboxPublisher } from '../sync/publisher.js';
+import { IntakePipeline } from './pipeline.js';
+import { createReader, createSmoother, type RunningReader } from './readers.js';
+
+const log = createLogger('station');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const PACKAGE_ROOT = root;
+export const DEFAULT_CATALOG = join(root, 'fixtures/catalog/products.json');
+export const DEFAULT_RULES = join(root, 'fixtures/rules/default.yaml');
+const UI_DIR = join(root, 'src/ui/dist');
+
+export interface StationAppOptions {
+  config: StationConfig;
+  brokerUrl: string;
+  /** What the operator would answer for an RFID-read item (the demo answers from its scenario). */
+  answersForTag?: (epcHex: string) => GradingAnswers | undefined;
+  serveHttp?: boolean;
+  /** 4 (= 3.1.1) for the embedded aedes broker, which does not speak MQTT 5 */
+  protocolVersion?: 4 | 5;
+}
+
+/** The composition root of one station: every component is built here and started/stopped in order. */
+export class StationApp {
+  readonly bus = new TypedBus<{ live: LiveMessage }>();
+  sdb!: StationDb;
+  pipeline!: IntakePipeline;
+  readers: RunningReader[] = [];
+  publisher!: OutboxPublisher;
+  http: FastifyInstance | undefined;
+  httpUrl = '';
+  private readonly started = Date.now();
+  private smoother: ReturnType<typeof createSmoother> | undefined;
+  private readonly offs: Array<() => void> = [];
+
+  constructor(private readonly opts: StationAppOptions) {}
+
+  get dbPath(): string {
+    return resolve(this.opts.config.dataDir, 'station.db');
+  }
+
+  async start(): Promise<void> {
+    const cfg = this.opts.config;
+    this.sdb = openStationDb(this.dbPath);
+    const catalog = Catalog.fromFile(cfg.catalog.file ?? DEFAULT_CATALOG);
+    const loaded = loadRuleSetFile(cfg.rules.file ?? DEFAULT_RULES);
+    if (!loaded.ok) {
+      const first = loaded.errors[0];
+      throw new Error(`The rule set cannot be used: ${first ? `${first.code} ${first.message}` : 'unknown error'}`);
+    }
+    const rules = new RuleRegistry();
+    const act = rules.activate(loaded.ruleSet, { by: 'startup' });
+    if (!act.ok) throw new Error('The rule set failed its golden cases; refusing to start with it.');
+    this.pipeline = new IntakePipeline({ sdb: this.sdb, catalog, rules, place: { site: cfg.site, station: cfg.station }, bus: this.bus });
+    log.info({ db: this.dbPath, products: catalog.size, rules: `${loaded.ruleSet.id}@${loaded.ruleSet.version}` }, 'station store and rules ready');
+
+    this.publisher = new OutboxPublisher({
+      db: this.sdb,
+      url: this.opts.brokerUrl,
+      site: cfg.site,
+      station: cfg.station,
+      mqtt: { keepalive: cfg.mqtt.keepaliveSec, protocolVersion: this.opts.protocolVersion ?? cfg.mqtt.protocolVersion ?? 5 },
+      inflight: cfg.mqtt.inflight,
+    });
+    const pushSync = (): void => this.bus.emit('live', { type: 'sync', sync: this.syncView() });
+    const onProgress = (): void => {
+      pushSync();
+      this.pushItemSync();
+    };
+    this.publisher.on('status', pushSync);
+    this.publisher.on('confirmed', onProgress);
+    this.publisher.on('sent', onProgress);
+    await this.publisher.start();
+    // New outbox rows are drained at once rather than at the next poll.
+    this.offs.push(this.bus.on('live', (m) => m.type === 'item' && this.publisher.kick()));
+
+    if (this.opts.serveHttp !== false) {
+      this.http = await createHttpServer(
+        {
+          health: () => this.health(),
+          submitScan: async (req) => this.submitScan(req),
+          recentItems: (n) => this.pipeline.recent(n),
+          hello: () => ({ type: 'hello', items: this.pipeline.recent(100), devices: this.readers.map((r) => r.view()), sync: this.syncView() }),
+          subscribe: (l) => this.bus.on('live', l),
+        },
+        { uiDir: existsSync(UI_DIR) ? UI_DIR : undefined },
+      );
+      await this.http.listen({ host: cfg.http.host, port: cfg.http.port });
+      const addr = this.http.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : cfg.http.port;
+      this.httpUrl = `http://${cfg.http.host}:${port}`;
+    }
+
+    this.smoother = createSmoother(cfg.readers, (p) => this.onTagArrived(p));
+    this.smoother.start();
+    for (const rc of cfg.readers) {
+      const reader = createReader(rc, (d: DeviceView) => this.bus.emit('live', { type: 'device', device: d }));
+      this.offs.push(this.smoother.attach(reader.session));
+      this.readers.push(reader);
+      await reader.session.start();
+    }
+  }
+
+  private lastPushedSeq = 0;
+  /** Tell the screens which items changed sync state since the last push (cheap: only the newly moved range). */
+  private pushItemSync(): void {
+    const stats = outboxStats(this.sdb);
+    const upTo = Math.max(stats.lastConfirmedSeq, stats.lastSeq - stats.unsent);
+    if (upTo <= this.lastPushedSeq) return;
+    const rows = this.sdb.prepare('SELECT DISTINCT item_id FROM outbox WHERE seq > ? AND seq <= ? AND item_id IS NOT NULL').all(this.lastPushedSeq, upTo) as Array<{ item_id: string }>;
+    this.lastPushedSeq = stats.lastConfirmedSeq;
+    for (const r of rows) {
+      const max = (this.sdb.prepare('SELECT MAX(seq) AS m FROM outbox WHERE item_id = ?').get(r.item_id) as { m: number }).m;
+      this.bus.emit('live', { type: 'item-sync', id: r.item_id, sync: this.pipeline.syncStateOf(max) });
+    }
+  }
+
+  private onTagArrived(p: TagPresence): void {
+    if (p.zone !== 'intake') return;
+    const answers = this.opts.answersForTag?.(p.epc) ?? {};
+    // One item per tag presence: the key makes a re-arrival within the same presence harmless.
+    const res = this.pipeline.process({ source: 'rfid', code: p.epc, answers, at: p.firstSeen, idempotencyKey: `rfid:${p.key}:${p.firstSeen}` });
+    if (!res.ok) log.warn({ epc: p.epc, code: res.error.code }, 'tag could not be identified');
+  }
+
+  async submitScan(req: ScanRequest): Promise<ScanResponse> {
+    return this.pipeline.process({
+      source: req.source ?? 'barcode',
+      code: req.code,
+      symbology: req.symbology,
+      answers: { reason: req.reason, grade: req.grade, daysSinceDelivery: req.daysSinceDelivery, rma: req.rma },
+      at: Date.now(),
+      idempotencyKey: req.idempotencyKey,
+    });
+  }
+
+  eventIdsOf(itemId: string): string[] {
+    return (this.sdb.prepare('SELECT event_id FROM outbox WHERE item_id = ? ORDER BY seq').all(itemId) as Array<{ event_id: string }>).map((r) => r.event_id);
+  }
+
+  syncView(): SyncView {
+    const s = outboxStats(this.sdb);
+    return { connected: this.publisher.status().state === 'online', outboxDepth: s.depth, unsent: s.unsent, ...(s.lastConfirmedAt ? { lastConfirmedAt: s.lastConfirmedAt } : {}), brokerUrl: this.opts.brokerUrl };
+  }
+
+  health(): HealthReport {
+    const s = outboxStats(this.sdb);
+    const items = (this.sdb.prepare('SELECT COUNT(*) AS n FROM items').get() as { n: number }).n;
+    const readers = this.readers.map((r) => r.view());
+    const connected = this.publisher.status().state === 'online';
+    return {
+      ok: readers.every((r) => r.status === 'reading' || r.status === 'connected') && connected,
+      station: { site: this.opts.config.site, station: this.opts.config.station, version: '0.1.0', uptimeSec: Math.round((Date.now() - this.started) / 1000) },
+      readers,
+      broker: { connected, url: this.opts.brokerUrl },
+      outbox: { depth: s.depth, unsent: s.unsent, ...(s.lastConfirmedAt ? { lastConfirmedAt: s.lastConfirmedAt } : {}) },
+      database: { ok: true, path: this.dbPath, items },
+    };
+  }
+
+  async stop(): Promise<void> {
+    for (const off of this.offs.splice(0)) off();
+    for (const r of this.readers) await r.session.stop();
+    this.readers = [];
+    this.smoother?.stop();
+    await this.http?.close();
+    await this.publisher?.stop();
+    this.sdb?.close();
+  }
+}

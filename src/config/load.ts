@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { ZodError } from 'zod';
+import { StationError } from '../core/errors.js';
+import { configSchema, type StationConfig } from './schema.js';
+
+/** Turns zod's issues into lines that name the key, e.g. `readers[0].baudRate: expected number, got string`. */
+export function describeConfigIssues(error: ZodError): string[] {
+  return error.issues.map((issue) => {
+    const key = issue.path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys.map((k) => (key ? `${key}.${k}` : k)).join(', ');
+      return `${keys}: unknown setting (check the spelling)`;
+    }
+    return `${key || '(top level)'}: ${issue.message}`;
+  });
+}
+
+export function parseConfig(raw: unknown, origin = 'config'): StationConfig {
+  const result = configSchema.safeParse(raw ?? {});
+  if (!result.success) {
+    const lines = describeConfigIssues(result.error);
+    throw new StationError('CONFIG_INVALID', `${origin} has ${lines.length} problem(s):\n  ${lines.join('\n  ')}`, {
+      hint: 'Fix the named keys; every key is optional and has a default.',
+      details: { issues: lines },
+    });
+  }
+  return result.data;
+}
+
+export function loadConfigFile(path: string | undefined): StationConfig {
+  if (!path) return parseConfig({});
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new StationError('CONFIG_UNREADABLE', `Cannot read the configuration file ${path}`, { cause: e, hint: 'Check the path given with --config.' });
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    const where = e instanceof YAMLParseError && e.linePos ? ` at line ${e.linePos[0].line}` : '';
+    throw new StationError('CONFIG_NOT_YAML', `${path} is not valid YAML${where}`, { cause: e });
+  }
+  return parseConfig(raw, path);
+}

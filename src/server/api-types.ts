@@ -1,0 +1,75 @@
+/**
+ * The one HTTP + WebSocket API between the station and its screens. Shared by the server and the UI
+ * (type-only imports), so both sides change together.
+ */
+export type SyncState = 'pending' | 'sent' | 'confirmed';
+
+export interface ItemView {
+  id: string;
+  at: number;
+  source: 'rfid' | 'barcode' | 'camera';
+  raw: string;
+  gtin?: string;
+  serial?: string;
+  lot?: string;
+  epc?: string;
+  productName?: string;
+  category?: string;
+  disposition: string;
+  bin: string;
+  nextDepartment: string;
+  matchedRows: Array<{ table: string; row: number; explanation: { en: string; 'zh-CN': string } }>;
+  explanation: { en: string; 'zh-CN': string };
+  ruleSet: { id: string; version: string; hash: string };
+  status: 'decided' | 'exception';
+  exception?: { code: string; message: string };
+  sync: SyncState;
+  eventSeqs: number[];
+}
+
+export interface DeviceView {
+  id: string;
+  kind: 'rfid' | 'scanner' | 'camera';
+  status: string;
+  detail?: string;
+  hint?: string;
+}
+
+export interface SyncView {
+  connected: boolean;
+  outboxDepth: number;
+  unsent: number;
+  lastConfirmedAt?: number;
+  brokerUrl: string;
+}
+
+export interface HealthReport {
+  ok: boolean;
+  station: { site: string; station: string; version: string; uptimeSec: number };
+  readers: DeviceView[];
+  broker: { connected: boolean; url: string };
+  outbox: { depth: number; unsent: number; lastConfirmedAt?: number };
+  database: { ok: boolean; path: string; items: number };
+  hq?: { events: number; duplicates: number };
+}
+
+export interface ScanRequest {
+  code: string;
+  source?: 'barcode' | 'camera';
+  symbology?: string;
+  reason?: string;
+  grade?: string;
+  daysSinceDelivery?: number;
+  rma?: string;
+  idempotencyKey?: string;
+}
+
+export type ScanResponse = { ok: true; item: ItemView; duplicate?: boolean } | { ok: false; error: { code: string; message: string } };
+
+export type LiveMessage =
+  | { type: 'hello'; items: ItemView[]; devices: DeviceView[]; sync: SyncView }
+  | { type: 'item'; item: ItemView }
+  | { type: 'item-sync'; id: string; sync: SyncState }
+  | { type: 'device'; device: DeviceView }
+  | { type: 'sync'; sync: SyncView }
+  | { type: 'scan-rejected'; raw: string; error: { code: string; message: string } };

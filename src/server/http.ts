@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { createLogger } from '../core/logger.js';
+import type { HealthReport, ItemView, LiveMessage, ScanRequest, ScanResponse } from './api-types.js';
+
+const log = createLogger('http');
+
+/** What the server needs from the station; the composition root provides it. */
+export interface StationApi {
+  health(): HealthReport;
+  submitScan(req: ScanRequest): Promise<ScanResponse>;
+  recentItems(limit: number): ItemView[];
+  hello(): LiveMessage;
+  subscribe(listener: (msg: LiveMessage) => void): () => void;
+}
+
+const scanBody = z
+  .object({
+    code: z.string().min(1, 'the scanned code is empty').max(4096, 'the scanned code is longer than any barcode'),
+    source: z.enum(['barcode', 'camera']).optional(),
+    symbology: z.string().max(8).optional(),
+    reason: z.string().max(64).optional(),
+    grade: z.string().max(64).optional(),
+    daysSinceDelivery: z.number().int().min(0).max(36500).optional(),
+    rma: z.string().max(64).optional(),
+    idempotencyKey: z.string().max(128).optional(),
+  })
+  .strict();
+
+export async function createHttpServer(api: StationApi, opts: { uiDir?: string }): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  await app.register(fastifyWebsocket);
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    // The page loads nothing from elsewhere; the camera decoder's wasm is compiled from our own origin.
+    reply.header('Content-Security-Policy', "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'");
+    reply.header('X-Content-Type-Options', 'nosniff');
+    return payload;
+  });
+
+  app.setErrorHandler((error: { statusCode?: number; message?: string }, _req, reply) => {
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) log.error({ err: error }, 'request failed');
+    const code = status === 413 ? 'REQUEST_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 400 ? 'BAD_REQUEST' : 'INTERNAL';
+    void reply.status(status).send({ ok: false, error: { code, message: status >= 500 ? 'The station hit an internal problem; the scan was not stored. Try again.' : error.message ?? 'bad request' } });
+  });
+
+  app.get('/api/health', async (_req, reply) => {
+    const h = api.health();
+    return reply.status(h.ok ? 200 : 503).send(h);
+  });
+
+  app.get('/api/items', async (req) => {
+    const q = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).safeParse(req.query);
+    return { items: api.recentItems(q.success ? q.data.limit : 100) };
+  });
+
+  app.post('/api/scans', async (req, reply) => {
+    const parsed = scanBody.safeParse(req.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return reply.status(400).send({ ok: false, error: { code: 'SCAN_INVALID', message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` } });
+    }
+    const res = await api.submitScan(parsed.data);
+    return reply.status(res.ok ? 200 : 422).send(res);
+  });
+
+  app.register(async (scope) => {
+    scope.get('/api/live', { websocket: true }, (socket) => {
+      socket.send(JSON.stringify(api.hello()));
+      const off = api.subscribe((msg) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg));
+      });
+      socket.on('close', off);
+      socket.on('error', off);
+    });
+  });
+
+  if (opts.uiDir && existsSync(opts.uiDir)) {
+    await app.register(fastifyStatic, { root: opts.uiDir, prefix: '/' });
+  } else {
+    app.get('/', async (_req, reply) =>
+      reply.type('text/plain').send('The station runs, but the web UI is not built. Run `npm run build:ui` (npm start does this for you).'),
+    );
+  }
+  return app;
+}
