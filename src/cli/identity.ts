@@ -31,11 +31,14 @@ function human(r: IdentifyResult): string {
   return lines.join('\n');
 }
 
+/** One JSON line out per line in, in order (the `identify --json -` contract). */
+export async function identifyLines(lines: AsyncIterable<string>, write: (s: string) => void): Promise<void> {
+  for await (const line of lines) write(resultToJson(identify(line)) + '\n');
+}
+
 async function identifyStdin(): Promise<void> {
   const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  for await (const line of rl) {
-    process.stdout.write(resultToJson(identify(line)) + '\n');
-  }
+  await identifyLines(rl, (s) => process.stdout.write(s));
 }
 
 export function register(program: Command): void {

@@ -131,3 +131,21 @@ export function hasValidCheckPair(s: string): boolean {
   sum %= 1021;
   return s.slice(-2) === (CSET32[sum >> 5] ?? '') + (CSET32[sum & 31] ?? '');
 }
+
+/**
+ * UPC-E (8 digits: number system 0/1, six data digits, check digit) → the UPC-A it abbreviates
+ * (GS1 GenSpecs 5.2.2.4.2). Undefined if it is not a valid UPC-E.
+ */
+export function expandUpcE(code: string): string | undefined {
+  if (!/^[01][0-9]{7}$/.test(code)) return undefined;
+  const ns = code[0] as string;
+  const d = code.slice(1, 7);
+  const last = d[5] as string;
+  let body: string;
+  if (last <= '2') body = ns + d.slice(0, 2) + last + '0000' + d.slice(2, 5);
+  else if (last === '3') body = ns + d.slice(0, 3) + '00000' + d.slice(3, 5);
+  else if (last === '4') body = ns + d.slice(0, 4) + '00000' + d[4];
+  else body = ns + d.slice(0, 5) + '0000' + last;
+  const upcA = body + code[7];
+  return hasValidCheckDigit(upcA) ? upcA : undefined;
+}

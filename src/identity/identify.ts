@@ -3,7 +3,7 @@
  * input it is (EPC, Digital Link, AIM-prefixed scan, bracketed, raw GS1, bare GTIN) and maps GS1 keys
  * onto the identity fields.
  */
-import { classifyGtin, normalizeGtin } from './check-digit.js';
+import { classifyGtin, expandUpcE, normalizeGtin } from './check-digit.js';
 import { gs1Date } from './ai-lint.js';
 import { parseDigitalLink } from './digital-link.js';
 import {
@@ -26,7 +26,7 @@ import type { EpcInfo, IdentifyResult, ItemIdentity } from './types.js';
 
 const CR_LF = /[\r\n]+$/;
 /** Textual stand-ins for FNC1/GS that wedge scanners and copy-paste produce. */
-const GS_FORMS = /<GS>|\{GS\}|\[GS\]|<FNC1>|\{FNC1\}|\\x1[dD]|\\u001[dD]|\u241D/g;
+const GS_FORMS = /\^\]|<GS>|\{GS\}|\[GS\]|<FNC1>|\{FNC1\}|\\x1[dD]|\\u001[dD]|\u241D/g;
 const HEXISH = /^(?:[0-9A-Fa-f]{4}){6,16}$/;
 
 const fail = (code: string, message: string): IdentifyResult => ({ ok: false, error: { code, message } });
@@ -165,8 +165,8 @@ export function identifyEpcHex(hex: string): IdentifyResult {
   }
 }
 
-const GS1_SYMBOLOGY_HINT = /gs1|128|datamatrix|data_matrix|dm|qr|databar|rss/i;
-const EAN_HINT = /ean|upc|itf/i;
+const GS1_SYMBOLOGY_HINT = /gs1/i;
+const UPCE_HINT = /upc[-_ ]?e/i;
 
 /** True when failed raw data still unmistakably starts like GS1 (SSCC or GTIN with full-length data). */
 function strongGs1Start(s: string): boolean {
@@ -213,11 +213,18 @@ function identifyInner(input: string, opts: { symbology?: string } | undefined):
   const hint = opts?.symbology;
   if (data.includes(GS)) {
     if (data[0] === GS) data = data.slice(1);
-    return fromOutcome(parseAiData(data, true), raw, 'gs1', hint);
+    // A GS in front of AI digits is a strong GS1 signal, so its errors are reported as GS1 errors.
+    if (/^[0-9]{2}/.test(data)) return fromOutcome(parseAiData(data, true), raw, 'gs1', hint);
+    return fail(Codes.NOT_GS1, `"${s}" is not GS1 data; treat it as an internal label`);
   }
   const digitsOnly = /^[0-9]+$/.test(data);
   const gtinLength = data.length === 8 || data.length === 12 || data.length === 13 || data.length === 14;
-  if (digitsOnly && gtinLength && !(hint !== undefined && GS1_SYMBOLOGY_HINT.test(hint) && !EAN_HINT.test(hint))) return plainGtin(data, raw, hint);
+  if (digitsOnly && hint !== undefined && UPCE_HINT.test(hint) && data.length === 8) {
+    const upcA = expandUpcE(data);
+    if (upcA === undefined) return fail(Codes.BAD_CHECK_DIGIT, `UPC-E ${data} is not valid (wrong check digit or number system); probably a misread`);
+    return plainGtin(upcA, raw, hint);
+  }
+  if (digitsOnly && gtinLength && !(hint !== undefined && GS1_SYMBOLOGY_HINT.test(hint))) return plainGtin(data, raw, hint);
   if (HEXISH.test(data) && !digitsOnly) {
     const d = decodeEpcHex(data);
     if (d.ok && d.value.kind === 'decoded') return epcIdentity(d.value, raw);

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { expandUpcE, identify, identifyEpcHex, type IdentifyResult } from './index.js';
+
+function ok(r: IdentifyResult) {
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r;
+}
+function code(r: IdentifyResult): string | undefined {
+  return r.ok ? undefined : r.error.code;
+}
+
+describe('identify: input forms', () => {
+  it('accepts every FNC1 form scanners and wedges produce', () => {
+    for (const sep of ['\x1d', '<GS>', '{GS}', '[GS]', '<FNC1>', '\\x1d', '\\u001d', '\u241d', '^]']) {
+      const r = ok(identify(`0109520123456788${'10'}ABC${sep}21XYZ`));
+      expect(r.identity.lot, JSON.stringify(sep)).toBe('ABC');
+      expect(r.identity.serial).toBe('XYZ');
+    }
+    // FNC1 in first position sent as a leading GS
+    expect(ok(identify('\x1d0109520123456788')).identity.gtin).toBe('09520123456788');
+  });
+
+  it('AIM-prefixed scans carry their symbology', () => {
+    const r = ok(identify(']d2011231231231233310ABC123\x1d99TESTING'));
+    expect(r.identity.symbology).toBe('DataMatrix');
+    expect(r.identity.elementString).toBe('^011231231231233310ABC123^99TESTING');
+    const ean = ok(identify(']E02112345678900|]e099COMPOSITE\x1d98XYZ'));
+    expect(ean.identity.gtin).toBe('02112345678900');
+    expect(ean.identity.ais?.['99']).toBe('COMPOSITE');
+    expect(code(identify(']E402345674'))).toBe('GS1_BAD_CHECK_DIGIT');
+    expect(code(identify(']d1RMA-10023'))).toBe('NOT_GS1');
+  });
+
+  it('Digital Link and EPC URIs', () => {
+    const dl = ok(identify('https://id.gs1.org/01/09520123456788/10/ABC%2F1/21/12345?17=260400'));
+    expect(dl.identity.source).toBe('digital-link');
+    expect(dl.identity).toMatchObject({ gtin: '09520123456788', lot: 'ABC/1', serial: '12345', expiry: '2026-04-30' });
+    expect(code(identify('https://id.gs1.org/01/2112345678900'))).toBe('GS1_BAD_LENGTH');
+    const tag = ok(identify('urn:epc:tag:sgtin-96:3.0614141.812345.6789'));
+    expect(tag.identity.epc).toMatchObject({ scheme: 'sgtin-96', hex: '3074257BF7194E4000001A85', filter: 3 });
+    expect(tag.identity.gtin).toBe('80614141123458');
+    const sscc = ok(identify('urn:epc:id:sscc:0614141.1234567890'));
+    expect(sscc.identity.sscc).toBe('106141412345678908');
+    const raw = ok(identify('urn:epc:raw:96.x3074257BF7194E4000001A85'));
+    expect(raw.identity.serial).toBe('6789');
+    expect(code(identify('urn:epc:id:sgtin:50712.11123456..%25:.13%26'))).toBe('EPC_INVALID_URI');
+  });
+
+  it('bare EPC hex from a reader is recognised without the epc: prefix', () => {
+    const r = ok(identify('3074257BF7194E4000001A85'));
+    expect(r.identity.source).toBe('epc');
+    expect(r.identity.gtin).toBe('80614141123458');
+  });
+
+  it('Gen2 PC word: plain, with XPC, and the ISO toggle bit', () => {
+    expect(ok(identifyEpcHex('3000 3074 257B F719 4E40 0000 1A85')).identity.epc?.pcWord).toBe('3000');
+    // XI bit set: PC + XPC_W1 in front
+    expect(ok(identifyEpcHex('32000000' + '3074257BF7194E4000001A85')).identity.gtin).toBe('80614141123458');
+    // T bit set: ISO AFI data, not a GS1 EPC
+    const iso = ok(identifyEpcHex('31A2' + '3074257BF7194E4000001A85'));
+    expect(iso.identity.epc?.kind).toBe('raw');
+    expect(iso.identity.epc?.reason?.code).toBe('EPC_NON_GS1');
+    // GSRN-96 starts with a word that looks like a 5-word PC; it must not be stripped
+    expect(ok(identifyEpcHex('2D74257BF4499602D2000000')).identity.epc?.pureIdentityUri).toBe('urn:epc:id:gsrn:0614141.1234567890');
+  });
+
+  it('UPC-E is expanded when the decoder says UPC-E', () => {
+    expect(expandUpcE('01234565')).toBe('012345000065');
+    expect(ok(identify('01234565', { symbology: 'upc_e' })).identity.gtin).toBe('00012345000065');
+    expect(code(identify('01234566', { symbology: 'upc_e' }))).toBe('GS1_BAD_CHECK_DIGIT');
+    // without the hint 8 digits are EAN-8 (this one happens to be a valid EAN-8 too)
+    expect(ok(identify('01234565')).identity.gtin).toBe('00000001234565');
+  });
+
+  it('conflicting repeats of a key AI are refused; association problems are warnings', () => {
+    expect(code(identify('(01)09520123456788(01)12345678901231'))).toBe('GS1_CONFLICTING_AI');
+    const r = ok(identify('(21)ABC123'));
+    expect(r.warnings.map((w) => w.code)).toEqual(['GS1_MISSING_REQUIRED_AI']);
+  });
+
+  it('GS1 errors keep their codes', () => {
+    expect(code(identify('(01)12345678901234'))).toBe('GS1_BAD_CHECK_DIGIT');
+    expect(code(identify('(10)ABCDEFGHIJKLMNOPQRSTUVWXYZ'))).toBe('GS1_FIELD_TOO_LONG');
+    expect(code(identify('(17)191332'))).toBe('GS1_INVALID_DATE');
+    expect(code(identify('(99)'))).toBe('GS1_EMPTY_FIELD');
+    expect(code(identify('01095201234567881719133210ABC'))).toBe('GS1_INVALID_DATE');
+    expect(code(identify('epc:3074257BF7194E4000001A8'))).toBe(undefined);
+    expect(code(identify('epc:XYZ'))).toBe('EPC_INVALID_HEX');
+  });
+});
