@@ -1,0 +1,107 @@
+/**
+ * `returns-station workload report --db <file> [--json] [--at <time>] [--station <id>]` and
+ * `returns-station workload generate --days N --operators N --seed S --out <db> [--start YYYY-MM-DD] [--force]`.
+ */
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, basename, extname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Command } from 'commander';
+import { StationError, isStationError, errorMessage } from '../core/errors.js';
+import { buildReport, ensureWorkloadSchema, formatReport, generateToDb } from '../workload/index.js';
+
+/** The truth file sits beside the database: history.db → history.truth.json. */
+export function truthPathFor(dbPath: string): string {
+  const ext = extname(dbPath);
+  return join(dirname(dbPath), `${ext ? basename(dbPath, ext) : basename(dbPath)}.truth.json`);
+}
+
+function parseTime(text: string): number {
+  const n = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(n)) throw new StationError('WORKLOAD_BAD_TIME', `"${text}" is not a time.`, { hint: 'Use ISO 8601, e.g. 2026-03-14T15:30:00Z, or epoch milliseconds.' });
+  return n;
+}
+
+function positiveInt(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new StationError('WORKLOAD_BAD_ARGUMENT', `--${name} must be a whole number of at least 1 (got "${text}").`);
+  return n;
+}
+
+function fail(e: unknown): void {
+  const code = isStationError(e) ? e.code : 'WORKLOAD_FAILED';
+  const hint = isStationError(e) && e.hint ? ` (${e.hint})` : '';
+  process.stderr.write(`error ${code}: ${errorMessage(e)}${hint}\n`);
+  process.exitCode = 2;
+}
+
+function openDb(file: string, create: boolean): Database.Database {
+  if (!create && !existsSync(file)) {
+    throw new StationError('WORKLOAD_NO_DB', `There is no database at ${file}.`, { hint: 'Give the station database, or make one with `workload generate`.' });
+  }
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  return db;
+}
+
+export function register(program: Command): void {
+  const wl = program.command('workload').description('operator workload: pace, breaks, fatigue signals, arrivals forecast and staffing');
+
+  wl.command('report')
+    .description("print the station's figures: arrivals per hour, forecast, staffing suggestion, live signals with reasons")
+    .requiredOption('--db <file>', 'database holding the work_events table')
+    .option('--json', 'print JSON')
+    .option('--at <time>', 'report as of this time (ISO 8601 or epoch ms); default: the newest event')
+    .option('--station <id>', 'only this station’s events')
+    .action((opts: { db: string; json?: boolean; at?: string; station?: string }) => {
+      try {
+        const db = openDb(opts.db, false);
+        try {
+          const report = buildReport(db, {
+            ...(opts.at === undefined ? {} : { at: parseTime(opts.at) }),
+            ...(opts.station === undefined ? {} : { config: { station: opts.station } }),
+          });
+          process.stdout.write((opts.json === true ? JSON.stringify(report, null, 2) : formatReport(report)) + '\n');
+        } finally {
+          db.close();
+        }
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  wl.command('generate')
+    .description('write a generated shift history (seeded) and its truth file beside it')
+    .requiredOption('--days <n>', 'days of history')
+    .requiredOption('--operators <n>', 'number of operators')
+    .requiredOption('--seed <s>', 'random seed (same seed, same history)')
+    .requiredOption('--out <db>', 'database file to write')
+    .option('--start <date>', 'first day, YYYY-MM-DD', '2026-01-05')
+    .option('--station <id>', 'station id', 'S1')
+    .option('--force', 'replace an existing file')
+    .action((opts: { days: string; operators: string; seed: string; out: string; start: string; station: string; force?: boolean }) => {
+      try {
+        const days = positiveInt('days', opts.days);
+        const operators = positiveInt('operators', opts.operators);
+        const seed = Number(opts.seed);
+        if (!Number.isFinite(seed)) throw new StationError('WORKLOAD_BAD_ARGUMENT', `--seed must be a number (got "${opts.seed}").`);
+        if (existsSync(opts.out)) {
+          if (opts.force !== true) throw new StationError('WORKLOAD_OUT_EXISTS', `${opts.out} already exists.`, { hint: 'Pick another --out or add --force.' });
+          for (const suffix of ['', '-wal', '-shm']) rmSync(opts.out + suffix, { force: true });
+        }
+        const db = openDb(opts.out, true);
+        let truth;
+        try {
+          ensureWorkloadSchema(db);
+          truth = generateToDb(db, { days, operators, seed, start: opts.start, station: opts.station });
+        } finally {
+          db.close();
+        }
+        const truthPath = truthPathFor(opts.out);
+        writeFileSync(truthPath, JSON.stringify(truth) + '\n');
+        process.stdout.write(JSON.stringify({ db: opts.out, truth: truthPath, days, operators, seed, ...truth.counts }) + '\n');
+      } catch (e) {
+        fail(e);
+      }
+    });
+}
