@@ -88,3 +88,27 @@ describe('identify: input forms', () => {
     expect(code(identify('epc:XYZ'))).toBe('EPC_INVALID_HEX');
   });
 });
+
+describe('identify: reader and scanner extras', () => {
+  it('PC + EPC + CRC-16 as some readers report it', async () => {
+    const { gen2Crc16 } = await import('./epc/codec.js');
+    // CRC-16/GENIBUS check value, the Gen2 CRC's published test vector
+    expect(gen2Crc16(Buffer.from('123456789').toString('hex'))).toBe(0xd64e);
+    const body = '3000' + '3074257BF7194E4000001A85';
+    const crc = gen2Crc16(body).toString(16).toUpperCase().padStart(4, '0');
+    const r = ok(identifyEpcHex(body + crc));
+    expect(r.identity.gtin).toBe('80614141123458');
+    // a wrong CRC is not silently dropped
+    const wrong = ((gen2Crc16(body) ^ 1) & 0xffff).toString(16).padStart(4, '0');
+    expect(ok(identifyEpcHex(body + wrong)).identity.epc?.pcWord).toBeUndefined();
+  });
+
+  it('a Digital Link inside a plain QR (]Q1) keeps the scan as raw', () => {
+    const r = ok(identify(']Q1https://id.gs1.org/01/09520123456788/21/ABC'));
+    expect(r.identity).toMatchObject({ source: 'digital-link', symbology: 'QR', gtin: '09520123456788', serial: 'ABC', raw: ']Q1https://id.gs1.org/01/09520123456788/21/ABC' });
+  });
+
+  it('typed bracketed form with spaces', () => {
+    expect(ok(identify('(01) 09520123456788 (10) ABC')).identity).toMatchObject({ gtin: '09520123456788', lot: 'ABC' });
+  });
+});

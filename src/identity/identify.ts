@@ -191,7 +191,13 @@ function identifyInner(input: string, opts: { symbology?: string } | undefined):
     const { symbology, dataStr, gs1 } = sd.value;
     if (!gs1) {
       if (/^[0-9]{8,14}$/.test(dataStr) && /^(EAN|UPC|ITF)/.test(symbology)) return plainGtin(dataStr, raw, symbology);
-      return identifyInner(dataStr, { symbology });
+      // e.g. a Digital Link in a plain QR (]Q1): identify the payload, keep what was scanned.
+      const inner = identifyInner(dataStr, { symbology });
+      if (inner.ok) {
+        inner.identity.raw = raw;
+        inner.identity.symbology ??= symbology;
+      }
+      return inner;
     }
     const bar = dataStr.indexOf('|');
     if (bar > 0 && !dataStr.startsWith('^')) {
@@ -207,7 +213,8 @@ function identifyInner(input: string, opts: { symbology?: string } | undefined):
     const data = dataStr.slice(1).replace(/\|\^/g, '|').replace(/\^/g, GS);
     return fromOutcome(parseAiData(data, true), raw, 'gs1', symbology);
   }
-  if (s[0] === '(') return fromOutcome(parseBracketed(s), raw, 'gs1', opts?.symbology);
+  // People type "(01) 0952… (10) ABC": spaces are never GS1 data, so the ones around brackets can go.
+  if (s[0] === '(') return fromOutcome(parseBracketed(s.replace(/\)\s+/g, ')').replace(/\s+\(/g, '(')), raw, 'gs1', opts?.symbology);
   if (s[0] === '^') return fromOutcome(parseCaretElementString(s), raw, 'gs1', opts?.symbology);
   let data = s.replace(GS_FORMS, GS);
   const hint = opts?.symbology;

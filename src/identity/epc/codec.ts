@@ -42,6 +42,16 @@ function schemeFits(nib: Uint8Array, from: number, words: number): boolean {
   return def !== undefined && Math.ceil(def.bits / 16) === words;
 }
 
+/** Gen2 CRC-16 (ISO/IEC 13239: poly 0x1021, preset 0xFFFF, result inverted) over hex bytes. */
+export function gen2Crc16(hex: string): number {
+  let crc = 0xffff;
+  for (let i = 0; i + 1 < hex.length; i += 2) {
+    crc ^= parseInt(hex.slice(i, i + 2), 16) << 8;
+    for (let b = 0; b < 8; b++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return ~crc & 0xffff;
+}
+
 /** Cleans reader output: strips `0x`, spaces, `:` and `-`, upper-cases. */
 export function cleanHex(input: string): string {
   let s = input.trim();
@@ -63,10 +73,16 @@ export function decodeEpcHex(input: string): Outcome<EpcDecoded> {
   let pcWord: string | undefined;
   if (hex.length % 4 === 0 && hex.length >= 8) {
     const pc = parseInt(hex.slice(0, 4), 16);
-    const words = hex.length / 4;
+    let words = hex.length / 4;
     const len = pc >>> 11;
     const xi = (pc >>> 9) & 1;
     const skip = 1 + xi;
+    // Some readers append the tag's CRC-16 after PC+EPC; drop it only when it checks out.
+    if (len > 0 && words === len + skip + 1 && gen2Crc16(hex.slice(0, -4)) === parseInt(hex.slice(-4), 16)) {
+      hex = hex.slice(0, -4);
+      nib = nib.subarray(0, hex.length);
+      words--;
+    }
     if (len > 0 && words === len + skip && !schemeFits(nib, 0, words)) {
       pcWord = hex.slice(0, 4);
       hex = hex.slice(skip * 4);
