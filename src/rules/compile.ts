@@ -5,6 +5,7 @@
  */
 import type { Test } from './cells.js';
 import { matches } from './cells.js';
+import { generate, type AllFn, type Dispatch, type FirstFn } from './codegen.js';
 import { Acc, toSlots, type Model, type RowModel, type Slot, type TableModel } from './model.js';
 import type { Decision, Facts } from './types.js';
 
@@ -66,6 +67,8 @@ interface CRow {
 interface CTable {
   model: TableModel;
   rows: CRow[];
+  /** Generated matchers; null when code generation is unavailable and the closures are used instead. */
+  gen: { first: FirstFn; all: AllFn } | null;
   /** Slot of the indexed input, or -1. */
   indexSlot: number;
   index: Map<Slot, CRow[]>;
@@ -102,15 +105,17 @@ function compileTable(model: TableModel, m: Model): CTable {
   const index = new Map<Slot, CRow[]>();
   let other = rows;
   let indexSlot = -1;
+  let dispatch: Dispatch | null = null;
   if (best >= 0 && bestScore >= 2) {
     indexSlot = model.inputSlots[best] as number;
     const f = m.facts[indexSlot];
-    const keys: Slot[] = f?.type === 'boolean' ? [true, false, null] : [...(f?.values ?? []), null];
-    for (const k of keys) index.set(k, rows.filter((r) => matches(r.model.tests[best] as Test, k)));
-    other = rows.filter((r) => matches(r.model.tests[best] as Test, OTHER));
-    // The indexed column no longer needs testing for indexed keys; keep it anyway for `other` correctness.
+    const keys: Array<string | boolean | null> = f?.type === 'boolean' ? [true, false, null] : [...(f?.values ?? []), null];
+    const pick = (k: Slot): number[] => model.rows.flatMap((r, i) => (matches(r.tests[best] as Test, k) ? [i] : []));
+    dispatch = { col: best, keys: keys.map((key) => ({ key, rows: pick(key) })), other: pick(OTHER) };
+    for (const k of dispatch.keys) index.set(k.key, k.rows.map((i) => rows[i] as CRow));
+    other = dispatch.other.map((i) => rows[i] as CRow);
   }
-  return { model, rows, indexSlot, index, other };
+  return { model, rows, gen: generate(model, dispatch), indexSlot, index, other };
 }
 
 function rowMatches(r: CRow, slots: Slot[]): boolean {
@@ -120,16 +125,50 @@ function rowMatches(r: CRow, slots: Slot[]): boolean {
   return true;
 }
 
-export function compileModel(m: Model): (facts: Facts) => Decision {
+function applyAll(acc: Acc, t: CTable, hits: number[], slots: Slot[]): void {
+  if (hits.length === 0) return;
+  const rows = t.model.rows;
+  if (t.model.hitPolicy === 'collect') {
+    for (const k of hits) acc.apply(t.model.id, rows[k] as RowModel, slots, true);
+    return;
+  }
+  const rank = t.model.rank;
+  let best = hits[0] as number;
+  let bestRank = rank ? rank((rows[best] as RowModel).out) : 0;
+  for (let i = 1; i < hits.length; i++) {
+    const k = hits[i] as number;
+    const r = rank ? rank((rows[k] as RowModel).out) : 0;
+    if (r > bestRank) {
+      best = k;
+      bestRank = r;
+    }
+  }
+  acc.apply(t.model.id, rows[best] as RowModel, slots, false);
+}
+
+/** `codegen: false` forces the closure evaluator (tests compare both). */
+export function compileModel(m: Model, opts: { codegen?: boolean } = {}): (facts: Facts) => Decision {
   const tables = m.tables.map((t) => compileTable(t, m));
+  if (opts.codegen === false) for (const t of tables) t.gen = null;
   return (facts: Facts): Decision => {
     const warnings: string[] = [];
     const slots = toSlots(m, facts, warnings);
     const acc = new Acc();
     for (const t of tables) {
-      const cands = t.indexSlot < 0 ? t.rows : (t.index.get(slots[t.indexSlot] as Slot) ?? t.other);
       const policy = t.model.hitPolicy;
       acc.beginTable();
+      if (t.gen) {
+        if (policy === 'first' || policy === 'unique') {
+          const k = t.gen.first(slots);
+          if (k >= 0) acc.apply(t.model.id, t.model.rows[k] as RowModel, slots, false);
+        } else {
+          const hits: number[] = [];
+          t.gen.all(slots, hits);
+          applyAll(acc, t, hits, slots);
+        }
+        continue;
+      }
+      const cands = t.indexSlot < 0 ? t.rows : (t.index.get(slots[t.indexSlot] as Slot) ?? t.other);
       if (policy === 'first' || policy === 'unique') {
         for (const r of cands)
           if (rowMatches(r, slots)) {
