@@ -42,16 +42,27 @@ async function photoToY4m(photo: string, out: string): Promise<void> {
   writeFileSync(out, Buffer.concat([Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\n`), ...Array<Buffer>(5).fill(frame)]));
 }
 
+async function launch(video: string): Promise<Browser> {
+  return await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${video}`,
+    ],
+  });
+}
+
 describe.skipIf(!enabled)('scanner page in Chromium', () => {
   let server: Server;
   let browser: Browser;
   let page: Page;
   let cdp: CDPSession;
   let base = '';
+  let dir = '';
   const external: string[] = [];
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'scanner-e2e-'));
+    dir = mkdtempSync(join(tmpdir(), 'scanner-e2e-'));
     const bundle = await build({ entryPoints: [join(here, 'page.ts')], bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent' });
     const js = bundle.outputFiles[0]!.contents;
     const wasm = readFileSync(zxingWasmPath());
@@ -70,13 +81,7 @@ describe.skipIf(!enabled)('scanner page in Chromium', () => {
     base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
     const video = join(dir, 'photo.y4m');
     await photoToY4m(PHOTO, video);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-        '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${video}`,
-      ],
-    });
+    browser = await launch(video);
     const ctx = await browser.newContext();
     await ctx.grantPermissions(['camera'], { origin: base });
     page = await ctx.newPage();
@@ -161,4 +166,23 @@ describe.skipIf(!enabled)('scanner page in Chromium', () => {
     expect((await page.evaluate(() => (window as unknown as { cameraScans: unknown[] }).cameraScans)).length).toBe(1); // still in view: once
     expect(external).toEqual([]);
   }, 60_000);
+
+  it('camera: a skewed Code 39 photo only quagga2 reads is accepted through the page-side quagga2 path', async () => {
+    const video = join(dir, 'skewed.y4m');
+    await photoToY4m(join(here, '..', '..', '..', 'fixtures', 'images', 'quagga2__code_39__image-005.jpg'), video);
+    const b2 = await launch(video);
+    try {
+      const ctx = await b2.newContext();
+      await ctx.grantPermissions(['camera'], { origin: base });
+      const p2 = await ctx.newPage();
+      await p2.goto(base);
+      await p2.waitForFunction(() => typeof (window as unknown as { startCamera?: unknown }).startCamera === 'function');
+      await p2.evaluate(() => (window as unknown as { startCamera: () => Promise<unknown> }).startCamera());
+      await p2.waitForFunction(() => (window as unknown as { cameraScans: unknown[] }).cameraScans.length > 0, undefined, { timeout: 45_000 });
+      const scans = await p2.evaluate(() => (window as unknown as { cameraScans: Array<{ text: string; decoder: string }> }).cameraScans);
+      expect(scans[0]).toMatchObject({ text: 'CODE39', format: 'Code39', decoder: 'quagga2' });
+    } finally {
+      await b2.close();
+    }
+  }, 90_000);
 });
