@@ -69,8 +69,13 @@ export interface ReaderProtocol {
   matches(req: ReaderFrame, res: ReaderFrame): boolean;
 }
 
+const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
+
+/** Upper-case hex of [start, end); a table walk beats Buffer#toString + toUpperCase for EPC-sized inputs. */
 export function toHex(buf: Uint8Array, start = 0, end = buf.length): string {
-  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('hex').toUpperCase();
+  let s = '';
+  for (let i = start; i < end; i++) s += HEX_PAIRS[buf[i]!]!;
+  return s;
 }
 
 export function fromHex(hex: string): Uint8Array {

@@ -1,0 +1,213 @@
+/**
+ * RFID throughput: codec + smoothing in-process (ours vs node-serialport's PacketLengthParser framing the same
+ * R2000 stream), lossless reports/s through a socat pty at the emulator's full write rate, and CPU share while
+ * reading at the 115,200-baud line rate.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PacketLengthParser } from 'serialport';
+import { r2000Checksum } from '../../devices/rfid/checksums.js';
+import { Framer, ReaderEmulator, ReaderSession, TagSmoother, getProtocol, type TagReport } from '../../devices/rfid/index.js';
+import { r2000Frame } from '../../devices/rfid/protocols/r2000.js';
+import { serveSerial } from '../../devices/rfid/serve.js';
+import type { BenchResult } from './run.js';
+
+const N = 300_000;
+const TAGS = 500;
+const epc = (i: number): number[] => [...Buffer.from(`E28011700000${(i % TAGS).toString(16).padStart(12, '0')}`, 'hex')];
+const frameFor = (i: number): Uint8Array => r2000Frame(1, 0x89, [0x28 | (i & 3), 0x30, 0x00, ...epc(i), 0x40 + (i % 30)]);
+
+function stream(n: number): Buffer {
+  return Buffer.concat(Array.from({ length: n }, (_, i) => frameFor(i)));
+}
+
+function chunks(buf: Buffer, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < buf.length; i += size) out.push(buf.subarray(i, i + size));
+  return out;
+}
+
+function ours(parts: Buffer[]): { reports: number; ms: number } {
+  const p = getProtocol('r2000');
+  const sm = new TagSmoother({ zones: { '1': 'intake', '2': 'bin-wall', '3': 'handoff' }, absenceMs: 60_000 });
+  let reports = 0;
+  const framer = new Framer(p.spec('reader'), (f) => {
+    const r = p.decode(f, 'reader');
+    if (!r.ok) return;
+    for (const t of r.frame.tags) {
+      reports++;
+      sm.ingest({ epc: t.epc, antenna: t.antenna ?? 1, rssiRaw: t.rssiRaw, readerId: 'r1', at: 0 } as TagReport);
+    }
+  });
+  const t0 = process.hrtime.bigint();
+  for (const c of parts) framer.push(c);
+  return { reports, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+}
+
+async function peer(parts: Buffer[]): Promise<{ reports: number; ms: number }> {
+  const p = getProtocol('r2000');
+  const sm = new TagSmoother({ zones: { '1': 'intake', '2': 'bin-wall', '3': 'handoff' }, absenceMs: 60_000 });
+  const parser = new PacketLengthParser({ delimiter: 0xa0, lengthOffset: 1, lengthBytes: 1, packetOverhead: 2, maxLen: 257 });
+  let reports = 0;
+  parser.on('data', (f: Buffer) => {
+    if (r2000Checksum(f, 0, f.length - 1) !== f[f.length - 1]) return;
+    const r = p.decode(f, 'reader');
+    if (!r.ok) return;
+    for (const t of r.frame.tags) {
+      reports++;
+      sm.ingest({ epc: t.epc, antenna: t.antenna ?? 1, rssiRaw: t.rssiRaw, readerId: 'r1', at: 0 } as TagReport);
+    }
+  });
+  const t0 = process.hrtime.bigint();
+  for (const c of parts) parser.write(c);
+  await new Promise<void>((r) => setImmediate(r));
+  return { reports, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+}
+
+async function withPty<T>(fn: (dev: string, host: string) => Promise<T>): Promise<T | null> {
+  const dir = mkdtempSync(join(tmpdir(), 'rfid-bench-'));
+  const dev = join(dir, 'dev');
+  const host = join(dir, 'host');
+  const proc = spawn('socat', [`pty,raw,echo=0,link=${dev}`, `pty,raw,echo=0,link=${host}`], { stdio: 'ignore' });
+  proc.on('error', () => undefined);
+  try {
+    for (let i = 0; i < 100 && !(existsSync(dev) && existsSync(host)); i++) await new Promise((r) => setTimeout(r, 20));
+    if (!existsSync(host)) return null;
+    return await fn(dev, host);
+  } finally {
+    proc.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function session(host: string, em: ReaderEmulator, dev: string): Promise<{ s: ReaderSession; got: () => number; close: () => Promise<void> }> {
+  const served = await serveSerial(em, dev);
+  // Rounds every 10 s: the benchmark pushes frames itself; inventory answers would only add noise.
+  const s = new ReaderSession({ id: 'bench', protocol: 'r2000', transport: { kind: 'serial', path: host }, inventoryIntervalMs: 10_000 });
+  let n = 0;
+  s.on('tag', () => n++);
+  await s.start();
+  await new Promise((r) => setTimeout(r, 200));
+  return {
+    s,
+    got: () => n,
+    close: async () => {
+      await s.stop();
+      await served.close();
+    },
+  };
+}
+
+async function ptyLossless(): Promise<{ reportsPerSec: number; sent: number; received: number; rxErrors: number } | null> {
+  return await withPty(async (dev, host) => {
+    const em = new ReaderEmulator({ protocol: 'r2000', tags: [] });
+    const { s, got, close } = await session(host, em, dev);
+    const sent = 50_000;
+    const frames = Array.from({ length: sent }, (_, i) => frameFor(i));
+    const base = got();
+    const t0 = Date.now();
+    // Write in 4 KiB bursts as fast as the pty accepts them.
+    const blob = Buffer.concat(frames);
+    for (const c of chunks(blob, 4096)) em.broadcast([c]);
+    const deadline = Date.now() + 30_000;
+    while (got() - base < sent && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    const ms = Date.now() - t0;
+    const received = got() - base;
+    const rxErrors = s.stats.rxErrors;
+    await close();
+    return { reportsPerSec: Math.round((received / ms) * 1000), sent, received, rxErrors };
+  });
+}
+
+// The line-rate writer runs in a child process so the CPU measured here is the station side only.
+const PACED_WRITER = `
+const fs = require('node:fs');
+const [dev, b64, perSec, seconds] = process.argv.slice(1);
+const blob = Buffer.from(b64, 'base64');
+const fl = blob.length / (perSec * seconds);
+const fd = fs.openSync(dev, 'w');
+const t0 = Date.now();
+let sent = 0;
+const timer = setInterval(() => {
+  const due = Math.min(perSec * seconds, Math.floor(((Date.now() - t0) / 1000) * perSec));
+  if (due > sent) { fs.writeSync(fd, blob.subarray(sent * fl, due * fl)); sent = due; }
+  if (sent >= perSec * seconds) { clearInterval(timer); fs.closeSync(fd); }
+}, 10);
+`;
+
+async function cpuAtLineRate(): Promise<{ cpuPct: number; reportsPerSec: number; sent: number; received: number } | null> {
+  return await withPty(async (dev, host) => {
+    let got = 0;
+    // A one-way feed (no emulator to answer the handshake): read the port with the session's own transport,
+    // framer, codec and smoother.
+    const { SerialTransport } = await import('../../devices/rfid/transport.js');
+    const t = new SerialTransport({ kind: 'serial', path: host });
+    const p = getProtocol('r2000');
+    const sm = new TagSmoother({ absenceMs: 3000 });
+    const framer = new Framer(p.spec('reader'), (f) => {
+      const r = p.decode(f, 'reader');
+      if (!r.ok) return;
+      for (const tag of r.frame.tags) {
+        got++;
+        sm.ingest({ epc: tag.epc, antenna: tag.antenna ?? 1, readerId: 'bench', at: Date.now() });
+      }
+    });
+    t.events.on('data', (c) => framer.push(c));
+    await t.open();
+    // 115,200 baud 8N1 = 11,520 bytes/s; a 21-byte tag frame -> ~548 reports/s.
+    const perSec = Math.floor(11_520 / frameFor(0).length);
+    const seconds = 3;
+    const blob = Buffer.concat(Array.from({ length: perSec * seconds }, (_, i) => frameFor(i)));
+    const b64 = blob.toString('base64');
+    const child = spawn(process.execPath, ['-e', PACED_WRITER, dev, b64, String(perSec), String(seconds)], { stdio: 'ignore' });
+    const cpu0 = process.cpuUsage();
+    const t0 = Date.now();
+    await new Promise<void>((r) => child.once('exit', () => r()));
+    await new Promise((r) => setTimeout(r, 100));
+    const cpu = process.cpuUsage(cpu0);
+    const wall = Date.now() - t0;
+    await t.close();
+    return {
+      cpuPct: +(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(2),
+      reportsPerSec: Math.round((got / wall) * 1000),
+      sent: perSec * seconds,
+      received: got,
+    };
+  });
+}
+
+export async function run(): Promise<BenchResult> {
+  const parts = chunks(stream(N), 4096);
+  // Warm up both paths, then take the best of 3.
+  ours(parts.slice(0, 200));
+  await peer(parts.slice(0, 200));
+  let best = Infinity;
+  let bestPeer = Infinity;
+  let reports = 0;
+  for (let k = 0; k < 3; k++) {
+    const a = ours(parts);
+    const b = await peer(parts);
+    reports = a.reports;
+    if (a.reports !== N || b.reports !== N) throw new Error(`lost reports: ours ${a.reports}, peer ${b.reports} of ${N}`);
+    best = Math.min(best, a.ms);
+    bestPeer = Math.min(bestPeer, b.ms);
+  }
+  const codecReportsPerSec = Math.round((reports / best) * 1000);
+  const peerReportsPerSec = Math.round((reports / bestPeer) * 1000);
+  const pty = await ptyLossless();
+  const cpu = await cpuAtLineRate();
+  return {
+    metrics: {
+      codecReportsPerSec,
+      peerPacketLengthParserReportsPerSec: peerReportsPerSec,
+      ptyReportsPerSecLossless: pty && pty.received === pty.sent ? pty.reportsPerSec : 0,
+      ptyDetail: pty,
+      cpuPctAtLineRate: cpu?.cpuPct ?? null,
+      lineRateDetail: cpu,
+      lineRateNote: 'station side only (serial port read + framing + decode + smoothing); the paced writer runs in a child process',
+    },
+    ratios: { codecVsPacketLengthParser: +(codecReportsPerSec / peerReportsPerSec).toFixed(2) },
+  };
+}
