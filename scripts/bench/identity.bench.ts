@@ -119,7 +119,7 @@ function timeOnce(p: Pipeline, inputs: Input[]): number {
 
 export async function run(): Promise<BenchResult> {
   const inputs = makeInputs();
-  const rounds = 7;
+  const rounds = 9;
   const names = Object.keys(PIPELINES);
   const samples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (const n of names) timeOnce(PIPELINES[n] as Pipeline, inputs); // warm-up (JIT)
@@ -147,12 +147,12 @@ export async function run(): Promise<BenchResult> {
   for (const n of peerNames) ratios[`vs ${n}`] = Number((oursPerSec / (perSec[n] ?? 1)).toFixed(3));
   // Same comparison without Digital Link URIs, which no peer pipeline parses (they fail fast on them).
   const subset = inputs.filter((i) => i.kind !== 'dl');
-  const subsetPerSec: Record<string, number> = {};
-  for (const n of names) {
-    const xs: number[] = [];
-    for (let r = 0; r < rounds; r++) xs.push(timeOnce(PIPELINES[n] as Pipeline, subset));
-    subsetPerSec[n] = Math.round(median(xs));
+  const subSamples: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const n of r % 2 === 0 ? names : [...names].reverse()) subSamples[n]?.push(timeOnce(PIPELINES[n] as Pipeline, subset));
   }
+  const subsetPerSec: Record<string, number> = {};
+  for (const n of names) subsetPerSec[n] = Math.round(median(subSamples[n] ?? []));
   const fastestSub = Math.max(...peerNames.map((n) => subsetPerSec[n] ?? 0));
   ratios.vsFastestPeerWithoutDigitalLink = Number(((subsetPerSec['returns-station identity'] ?? 0) / fastestSub).toFixed(3));
   const mix = inputs.reduce<Record<string, number>>((m, i) => ({ ...m, [i.kind]: (m[i.kind] ?? 0) + 1 }), {});

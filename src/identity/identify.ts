@@ -27,6 +27,7 @@ import type { EpcInfo, IdentifyResult, ItemIdentity } from './types.js';
 const CR_LF = /[\r\n]+$/;
 /** Textual stand-ins for FNC1/GS that wedge scanners and copy-paste produce. */
 const GS_FORMS = /\^\]|<GS>|\{GS\}|\[GS\]|<FNC1>|\{FNC1\}|\\x1[dD]|\\u001[dD]|\u241D/g;
+const MAYBE_GS_FORM = /[<{[\\^\u241D]/;
 const HEXISH = /^(?:[0-9A-Fa-f]{4}){6,16}$/;
 
 const fail = (code: string, message: string): IdentifyResult => ({ ok: false, error: { code, message } });
@@ -48,7 +49,9 @@ function fromElements(parsed: ParsedElements, raw: string, source: ItemIdentity[
   for (let i = 0; i < elements.length; i++) {
     const el = elements[i] as Gs1Element;
     const v = el.value;
-    const prev = ais[el.ai];
+    // Small arrays: scanning earlier elements is cheaper than reading back an object keyed "10", "21"…
+    let prev: string | undefined;
+    for (let j = 0; j < i && prev === undefined; j++) if ((elements[j] as Gs1Element).ai === el.ai) prev = (elements[j] as Gs1Element).value;
     if (prev !== undefined) {
       if (prev !== v && KEY_AIS.has(el.ai)) return fail(Codes.CONFLICTING_AI, `(${el.ai}) appears twice with different values ("${prev}" and "${v}")`);
       continue;
@@ -210,13 +213,13 @@ function identifyInner(input: string, opts: { symbology?: string } | undefined):
       const head: Gs1Element[] = def === undefined ? [] : [{ ai: '01', value: g.value, def, component: 0 }];
       return fromElements({ elements: [...head, ...cc.value.elements], warnings: cc.value.warnings }, raw, 'gs1', symbology);
     }
-    const data = dataStr.slice(1).replace(/\|\^/g, '|').replace(/\^/g, GS);
+    const data = sd.value.aiData ?? dataStr.slice(1).replace(/\|\^/g, '|').replace(/\^/g, GS);
     return fromOutcome(parseAiData(data, true), raw, 'gs1', symbology);
   }
   // People type "(01) 0952… (10) ABC": spaces are never GS1 data, so the ones around brackets can go.
   if (s[0] === '(') return fromOutcome(parseBracketed(s.replace(/\)\s+/g, ')').replace(/\s+\(/g, '(')), raw, 'gs1', opts?.symbology);
   if (s[0] === '^') return fromOutcome(parseCaretElementString(s), raw, 'gs1', opts?.symbology);
-  let data = s.replace(GS_FORMS, GS);
+  let data = MAYBE_GS_FORM.test(s) ? s.replace(GS_FORMS, GS) : s;
   const hint = opts?.symbology;
   if (data.includes(GS)) {
     if (data[0] === GS) data = data.slice(1);

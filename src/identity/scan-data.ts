@@ -15,6 +15,8 @@ export interface ScanData {
   dataStr: string;
   /** True when dataStr carries GS1 AI syntax (possibly after a `|` for an EAN/UPC composite). */
   gs1: boolean;
+  /** For GS1 AI symbologies: the data with GS separators and no leading FNC1 (saves a re-conversion). */
+  aiData?: string;
 }
 
 const GS1_AI_IDS: Record<string, string> = {
@@ -44,9 +46,8 @@ const NAMES: Record<string, string> = {
 function gs1Data(body: string): Outcome<string> {
   if (body.length === 0) return fail(Codes.SYNTAX, 'The barcode carried no GS1 data');
   if (body.includes('^')) return fail(Codes.INVALID_CHARACTER, '"^" cannot appear in scanned GS1 data (FNC1 is sent as GS)');
-  let b = body;
-  if (b.startsWith(GS)) b = b.slice(1);
-  return okv('^' + b.split(GS).join('^'));
+  const b = body.startsWith(GS) ? body.slice(1) : body;
+  return okv('^' + (b.includes(GS) ? b.split(GS).join('^') : b));
 }
 
 function eanPrimary(digits: string, lengths: number[], name: string): Outcome<string> {
@@ -64,7 +65,7 @@ export function parseScanData(input: string): Outcome<ScanData> {
   const gs1Name = GS1_AI_IDS[id];
   if (gs1Name !== undefined) {
     const d = gs1Data(body);
-    return d.ok ? okv({ symbology: gs1Name, dataStr: d.value, gs1: true }) : d;
+    return d.ok ? okv({ symbology: gs1Name, dataStr: d.value, gs1: true, aiData: body.startsWith(GS) ? body.slice(1) : body }) : d;
   }
   const family = id[1] ?? '';
   if (id === ']E0' || id === ']E4' || id === ']E3') {
