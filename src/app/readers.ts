@@ -36,7 +36,9 @@ export function createReader(cfg: ReaderConfig, onStatus: (d: DeviceView) => voi
     if (!cfg.host || !cfg.port) throw new StationError('CONFIG_INVALID', `readers: reader "${cfg.id}" uses TCP but lacks "host" or "port"`);
     transport = { kind: 'tcp', host: cfg.host, port: cfg.port };
   }
-  const session = new ReaderSession({ id: cfg.id, protocol: cfg.protocol, transport, inventoryIntervalMs: cfg.inventoryIntervalMs });
+  // Readers that select antennas by command (R2000) only read the ports they are told to cycle through.
+  const antennas = Object.keys(cfg.zones).map(Number).filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => a - b);
+  const session = new ReaderSession({ id: cfg.id, protocol: cfg.protocol, transport, inventoryIntervalMs: cfg.inventoryIntervalMs, antennas: antennas.length > 0 ? antennas : [1] });
   let last: DeviceView = { id: cfg.id, kind: 'rfid', status: 'connecting', detail: `${cfg.protocol} over ${cfg.transport}` };
   session.on('status', (s: StatusEvent) => {
     last = { id: cfg.id, kind: 'rfid', status: s.status, detail: `${cfg.protocol} over ${cfg.transport}` };

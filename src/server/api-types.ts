@@ -43,6 +43,13 @@ export interface SyncView {
   brokerUrl: string;
 }
 
+export interface UiSettings {
+  /** The keyboard layout the scanners are programmed for (wedge decoding uses KeyboardEvent.code through it). */
+  scannerLayout: 'us' | 'uk' | 'fr' | 'de';
+  site: string;
+  station: string;
+}
+
 export interface HealthReport {
   ok: boolean;
   station: { site: string; station: string; version: string; uptimeSec: number };
@@ -67,7 +74,7 @@ export interface ScanRequest {
 export type ScanResponse = { ok: true; item: ItemView; duplicate?: boolean } | { ok: false; error: { code: string; message: string } };
 
 export type LiveMessage =
-  | { type: 'hello'; items: ItemView[]; devices: DeviceView[]; sync: SyncView }
+  | { type: 'hello'; items: ItemView[]; devices: DeviceView[]; sync: SyncView; settings: UiSettings }
   | { type: 'item'; item: ItemView }
   | { type: 'item-sync'; id: string; sync: SyncState }
   | { type: 'device'; device: DeviceView }

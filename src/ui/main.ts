@@ -1,4 +1,5 @@
-import type { DeviceView, ItemView, LiveMessage, ScanResponse, SyncView } from '../server/api-types.js';
+import { attachWedge, type WedgeScan } from '../../devices/scanner/wedge.js';
+import type { DeviceView, ItemView, LiveMessage, ScanResponse, SyncView, UiSettings } from '../server/api-types.js';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -75,6 +76,7 @@ function renderSync(s: SyncView): void {
 function handle(msg: LiveMessage): void {
   switch (msg.type) {
     case 'hello':
+      applySettings(msg.settings);
       tbody.replaceChildren();
       for (const it of [...msg.items].reverse()) upsertItem(it, false);
       for (const d of msg.devices) devices.set(d.id, d);
@@ -133,13 +135,34 @@ async function submitScan(code: string, extra: Record<string, string>): Promise<
   }
 }
 
+function currentAnswers(): Record<string, string> {
+  return { reason: $<HTMLSelectElement>('scan-reason').value, grade: $<HTMLSelectElement>('scan-grade').value };
+}
+
+let detachWedge: (() => void) | undefined;
+let wedgeLayout: UiSettings['scannerLayout'] | undefined;
+
+/** Scanner input is captured at window level, so a scan works whatever has focus (or nothing). */
+function applySettings(s: UiSettings): void {
+  $('station-name').textContent = `${s.site} / ${s.station}`;
+  if (wedgeLayout === s.scannerLayout) return;
+  detachWedge?.();
+  wedgeLayout = s.scannerLayout;
+  detachWedge = attachWedge(window, { layout: s.scannerLayout }, (scan: WedgeScan) => {
+    const input = $<HTMLInputElement>('scan-code');
+    // The first key of a burst may have reached a focused field before it was recognised as a scan.
+    if (scan.leakedChars && document.activeElement === input) input.value = input.value.slice(0, -scan.leakedChars);
+    void submitScan(scan.text, { ...currentAnswers(), ...(scan.symbology ? { symbology: scan.symbology } : {}) });
+  });
+}
+
 $('scan-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
   const input = $<HTMLInputElement>('scan-code');
   const code = input.value.trim();
   if (!code) return;
   input.value = '';
-  void submitScan(code, { reason: $<HTMLSelectElement>('scan-reason').value, grade: $<HTMLSelectElement>('scan-grade').value });
+  void submitScan(code, currentAnswers());
 });
 
 connect();

@@ -1,0 +1,76 @@
+/**
+ * The demo's live page in Debian's Chromium: items of the shipped scenario are listed with their decision and
+ * sync state, and a keyboard-wedge scan (real key events, no field focused) adds an item.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemo, type RunningDemo } from '../../src/app/demo.js';
+import { parseConfig } from '../../src/config/load.js';
+import { freePort, serviceGate } from '../support/services.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const enabled = serviceGate('chromium', existsSync(CHROMIUM));
+const root = new URL('../..', import.meta.url).pathname;
+const built = existsSync(join(root, 'src/ui/dist/index.html'));
+
+describe.skipIf(!enabled)('demo live page in Chromium', () => {
+  let dir: string;
+  let demo: RunningDemo;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!built) {
+      const { build } = await import('vite');
+      await build({ configFile: join(root, 'src/ui/vite.config.ts'), logLevel: 'warn' });
+    }
+    dir = mkdtempSync(join(tmpdir(), 'rs-e2e-'));
+    const config = parseConfig({ dataDir: dir, http: { port: 0 }, mqtt: { embeddedPort: await freePort() } });
+    demo = await startDemo({ config, scenarioPath: join(root, 'fixtures/scenarios/demo-shift.json'), exitWhenDone: true });
+    await demo.done;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists every decided item with its bin and shows HQ confirmation; a wedge scan adds one', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(demo.url);
+    await page.waitForFunction(() => document.querySelectorAll('#items tbody tr').length >= 26);
+    await expect.poll(async () => page.locator('#items tbody td.sync-confirmed').count()).toBe(26);
+    // An RFID item of the scenario: SGTIN-96 3034257BF4000940000003E8 = GTIN 00614141000371, serial 1000.
+    await expect.poll(async () => page.locator('#items tbody tr', { hasText: 'urn:epc:id:sgtin:0614141.000037.1000' }).count()).toBe(1);
+    await expect.poll(async () => (await page.locator('#conn').textContent()) ?? '').toBe('live');
+
+    // Wedge scan with nothing focused: keys typed fast, terminated by Enter (a scanner's default CR).
+    // Sent through CDP without waiting between keys, as fast as a scanner types (Playwright's type() awaits each key).
+    await page.bringToFront();
+    await page.locator('#result').click();
+    const cdp = await page.context().newCDPSession(page);
+    const keys = [...'4012345000740'].map((ch) => ({ code: `Digit${ch}`, key: ch, text: ch, vk: ch.charCodeAt(0) }));
+    keys.push({ code: 'Enter', key: 'Enter', text: '\r', vk: 13 });
+    await Promise.all(
+      keys.flatMap((k) => [
+        cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', code: k.code, key: k.key, text: k.text, unmodifiedText: k.text, windowsVirtualKeyCode: k.vk }),
+        cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', code: k.code, key: k.key, windowsVirtualKeyCode: k.vk }),
+      ]),
+    );
+    await expect.poll(async () => page.locator('#items tbody tr').count()).toBe(27);
+    await expect.poll(async () => page.locator('#items tbody tr').first().textContent()).toContain('04012345000740');
+    const bin = await page.locator('#result-bin').textContent();
+    expect(bin && bin !== '—').toBeTruthy();
+
+    mkdirSync(join(root, 'test-results'), { recursive: true });
+    await page.screenshot({ path: join(root, 'test-results/demo-live.png'), fullPage: false });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
