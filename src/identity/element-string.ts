@@ -103,7 +103,13 @@ export function parseAiData(data: string, detectMissingSeparator: boolean): Outc
     }
     const value = data.slice(pos, end);
     const e = validateAiValue(def, value);
-    if (e !== undefined) return { ok: false, error: e };
+    if (e !== undefined) {
+      // Without any GS in the data, an over-long variable field usually means a dropped separator.
+      if (e.code === Codes.FIELD_TOO_LONG && !def.fixed && !sawSeparator && detectMissingSeparator) {
+        return fail(e.code, `${e.message}; a separator (GS) may be missing after it`);
+      }
+      return { ok: false, error: e };
+    }
     elements.push({ ai: def.ai, value, def, component });
     lastEndedByData = !def.fixed && end === n;
     pos = end;

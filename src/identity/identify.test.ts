@@ -112,3 +112,14 @@ describe('identify: reader and scanner extras', () => {
     expect(ok(identify('(01) 09520123456788 (10) ABC')).identity).toMatchObject({ gtin: '09520123456788', lot: 'ABC' });
   });
 });
+
+describe('identify: dropped separator that overflows a field', () => {
+  it('is an error that says a separator may be missing, never a guessed split', () => {
+    const r = identify('010952012345678810ABCDEFGHIJKLMNOP21123456789');
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.code).toBe('GS1_FIELD_TOO_LONG');
+      expect(r.error.message).toMatch(/separator \(GS\) may be missing/);
+    }
+  });
+});
