@@ -15,6 +15,7 @@ import {
   type RuleError,
   type StoredCase,
 } from '../rules/index.js';
+import { ruleSetMarkdown } from '../rules/markdown.js';
 
 /**
  * Reads decided cases from the station database. The query, documented here because HQ tools reuse it:
@@ -143,6 +144,14 @@ export function register(program: Command): void {
         }
         process.stdout.write(`${JSON.stringify(rs.evaluate(facts as Record<string, never>))}\n`);
       }
+    });
+
+  rules
+    .command('doc <file>')
+    .description('print a rule set as Markdown tables (docs/rules.md embeds the default set this way)')
+    .action((file: string) => {
+      const rs = loadOrReport(file);
+      if (rs) process.stdout.write(ruleSetMarkdown(rs));
     });
 
   rules

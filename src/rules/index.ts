@@ -24,3 +24,4 @@ export { runGoldenCases, type GoldenFailure, type GoldenReport } from './golden.
 export { RuleRegistry, NO_RULES, type ActivateResult, type ActivationRecord, type RegistryOptions } from './registry.js';
 export { replay, parseSince, type ReplayExample, type ReplayOptions, type ReplayReport, type ReplaySource, type StoredCase } from './replay.js';
 export { interpretRuleSet } from './reference.js';
+export { ruleSetMarkdown } from './markdown.js';

@@ -1,0 +1,236 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { loadRuleSet, type CompiledRuleSet, type Facts } from './index.js';
+
+function load(doc: object): CompiledRuleSet {
+  const r = loadRuleSet(doc);
+  if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('; '));
+  return r.ruleSet;
+}
+
+const FACTS = {
+  category: { type: 'enum', values: ['apparel', 'toys', 'consumer_electronics'] },
+  price: { type: 'number' },
+  sealed: { type: 'boolean', nullable: true },
+};
+const out = (disposition: string, bin: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  disposition,
+  bin,
+  nextDepartment: 'inventory',
+  ...extra,
+});
+
+describe('hit policies', () => {
+  it('first: the first matching row decides; matchedRows names table and 1-based row', () => {
+    const rs = load({
+      id: 'p',
+      version: '1',
+      facts: FACTS,
+      tables: [
+        {
+          id: 'main',
+          hitPolicy: 'first',
+          inputs: ['category', 'price'],
+          outputs: ['disposition', 'bin', 'nextDepartment'],
+          rows: [
+            { id: 'R1', when: { category: 'toys', price: '> 100' }, then: out('open_box', 'OB') },
+            { id: 'R2', when: { category: 'toys' }, then: out('liquidate', 'LQ') },
+            { when: {}, then: out('restock', 'RS') },
+          ],
+        },
+      ],
+    });
+    const d = rs.evaluate({ category: 'toys', price: 20 });
+    expect(d).toMatchObject({ disposition: 'liquidate', bin: 'LQ', fallback: false });
+    expect(d.matchedRows).toEqual([expect.objectContaining({ table: 'main', row: 2, ruleId: 'R2' })]);
+    expect(rs.evaluate({ category: 'toys', price: 150 }).matchedRows[0]?.row).toBe(1);
+    expect(rs.evaluate({ category: 'apparel', price: 150 }).matchedRows[0]?.row).toBe(3);
+  });
+
+  it('unique: the single matching row decides', () => {
+    const rs = load({
+      id: 'u',
+      version: '1',
+      facts: FACTS,
+      tables: [
+        {
+          id: 'band',
+          hitPolicy: 'unique',
+          inputs: ['price'],
+          outputs: ['disposition', 'bin', 'nextDepartment'],
+          rows: [
+            { when: { price: '< 20' }, then: out('liquidate', 'LQ') },
+            { when: { price: '[20..100)' }, then: out('open_box', 'OB') },
+            { when: { price: '>= 100' }, then: out('restock', 'RS') },
+          ],
+        },
+      ],
+    });
+    expect([5, 20, 99.99, 100].map((price) => rs.evaluate({ price }).disposition)).toEqual(['liquidate', 'open_box', 'open_box', 'restock']);
+  });
+
+  it('priority: the matching row with the highest priority wins; ties go to the earlier row', () => {
+    const rs = load({
+      id: 'pr',
+      version: '1',
+      facts: FACTS,
+      tables: [
+        {
+          id: 'pick',
+          hitPolicy: 'priority',
+          inputs: ['category', 'price', 'sealed'],
+          outputs: ['disposition', 'bin', 'nextDepartment', 'priority'],
+          rows: [
+            { when: { sealed: true }, then: out('restock', 'RS', { priority: 2 }) },
+            { when: { price: '> 500' }, then: out('quarantine', 'Q', { priority: 7 }) },
+            { when: { category: 'consumer_electronics' }, then: out('refurbish', 'RF', { priority: 7 }) },
+            { when: {}, then: out('liquidate', 'LQ', { priority: 0 }) },
+          ],
+        },
+      ],
+    });
+    expect(rs.evaluate({ sealed: true, price: 10 }).disposition).toBe('restock');
+    expect(rs.evaluate({ sealed: true, price: 900 }).disposition).toBe('quarantine');
+    expect(rs.evaluate({ sealed: true, price: 900, category: 'consumer_electronics' }).matchedRows[0]?.row).toBe(2);
+    expect(rs.evaluate({ sealed: false, price: 1 }).disposition).toBe('liquidate');
+  });
+
+  it('priority by disposition: quarantine outranks restock when no priority column exists', () => {
+    const rs = load({
+      id: 'pd',
+      version: '1',
+      facts: FACTS,
+      tables: [
+        {
+          id: 'pick',
+          hitPolicy: 'priority',
+          inputs: ['sealed', 'price'],
+          outputs: ['disposition', 'bin', 'nextDepartment'],
+          rows: [
+            { when: { sealed: true }, then: out('restock', 'RS') },
+            { when: { price: '> 500' }, then: out('quarantine', 'Q') },
+          ],
+        },
+      ],
+    });
+    expect(rs.evaluate({ sealed: true, price: 900 }).disposition).toBe('quarantine');
+  });
+
+  it('collect: every matching row adds its actions; the first sets the disposition; priority is the highest', () => {
+    const rs = load({
+      id: 'c',
+      version: '1',
+      facts: FACTS,
+      tables: [
+        {
+          id: 'all',
+          hitPolicy: 'collect',
+          inputs: ['category', 'price', 'sealed'],
+          outputs: ['disposition', 'bin', 'nextDepartment', 'actions', 'priority'],
+          rows: [
+            { when: { category: 'consumer_electronics' }, then: { ...out('refurbish', 'RF'), actions: ['data_wipe'], priority: 3 } },
+            { when: { price: '>= 500' }, then: { ...out('quarantine', 'Q'), actions: ['supervisor_check', 'photo'], priority: 6 } },
+            { when: { sealed: false }, then: { actions: 'photo, repackage' } },
+          ],
+        },
+      ],
+    });
+    const d = rs.evaluate({ category: 'consumer_electronics', price: 800, sealed: false });
+    expect(d.disposition).toBe('refurbish');
+    expect(d.bin).toBe('RF');
+    expect(d.actions).toEqual(['data_wipe', 'supervisor_check', 'photo', 'repackage']);
+    expect(d.priority).toBe(6);
+    expect(d.matchedRows.map((r) => r.row)).toEqual([1, 2, 3]);
+  });
+
+  it('chaining: a derived output of one table is an input of the next', () => {
+    const rs = load({
+      id: 'ch',
+      version: '1',
+      facts: { ...FACTS, grade: { type: 'enum', values: ['sealed', 'used'] }, cls: { type: 'enum', values: ['A', 'C'], derived: true } },
+      tables: [
+        {
+          id: 'grade',
+          inputs: ['grade'],
+          outputs: ['cls'],
+          rows: [
+            { when: { grade: 'sealed' }, then: { cls: 'A' }, explain: { en: 'class A', 'zh-CN': 'A级' } },
+            { when: { grade: 'used' }, then: { cls: 'C' } },
+          ],
+        },
+        {
+          id: 'disp',
+          inputs: ['cls'],
+          outputs: ['disposition', 'bin', 'nextDepartment'],
+          rows: [
+            { when: { cls: 'A' }, then: out('restock', 'RS'), explain: { en: 'class {cls}, {price} EUR', 'zh-CN': '{cls}级，{price}欧元' } },
+            { when: { cls: 'C' }, then: out('liquidate', 'LQ') },
+          ],
+        },
+      ],
+    });
+    const d = rs.evaluate({ grade: 'sealed', price: 12.5 });
+    expect(d.disposition).toBe('restock');
+    expect(d.matchedRows.map((r) => `${r.table}#${r.row}`)).toEqual(['grade#1', 'disp#1']);
+    expect(d.matchedRows[1]?.explanation).toEqual({ en: 'class A, 12.50 EUR', 'zh-CN': 'A级，12.50欧元' });
+    expect(d.explanation.en).toBe('class A; class A, 12.50 EUR');
+    expect(rs.evaluate({ grade: 'used' }).disposition).toBe('liquidate');
+  });
+});
+
+describe('fallback, missing and ill-typed facts', () => {
+  const rs = load({
+    id: 'f',
+    version: '3',
+    facts: FACTS,
+    tables: [
+      {
+        id: 'main',
+        inputs: ['category', 'sealed', 'price'],
+        outputs: ['disposition', 'bin', 'nextDepartment'],
+        rows: [
+          { when: { sealed: null }, then: out('exception', 'EX') },
+          { when: { category: 'toys', price: '>= 10' }, then: out('restock', 'RS') },
+        ],
+      },
+    ],
+  });
+
+  it('no matching row gives the fallback: quarantine in EXCEPTIONS for a supervisor, and says so', () => {
+    const d = rs.evaluate({ category: 'apparel', sealed: true, price: 5 });
+    expect(d).toMatchObject({ disposition: 'quarantine', bin: 'EXCEPTIONS', nextDepartment: 'supervisor', fallback: true, matchedRows: [] });
+    expect(d.cbvDisposition).toBe('non_sellable_other');
+    expect(d.explanation.en).toMatch(/No rule matched/);
+    expect(d.explanation['zh-CN']).toMatch(/没有规则匹配/);
+    expect(d.ruleSet).toEqual({ id: 'f', version: '3', hash: rs.hash });
+  });
+
+  it('a missing fact is null: it matches `null` and fails comparisons', () => {
+    expect(rs.evaluate({ category: 'toys', price: 50 }).disposition).toBe('exception');
+    expect(rs.evaluate({ category: 'toys', sealed: true }).fallback).toBe(true);
+  });
+
+  it('a fact of the wrong type is treated as missing and reported', () => {
+    const d = rs.evaluate({ category: 'toys', sealed: true, price: 'lots' });
+    expect(d.fallback).toBe(true);
+    expect(d.inputWarnings).toEqual(['price: "lots" is not a valid number; treated as missing']);
+    expect(rs.evaluate({ category: 'toys', sealed: 'true', price: '12' }).disposition).toBe('restock');
+  });
+
+  it('evaluate never throws, whatever it is given', () => {
+    fc.assert(
+      fc.property(fc.anything(), (x) => {
+        const d = rs.evaluate(x as Facts);
+        return typeof d.disposition === 'string' && typeof d.bin === 'string';
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom('category', 'sealed', 'price', 'other'), fc.anything()), (x) => {
+        const d = rs.evaluate(x as Facts);
+        return typeof d.disposition === 'string';
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
