@@ -29,15 +29,12 @@ import { ruleSetMarkdown } from '../rules/markdown.js';
  */
 export class SqliteReplaySource implements ReplaySource {
   skipped = 0;
-  constructor(
-    private readonly dbPath: string,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(private readonly dbPath: string) {}
 
   *cases(opts: { sinceMs?: number }): Iterable<StoredCase> {
     const db = new Database(this.dbPath, { readonly: true, fileMustExist: true });
     try {
-      const since = opts.sinceMs === undefined ? 0 : this.now() - opts.sinceMs;
+      const since = opts.sinceMs ?? 0;
       const stmt = db.prepare(
         `SELECT id, created_at, facts_json, decision_json FROM items
          WHERE created_at >= ? AND facts_json IS NOT NULL AND decision_json IS NOT NULL
@@ -60,6 +57,29 @@ export class SqliteReplaySource implements ReplaySource {
       db.close();
     }
   }
+}
+
+/** One decision JSON line per facts JSON line; a bad line gets an error line, so outputs stay aligned with inputs. */
+export async function evalLines(rs: CompiledRuleSet, input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<number> {
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of rl) {
+    n++;
+    if (line.trim() === '') continue;
+    let facts: unknown;
+    try {
+      facts = JSON.parse(line);
+    } catch {
+      output.write(`${JSON.stringify({ error: { code: 'RULES_BAD_FACTS', message: `line ${n} is not JSON` }, line: n })}\n`);
+      continue;
+    }
+    if (facts === null || typeof facts !== 'object' || Array.isArray(facts)) {
+      output.write(`${JSON.stringify({ error: { code: 'RULES_BAD_FACTS', message: `line ${n} is not a JSON object of facts` }, line: n })}\n`);
+      continue;
+    }
+    output.write(`${JSON.stringify(rs.evaluate(facts as Record<string, never>))}\n`);
+  }
+  return n;
 }
 
 export function formatError(e: RuleError): string {
@@ -126,24 +146,7 @@ export function register(program: Command): void {
       }
       const rs = loadOrReport(file);
       if (!rs) return;
-      const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
-      let n = 0;
-      for await (const line of rl) {
-        n++;
-        if (line.trim() === '') continue;
-        let facts: unknown;
-        try {
-          facts = JSON.parse(line);
-        } catch {
-          process.stdout.write(`${JSON.stringify({ error: { code: 'RULES_BAD_FACTS', message: `line ${n} is not JSON` }, line: n })}\n`);
-          continue;
-        }
-        if (facts === null || typeof facts !== 'object' || Array.isArray(facts)) {
-          process.stdout.write(`${JSON.stringify({ error: { code: 'RULES_BAD_FACTS', message: `line ${n} is not a JSON object of facts` }, line: n })}\n`);
-          continue;
-        }
-        process.stdout.write(`${JSON.stringify(rs.evaluate(facts as Record<string, never>))}\n`);
-      }
+      await evalLines(rs, process.stdin, process.stdout);
     });
 
   rules
@@ -172,7 +175,7 @@ export function register(program: Command): void {
           process.exitCode = 2;
           return;
         }
-        sinceMs = ms;
+        sinceMs = Date.now() - ms;
       }
       const src = new SqliteReplaySource(opts.db);
       let rep: ReplayReport;

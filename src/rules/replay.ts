@@ -8,12 +8,12 @@ export interface StoredCase {
   caseId: string;
   facts: Facts;
   /** The decision recorded at the time; only `disposition` is required (older records may lack the rest). */
-  decision: { disposition: Disposition | string; bin?: string; ruleSet?: Partial<RuleSetRef>; [k: string]: unknown };
+  decision: { disposition: Disposition | string; bin?: string; ruleSet?: Partial<RuleSetRef> };
   decidedAt?: number;
 }
 
 export interface ReplaySource {
-  /** Cases decided at or after `sinceMs` (all when absent), oldest first. */
+  /** Cases decided at or after `sinceMs` (ms since epoch; all when absent), oldest first. */
   cases(opts: { sinceMs?: number }): Iterable<StoredCase> | AsyncIterable<StoredCase>;
 }
 
@@ -45,6 +45,7 @@ export interface ReplayReport {
 }
 
 export interface ReplayOptions {
+  /** Cut-off as ms since epoch (the CLI turns `--since 30d` into now − 30 days). */
   sinceMs?: number;
   examplesPerTransition?: number;
 }

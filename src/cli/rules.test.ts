@@ -1,0 +1,132 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import Database from 'better-sqlite3';
+import { Command } from 'commander';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { loadRuleSetFile, type Decision } from '../rules/index.js';
+import { evalLines, register } from './rules.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const defaultPath = join(root, 'fixtures', 'rules', 'default.yaml');
+const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs `returns-station rules ...` in-process; returns stdout, stderr and the exit code it set. */
+async function cli(...args: string[]): Promise<{ out: string; err: string; code: number }> {
+  const program = new Command().exitOverride();
+  register(program);
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
+  process.exitCode = 0;
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = 0;
+  return { out, err, code };
+}
+afterEach(() => {
+  process.exitCode = 0;
+});
+
+describe('returns-station rules test', () => {
+  it('exits 0 for the default set: valid, every golden case passes', async () => {
+    const r = await cli('rules', 'test', defaultPath);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/golden 2\d passed, 0 failed; 0 warning/);
+  });
+
+  it('--json prints only JSON', async () => {
+    const r = await cli('rules', 'test', defaultPath, '--json');
+    const j = JSON.parse(r.out) as { ok: boolean; golden: { passed: number } };
+    expect(j.ok).toBe(true);
+    expect(j.golden.passed).toBeGreaterThanOrEqual(25);
+  });
+
+  it('exits 2 and names table, row and column for an invalid set', async () => {
+    const f = join(dir, 'bad.yaml');
+    writeFileSync(
+      f,
+      'id: bad\nversion: 1\nfacts: { price: number }\ntables:\n  - id: t\n    inputs: [price]\n    outputs: [disposition, bin]\n    rows:\n      - { when: { price: "[10.." }, then: { disposition: restock, bin: R } }\n',
+    );
+    const r = await cli('rules', 'test', f);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('RULES_BAD_CELL [table t, row 1, column price]');
+  });
+
+  it('exits 1 when a golden case fails', async () => {
+    const f = join(dir, 'golden.yaml');
+    writeFileSync(
+      f,
+      'id: g\nversion: 1\nfacts: { price: number }\ntables:\n  - id: t\n    inputs: [price]\n    outputs: [disposition, bin]\n    rows:\n      - { when: { price: "> 10" }, then: { disposition: restock, bin: R } }\ngolden:\n  - { name: cheap, facts: { price: 5 }, expect: { disposition: restock } }\n',
+    );
+    const r = await cli('rules', 'test', f);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('FAIL cheap');
+    expect(r.err).toContain('disposition: expected restock, got quarantine');
+  });
+});
+
+describe('returns-station rules eval --json -', () => {
+  it('one decision line per facts line, with version, hash, rows and explanation; bad lines get an error line', async () => {
+    const loaded = loadRuleSetFile(defaultPath);
+    if (!loaded.ok) throw new Error('default set must load');
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', (c: Buffer) => (text += c.toString()));
+    input.end(
+      [
+        JSON.stringify({ catalogKnown: true, category: 'toys', reason: 'changed_mind', grade: 'sealed', packaging: 'original_sealed', daysSinceDelivery: 2, price: 30 }),
+        'not json',
+        JSON.stringify({ catalogKnown: true, category: 'consumer_electronics', serialMatched: false }),
+      ].join('\n'),
+    );
+    await evalLines(loaded.ruleSet, input, output);
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Decision & { error?: { code: string } });
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatchObject({ disposition: 'restock', bin: 'RESTOCK', nextDepartment: 'inventory', ruleSet: { version: '2026.12.1', hash: loaded.ruleSet.hash } });
+    expect(lines[0]?.matchedRows.map((m) => `${m.table}#${m.row}`)).toEqual(['screen#8', 'condition#1', 'disposition#15']);
+    expect(lines[0]?.explanation['zh-CN']).toContain('重新入库');
+    expect(lines[1]?.error?.code).toBe('RULES_BAD_FACTS');
+    expect(lines[2]?.disposition).toBe('quarantine');
+  });
+});
+
+describe('returns-station rules replay', () => {
+  it('reads items(id, created_at, facts_json, decision_json) and reports old → new dispositions', async () => {
+    const db = join(dir, 'station.db');
+    const now = Date.now();
+    const d = new Database(db);
+    d.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, facts_json TEXT, decision_json TEXT)');
+    const ins = d.prepare('INSERT INTO items (created_at, facts_json, decision_json) VALUES (?, ?, ?)');
+    const opened = { catalogKnown: true, category: 'toys', reason: 'changed_mind', grade: 'like_new', packaging: 'original_opened', daysSinceDelivery: 3, price: 25 };
+    ins.run(now - 1000, JSON.stringify(opened), JSON.stringify({ disposition: 'restock', bin: 'RESTOCK' })); // decided by an older set
+    ins.run(now - 900, JSON.stringify({ ...opened, price: 50 }), JSON.stringify({ disposition: 'open_box', bin: 'OPEN-BOX' }));
+    ins.run(now - 40 * 86_400_000, JSON.stringify(opened), JSON.stringify({ disposition: 'restock', bin: 'RESTOCK' })); // outside --since
+    ins.run(now - 800, '{broken', JSON.stringify({ disposition: 'restock' }));
+    d.close();
+    const r = await cli('rules', 'replay', defaultPath, '--db', db, '--since', '30d', '--json');
+    expect(r.code).toBe(0);
+    const rep = JSON.parse(r.out) as { total: number; changed: number; unchanged: number; skipped: number; transitions: unknown[]; examples: Array<{ caseId: string }> };
+    expect(rep).toMatchObject({ total: 2, changed: 1, unchanged: 1, skipped: 1 });
+    expect(rep.transitions).toContainEqual({ from: 'restock', to: 'open_box', count: 1 });
+    expect(rep.examples.map((e) => e.caseId)).toEqual(['1']);
+    const human = await cli('rules', 'replay', defaultPath, '--db', db);
+    expect(human.out).toContain('restock → open_box: 2');
+  });
+
+  it('a bad --since or a missing database exits 2 with a plain message', async () => {
+    expect((await cli('rules', 'replay', defaultPath, '--db', join(dir, 'x.db'), '--since', 'last week')).code).toBe(2);
+    const r = await cli('rules', 'replay', defaultPath, '--db', join(dir, 'missing.db'));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('cannot read cases');
+  });
+});
