@@ -5,7 +5,8 @@
  * If `new Function` is unavailable (a locked-down page), the caller keeps the closure evaluator.
  */
 import type { Test } from './cells.js';
-import type { TableModel } from './model.js';
+import type { Slot, TableModel } from './model.js';
+import type { FactSpec } from './types.js';
 
 /** First-hit matcher: index into table.rows, or -1. */
 export type FirstFn = (s: ReadonlyArray<unknown>) => number;
@@ -76,6 +77,34 @@ export function generate(table: TableModel, dispatch: Dispatch | null): { first:
     const first = new Function('s', `"use strict";\n${body(table, dispatch, 'first')}`) as FirstFn;
     const all = new Function('s', 'out', `"use strict";\n${body(table, dispatch, 'all')}`) as AllFn;
     return { first, all };
+  } catch {
+    return null;
+  }
+}
+
+/** Facts → slots with the common case (right type already) inlined per fact; anything else takes `slow`. */
+export type SlotLoader = (facts: Record<string, unknown>, warnings: string[]) => Slot[];
+
+export function generateLoader(facts: FactSpec[], slow: (i: number, v: unknown, w: string[]) => Slot): SlotLoader | null {
+  const fast = (f: FactSpec): string => {
+    switch (f.type) {
+      case 'boolean':
+        return 'typeof v === "boolean"';
+      case 'enum':
+      case 'string':
+        return 'typeof v === "string"';
+      default:
+        return 'typeof v === "number" && v - v === 0'; // finite numbers only
+    }
+  };
+  const lines = facts.map((f, i) =>
+    f.derived ? `s[${i}] = null;` : `v = o[${JSON.stringify(f.name)}]; s[${i}] = v === undefined || v === null ? null : ${fast(f)} ? v : slow(${i}, v, w);`,
+  );
+  try {
+    const make = new Function('slow', `"use strict";\nreturn function load(o, w) {\nconst s = new Array(${facts.length});\nlet v;\n${lines.join('\n')}\nreturn s;\n};`) as (
+      slow: (i: number, v: unknown, w: string[]) => Slot,
+    ) => SlotLoader;
+    return make(slow);
   } catch {
     return null;
   }

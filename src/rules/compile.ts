@@ -5,8 +5,9 @@
  */
 import type { Test } from './cells.js';
 import { matches } from './cells.js';
-import { generate, type AllFn, type Dispatch, type FirstFn } from './codegen.js';
-import { Acc, toSlots, type Model, type RowModel, type Slot, type TableModel } from './model.js';
+import { generate, generateLoader, type AllFn, type Dispatch, type FirstFn } from './codegen.js';
+import { Acc, coerceReport, toSlots, type Model, type RowModel, type Slot, type TableModel } from './model.js';
+import type { FactSpec } from './types.js';
 import type { Decision, Facts } from './types.js';
 
 type Pred = (v: Slot) => boolean;
@@ -150,9 +151,10 @@ function applyAll(acc: Acc, t: CTable, hits: number[], slots: Slot[]): void {
 export function compileModel(m: Model, opts: { codegen?: boolean } = {}): (facts: Facts) => Decision {
   const tables = m.tables.map((t) => compileTable(t, m));
   if (opts.codegen === false) for (const t of tables) t.gen = null;
+  const loader = opts.codegen === false ? null : generateLoader(m.facts, (i, v, w) => coerceReport(m.facts[i] as FactSpec, v, w));
   return (facts: Facts): Decision => {
     const warnings: string[] = [];
-    const slots = toSlots(m, facts, warnings);
+    const slots = loader && facts !== null && typeof facts === 'object' ? loader(facts, warnings) : toSlots(m, facts, warnings);
     const acc = new Acc();
     for (const t of tables) {
       const policy = t.model.hitPolicy;

@@ -96,11 +96,24 @@ export function toSlots(model: Model, facts: Facts | null | undefined, warnings:
       slots[i] = null;
       continue;
     }
-    const c = coerce(f, v);
-    if (c === null && warnings) warnings.push(`${f.name}: ${JSON.stringify(v)} is not a valid ${f.type}; treated as missing`);
-    slots[i] = c;
+    slots[i] = coerceReport(f, v, warnings);
   }
   return slots;
+}
+
+/** Slow path for a value that is not already of the fact's type. */
+export function coerceReport(f: FactSpec, v: unknown, warnings: string[] | null): Slot {
+  const c = coerce(f, v);
+  if (c === null && warnings) warnings.push(`${f.name}: ${safeJson(v)} is not a valid ${f.type}; treated as missing`);
+  return c;
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return typeof v;
+  }
 }
 
 function coerce(f: FactSpec, v: unknown): Slot {
@@ -165,8 +178,6 @@ export class Acc {
   actions: string[] = [];
   notes: string | undefined;
   matched: MatchedRow[] = [];
-  en = '';
-  zh = '';
 
   /** Outputs set by the current table (bit per scalar output), so collect tables can let their first row win. */
   private mask = 0;
@@ -193,8 +204,6 @@ export class Acc {
     for (const [slot, v] of o.derived) if (!(firstWins && slots[slot] !== null)) slots[slot] = v;
     const en = render(r.explain.en, slots);
     const zh = render(r.explain.zh, slots);
-    this.en = this.en === '' ? en : `${this.en}; ${en}`;
-    this.zh = this.zh === '' ? zh : `${this.zh}；${zh}`;
     const m: MatchedRow = { table, row: r.row, explanation: { en, 'zh-CN': zh } };
     if (r.ruleId !== undefined) m.ruleId = r.ruleId;
     this.matched.push(m);
@@ -203,6 +212,12 @@ export class Acc {
   finish(model: Model, warnings: string[]): Decision {
     const fb = model.fallback;
     const fallback = this.disposition === undefined;
+    let en = '';
+    let zh = '';
+    for (const m of this.matched) {
+      en = en === '' ? m.explanation.en : `${en}; ${m.explanation.en}`;
+      zh = zh === '' ? m.explanation['zh-CN'] : `${zh}；${m.explanation['zh-CN']}`;
+    }
     const disposition = this.disposition ?? fb.disposition;
     const d: Decision = {
       disposition,
@@ -213,8 +228,8 @@ export class Acc {
       actions: fallback ? mergeActions(fb.actions, this.actions) : this.actions,
       matchedRows: this.matched,
       explanation: fallback
-        ? { en: joinText(fb.explanation.en, this.en, '; '), 'zh-CN': joinText(fb.explanation['zh-CN'], this.zh, '；') }
-        : { en: this.en, 'zh-CN': this.zh },
+        ? { en: joinText(fb.explanation.en, en, '; '), 'zh-CN': joinText(fb.explanation['zh-CN'], zh, '；') }
+        : { en, 'zh-CN': zh },
       ruleSet: model.ref,
       fallback,
     };
