@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/ui/dist/**', 'bench-results/**', 'test-results/**', 'data/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'src/ui/dist/**', 'bench-results/**', 'test-results/**', 'data/**', 'coverage/**', '**/*.tmp.*', 'scripts/bench/.tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
