@@ -9,7 +9,9 @@ import { TypedBus } from '../core/bus.js';
 import { createLogger } from '../core/logger.js';
 import { loadRuleSetFile, RuleRegistry } from '../rules/index.js';
 import type { DeviceView, HealthReport, LiveMessage, ScanRequest, ScanResponse, SyncView } from '../server/api-types.js';
+import type { StationContext } from '../server/context.js';
 import { createHttpServer } from '../server/http.js';
+import { routeModules } from '../server/routes/index.js';
 import type { GradingAnswers } from '../station/facts.js';
 import { openStationDb, outboxStats, type StationDb } from '../store/index.js';
 import { OutboxPublisher } from '../sync/publisher.js';
@@ -40,6 +42,10 @@ export class StationApp {
   pipeline!: IntakePipeline;
   readers: RunningReader[] = [];
   publisher!: OutboxPublisher;
+  rules!: RuleRegistry;
+  catalog!: Catalog;
+  /** Components added by areas (workflow, workload …), shared with route modules through the context. */
+  readonly services = new Map<string, unknown>();
   http: FastifyInstance | undefined;
   httpUrl = '';
   private readonly started = Date.now();
@@ -62,6 +68,8 @@ export class StationApp {
       throw new Error(`The rule set cannot be used: ${first ? `${first.code} ${first.message}` : 'unknown error'}`);
     }
     const rules = new RuleRegistry();
+    this.rules = rules;
+    this.catalog = catalog;
     const act = rules.activate(loaded.ruleSet, { by: 'startup' });
     if (!act.ok) throw new Error('The rule set failed its golden cases; refusing to start with it.');
     this.pipeline = new IntakePipeline({ sdb: this.sdb, catalog, rules, place: { site: cfg.site, station: cfg.station }, bus: this.bus });
@@ -102,7 +110,7 @@ export class StationApp {
           }),
           subscribe: (l) => this.bus.on('live', l),
         },
-        { uiDir: existsSync(UI_DIR) ? UI_DIR : undefined },
+        { uiDir: existsSync(UI_DIR) ? UI_DIR : undefined, routes: await Promise.all(routeModules.map(async (load) => (await load()).default)), ctx: this.context() },
       );
       await this.http.listen({ host: cfg.http.host, port: cfg.http.port });
       const addr = this.http.server.address();
@@ -118,6 +126,10 @@ export class StationApp {
       this.readers.push(reader);
       await reader.session.start();
     }
+  }
+
+  context(): StationContext {
+    return { config: this.opts.config, sdb: this.sdb, catalog: this.catalog, rules: this.rules, bus: this.bus, services: this.services };
   }
 
   private lastPushedSeq = 0;

@@ -30,7 +30,13 @@ const scanBody = z
   })
   .strict();
 
-export async function createHttpServer(api: StationApi, opts: { uiDir?: string }): Promise<FastifyInstance> {
+/**
+ * A route module: registers its routes on the app. Areas add theirs as files under src/server/routes/ and list
+ * them in routes/index.ts; the context object is the station's wiring (see src/app/station-app.ts).
+ */
+export type RouteModule<Ctx> = (app: FastifyInstance, ctx: Ctx) => Promise<void> | void;
+
+export async function createHttpServer<Ctx>(api: StationApi, opts: { uiDir?: string | undefined; routes?: Array<RouteModule<Ctx>>; ctx?: Ctx }): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   await app.register(fastifyWebsocket);
 
@@ -78,6 +84,8 @@ export async function createHttpServer(api: StationApi, opts: { uiDir?: string }
       socket.on('error', off);
     });
   });
+
+  for (const mod of opts.routes ?? []) await mod(app, opts.ctx as Ctx);
 
   if (opts.uiDir && existsSync(opts.uiDir)) {
     await app.register(fastifyStatic, { root: opts.uiDir, prefix: '/' });
