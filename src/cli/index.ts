@@ -12,6 +12,7 @@ const modules: Loader[] = [
   () => import('./identity.js'),
   () => import('./scan.js'),
   () => import('./rfid.js'),
+  () => import('./doctor.js'),
 ];
 
 /**
@@ -28,6 +29,7 @@ const routes: Record<string, Loader> = {
   'emulate-reader': () => import('./rfid.js'),
   'decode-image': () => import('./scan.js'),
   workload: () => import('./workload.js'),
+  doctor: () => import('./doctor.js'),
 };
 
 export async function registerAll(program: Command, argv: string[] = process.argv): Promise<void> {
