@@ -68,7 +68,7 @@ function example(t: TableModel, facts: FactSpec[], box: Box): Record<string, str
 }
 
 function checkOverlaps(t: TableModel, facts: FactSpec[], boxes: Array<Box | null>, a: Analysis): void {
-  let budget = 20_000; // pair checks; 200 rows is 19,900 pairs
+  let budget = 50_000; // pair checks; 200 rows is 19,900 pairs
   for (let i = 0; i < boxes.length; i++) {
     const bi = boxes[i];
     if (!bi) continue;
@@ -101,6 +101,12 @@ function checkOverlaps(t: TableModel, facts: FactSpec[], boxes: Array<Box | null
         });
     }
   }
+  if (budget < 0)
+    (t.hitPolicy === 'unique' ? a.errors : a.warnings).push({
+      code: 'RULES_ANALYSIS_LIMIT',
+      table: t.id,
+      message: `table "${t.id}" has too many rows to check every pair for overlaps${t.hitPolicy === 'unique' ? '; split it or use hit policy "first"' : ''}`,
+    });
 }
 
 /** The first column whose cells differ, to point the author at where the rows should be told apart. */

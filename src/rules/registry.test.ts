@@ -56,7 +56,10 @@ describe('RuleRegistry', () => {
     const reg = new RuleRegistry(compiled(defaultDoc()));
     const res = reg.activate('id: broken\nversion: 1\nfacts: {}\ntables: []\n');
     expect(res.ok).toBe(false);
-    if (!res.ok) expect(res.errors[0]?.code).toBe('RULES_SCHEMA');
+    if (!res.ok) {
+      expect(res.errors[0]?.code).toBe('RULES_SCHEMA');
+      expect(res.record).toMatchObject({ accepted: false, ruleSet: { id: 'broken', version: '1' }, previous: { id: 'default-general-merchandise' } });
+    }
     expect(reg.active().id).toBe('default-general-merchandise');
   });
 

@@ -23,7 +23,7 @@ export interface ActivationRecord {
 
 export type ActivateResult =
   | { ok: true; ruleSet: CompiledRuleSet; warnings: RuleWarning[]; record: ActivationRecord }
-  | { ok: false; errors: RuleError[]; goldenFailures: GoldenFailure[]; record: ActivationRecord | null };
+  | { ok: false; errors: RuleError[]; goldenFailures: GoldenFailure[]; record: ActivationRecord };
 
 export interface RegistryOptions {
   now?: () => number;
@@ -78,6 +78,23 @@ export class RuleRegistry {
     return this.log;
   }
 
+  private record(ruleSet: RuleSetRef, accepted: boolean, passed: number, failed: number, errors: RuleError[], meta: { by?: string; reason?: string }): ActivationRecord {
+    const record: ActivationRecord = {
+      at: this.now(),
+      ruleSet,
+      previous: this.current === NO_RULES ? null : { id: this.current.id, version: this.current.version, hash: this.current.hash },
+      accepted,
+      goldenPassed: passed,
+      goldenFailed: failed,
+      errors,
+    };
+    if (meta.by !== undefined) record.by = meta.by;
+    if (meta.reason !== undefined) record.reason = meta.reason;
+    this.log.push(record);
+    this.onRecord?.(record);
+    return record;
+  }
+
   /** Candidate as a compiled set, or as text/object to load. */
   activate(candidate: CompiledRuleSet | string | object, meta: { by?: string; reason?: string } = {}): ActivateResult {
     let rs: CompiledRuleSet;
@@ -85,7 +102,11 @@ export class RuleRegistry {
     if (isCompiled(candidate)) rs = candidate;
     else {
       const loaded = loadRuleSet(candidate as string | object);
-      if (!loaded.ok) return { ok: false, errors: loaded.errors, goldenFailures: [], record: null };
+      if (!loaded.ok) {
+        // Refusals are recorded too: a supervisor should see that someone tried to activate a broken set.
+        const record = this.record(describeCandidate(candidate), false, 0, 0, loaded.errors, meta);
+        return { ok: false, errors: loaded.errors, goldenFailures: [], record };
+      }
       rs = loaded.ruleSet;
       warnings = loaded.warnings;
     }
@@ -93,23 +114,19 @@ export class RuleRegistry {
     const errors: RuleError[] = [];
     if (rs.golden.length === 0) errors.push({ code: 'RULES_NO_GOLDEN', message: `rule set ${rs.id} ${rs.version} has no golden cases; add some before activating it` });
     for (const f of golden.failed) errors.push({ code: 'RULES_GOLDEN_FAILED', message: `golden case "${f.name}" failed: ${f.mismatches.join('; ')}` });
-    const record: ActivationRecord = {
-      at: this.now(),
-      ruleSet: { id: rs.id, version: rs.version, hash: rs.hash },
-      previous: this.current === NO_RULES ? null : { id: this.current.id, version: this.current.version, hash: this.current.hash },
-      accepted: errors.length === 0,
-      goldenPassed: golden.passed,
-      goldenFailed: golden.failed.length,
-      errors,
-    };
-    if (meta.by !== undefined) record.by = meta.by;
-    if (meta.reason !== undefined) record.reason = meta.reason;
-    this.log.push(record);
-    this.onRecord?.(record);
+    const record = this.record({ id: rs.id, version: rs.version, hash: rs.hash }, errors.length === 0, golden.passed, golden.failed.length, errors, meta);
     if (errors.length > 0) return { ok: false, errors, goldenFailures: golden.failed, record };
     this.current = rs;
     return { ok: true, ruleSet: rs, warnings, record };
   }
+}
+
+function describeCandidate(c: unknown): RuleSetRef {
+  const o = typeof c === 'object' && c !== null ? (c as Record<string, unknown>) : {};
+  const text = typeof c === 'string' ? c : '';
+  const id = typeof o.id === 'string' ? o.id : (/^id:\s*(\S+)/m.exec(text)?.[1] ?? 'unknown');
+  const version = typeof o.version === 'string' || typeof o.version === 'number' ? String(o.version) : (/^version:\s*"?([^"\s]+)/m.exec(text)?.[1] ?? 'unknown');
+  return { id, version, hash: '' };
 }
 
 function isCompiled(v: unknown): v is CompiledRuleSet {

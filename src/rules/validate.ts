@@ -66,8 +66,13 @@ export function buildModel(doc: unknown, hash: string): Built {
       for (const o of tm.outputs) if (!(FINAL_OUTPUTS as readonly string[]).includes(o)) producedBy.set(o, tm.id);
       tables.push(tm);
     });
-    if (!tables.some((t) => t.outputs.includes('disposition')))
-      err({ code: 'RULES_MISSING_OUTPUT', message: 'no table has a "disposition" output, so every item would go to the fallback', path: 'tables' });
+    // Judged on the documents, so a table refused for another reason does not also cause this error.
+    const docs: unknown[] = doc.tables;
+    const declares = (o: string): boolean => docs.some((t) => isObj(t) && Array.isArray(t.outputs) && t.outputs.includes(o));
+    if (!declares('disposition')) err({ code: 'RULES_MISSING_OUTPUT', message: 'no table has a "disposition" output, so every item would go to the fallback', path: 'tables' });
+    for (const o of ['bin', 'nextDepartment'])
+      if (!declares(o))
+        warnings.push({ code: 'RULES_MISSING_OUTPUT', column: o, message: `no table sets "${o}"; every decision uses the fallback's ${o}`, path: 'tables' });
   }
   for (const f of facts)
     if (f.derived && !producedBy.has(f.name))
