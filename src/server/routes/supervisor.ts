@@ -1,0 +1,191 @@
+/**
+ * Supervisor routes: rule sets (tables, golden cases, replay diff, activation), workload figures and forecast,
+ * devices, sync / HQ link, CSV export. Also the operator's own workload figures (the break nudge).
+ *
+ * Access: when an `access` service is registered (the workflow area's sign-in), it decides; without one only
+ * loopback requests are served, so a LAN-exposed station without logins shows nothing to the network.
+ */
+import { mkdtempSync, rmSync, createReadStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { loadRuleSet, parseSince, replay, runGoldenCases, type CompiledRuleSet, type ReplaySource, type StoredCase } from '../../rules/index.js';
+import { exportItemsCsv, outboxStats } from '../../store/index.js';
+import { operatorView, supervisorView, type DayForecast, type Snapshot } from '../../workload/index.js';
+import type { DeviceView, SyncView } from '../api-types.js';
+import type { StationContext } from '../context.js';
+import type { RouteModule } from '../http.js';
+import { ruleSetView } from './rules-view.js';
+import type {
+  ActivateResponse, DeviceRow, DevicesResponse, ForecastResponse, GoldenView, OperatorWorkloadResponse, ReplayResponse, RulesResponse,
+  SyncResponse, WorkloadResponse,
+} from './supervisor-types.js';
+
+/** What a registered `access` service must offer (duck-typed so areas need not import each other). */
+export interface SupervisorAccess {
+  supervisor(req: FastifyRequest): { ok: true; by: string } | { ok: false; status: number; code: string; message: string };
+}
+/** What a registered `workload` service must offer (a WorkloadMonitor does). */
+interface WorkloadLike {
+  snapshot(now?: number): Snapshot;
+  forecast(day: string | number | Date): DayForecast;
+}
+
+const isLoopback = (addr: string | undefined): boolean => addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
+
+function accessOf(ctx: StationContext): SupervisorAccess | undefined {
+  const a = ctx.services.get('access') as Partial<SupervisorAccess> | undefined;
+  return typeof a?.supervisor === 'function' ? (a as SupervisorAccess) : undefined;
+}
+
+function workloadOf(ctx: StationContext): WorkloadLike | undefined {
+  const w = ctx.services.get('workload') as Partial<WorkloadLike> | undefined;
+  return typeof w?.snapshot === 'function' && typeof w.forecast === 'function' ? (w as WorkloadLike) : undefined;
+}
+
+/** Per-person workload figures only where the site allows it (`workload.perPerson` service flag; default yes on the station). */
+function perPersonAllowed(ctx: StationContext): boolean {
+  const flag = ctx.services.get('workload.perPerson');
+  return flag === undefined ? true : flag === true;
+}
+
+function goldenView(rs: CompiledRuleSet): GoldenView {
+  const g = runGoldenCases(rs);
+  return { ref: { id: rs.id, version: rs.version, hash: rs.hash }, total: rs.golden.length, passed: g.passed, failed: g.failed.map((f) => ({ name: f.name, mismatches: f.mismatches })) };
+}
+
+/** The station's own decided items as replay input (same query as the CLI's SqliteReplaySource). */
+function storeSource(ctx: StationContext): ReplaySource {
+  return {
+    *cases(opts: { sinceMs?: number }): Iterable<StoredCase> {
+      const stmt = ctx.sdb.prepare(
+        'SELECT id, created_at, facts_json, decision_json FROM items WHERE created_at >= ? AND facts_json IS NOT NULL AND decision_json IS NOT NULL ORDER BY created_at, id',
+      );
+      for (const row of stmt.iterate(opts.sinceMs ?? 0) as Iterable<{ id: string; created_at: number; facts_json: string; decision_json: string }>) {
+        try {
+          yield { caseId: row.id, facts: JSON.parse(row.facts_json) as StoredCase['facts'], decision: JSON.parse(row.decision_json) as StoredCase['decision'], decidedAt: row.created_at };
+        } catch {
+          /* a row whose JSON does not parse cannot be replayed; it is skipped like the CLI does */
+        }
+      }
+    },
+  };
+}
+
+const candidateBody = z.object({ text: z.string().min(1, 'the rule set is empty').max(2_000_000), since: z.string().max(16).optional() }).strict();
+const activateBody = z.object({ text: z.string().min(1).max(2_000_000), reason: z.string().trim().min(3, 'give a reason (at least 3 characters)').max(500) }).strict();
+
+function bad(reply: FastifyReply, code: string, message: string, status = 400): FastifyReply {
+  return reply.status(status).send({ ok: false, error: { code, message } });
+}
+
+const supervisorRoutes: RouteModule<StationContext> = (app: FastifyInstance, ctx: StationContext) => {
+  // Latest device and sync states as pushed on the live bus (readers start after the routes are registered).
+  const devices = new Map<string, DeviceRow>();
+  let lastSync: SyncView | null = null;
+  ctx.bus.on('live', (m) => {
+    if (m.type === 'device') devices.set(m.device.id, { ...m.device, updatedAt: Date.now() });
+    else if (m.type === 'sync') lastSync = m.sync;
+  });
+
+  const guard = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const access = accessOf(ctx);
+    if (access) {
+      const r = access.supervisor(req);
+      if (!r.ok) await reply.status(r.status).send({ ok: false, error: { code: r.code, message: r.message } });
+      else (req as FastifyRequest & { supervisorBy?: string }).supervisorBy = r.by;
+      return;
+    }
+    if (!isLoopback(req.socket.remoteAddress)) {
+      await reply.status(403).send({ ok: false, error: { code: 'SUPERVISOR_LOGIN_REQUIRED', message: 'Supervisor screens need a login from another computer.' } });
+    }
+  };
+  const by = (req: FastifyRequest): string => (req as FastifyRequest & { supervisorBy?: string }).supervisorBy ?? 'supervisor@station';
+
+  app.get('/api/supervisor/rules', { preHandler: guard }, async (): Promise<RulesResponse> => {
+    const rs = ctx.rules.active();
+    return { active: ruleSetView(rs), golden: goldenView(rs), history: [...ctx.rules.history()].reverse().slice(0, 50) };
+  });
+
+  app.post('/api/supervisor/rules/replay', { preHandler: guard }, async (req, reply) => {
+    const p = candidateBody.safeParse(req.body);
+    if (!p.success) return bad(reply, 'RULES_BAD_REQUEST', p.error.issues[0]?.message ?? 'bad request');
+    const loaded = loadRuleSet(p.data.text);
+    if (!loaded.ok) return { ok: false, errors: loaded.errors } satisfies ReplayResponse;
+    let sinceMs: number | undefined;
+    if (p.data.since) {
+      const span = parseSince(p.data.since);
+      if (span === null) return bad(reply, 'RULES_BAD_SINCE', `"${p.data.since}" is not a period like 30d, 12h or 2w`);
+      sinceMs = Date.now() - span;
+    }
+    const report = await replay(loaded.ruleSet, storeSource(ctx), sinceMs === undefined ? {} : { sinceMs });
+    return { ok: true, candidate: ruleSetView(loaded.ruleSet), golden: goldenView(loaded.ruleSet), replay: report } satisfies ReplayResponse;
+  });
+
+  app.post('/api/supervisor/rules/activate', { preHandler: guard }, async (req, reply) => {
+    const p = activateBody.safeParse(req.body);
+    if (!p.success) return bad(reply, 'RULES_BAD_REQUEST', p.error.issues[0]?.message ?? 'bad request');
+    const r = ctx.rules.activate(p.data.text, { by: by(req), reason: p.data.reason });
+    const body: ActivateResponse = r.ok
+      ? { ok: true, record: r.record }
+      : { ok: false, errors: r.errors, goldenFailures: r.goldenFailures.map((f) => ({ name: f.name, mismatches: f.mismatches })), record: r.record };
+    return reply.status(r.ok ? 200 : 422).send(body);
+  });
+
+  app.get('/api/supervisor/workload', { preHandler: guard }, async (): Promise<WorkloadResponse> => {
+    const w = workloadOf(ctx);
+    if (!w) return { available: false, reason: 'Workload figures are not running on this station.' };
+    const perPerson = perPersonAllowed(ctx);
+    return { available: true, perPerson, snapshot: supervisorView(w.snapshot(), perPerson) };
+  });
+
+  app.get('/api/supervisor/workload/forecast', { preHandler: guard }, async (req, reply): Promise<ForecastResponse | FastifyReply> => {
+    const w = workloadOf(ctx);
+    if (!w) return { available: false, reason: 'Workload figures are not running on this station.' };
+    const q = z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional() }).safeParse(req.query);
+    if (!q.success) return bad(reply, 'WORKLOAD_BAD_DAY', 'day must look like 2026-03-14');
+    const day = q.data.day ?? new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    try {
+      return { available: true, forecast: w.forecast(day) };
+    } catch (e) {
+      return bad(reply, (e as { code?: string }).code ?? 'WORKLOAD_FORECAST_FAILED', (e as Error).message, 422);
+    }
+  });
+
+  // The operator's own figures: no supervisor login, and only the one operator asked for (their own session's pseudonym).
+  app.get('/api/workload/operator/:operator', async (req): Promise<OperatorWorkloadResponse> => {
+    const w = workloadOf(ctx);
+    const op = String((req.params as { operator?: string }).operator ?? '');
+    if (!w || op === '') return { available: false, figures: null, nudge: null };
+    return { available: true, ...operatorView(w.snapshot(), op) };
+  });
+
+  app.get('/api/supervisor/devices', { preHandler: guard }, async (): Promise<DevicesResponse> => {
+    const rows: DeviceRow[] = ctx.config.readers.map((rc) => {
+      const live: DeviceView | undefined = devices.get(rc.id);
+      return { id: rc.id, kind: 'rfid', status: live?.status ?? 'unknown', ...(live?.detail ? { detail: live.detail } : {}), ...(live?.hint ? { hint: live.hint } : {}), zones: rc.zones, protocol: rc.protocol, transport: rc.transport, ...(devices.get(rc.id)?.updatedAt ? { updatedAt: devices.get(rc.id)?.updatedAt } : {}) };
+    });
+    for (const d of devices.values()) if (!rows.some((r) => r.id === d.id)) rows.push(d);
+    return { devices: rows, scannerLayout: ctx.config.scanner.layout };
+  });
+
+  app.get('/api/supervisor/sync', { preHandler: guard }, async (): Promise<SyncResponse> => {
+    const s = outboxStats(ctx.sdb);
+    return { sync: lastSync, outbox: s, site: ctx.config.site, station: ctx.config.station };
+  });
+
+  app.get('/api/supervisor/export/items.csv', { preHandler: guard }, async (req, reply) => {
+    const q = z.object({ since: z.string().max(16).optional() }).safeParse(req.query);
+    const span = q.success && q.data.since ? parseSince(q.data.since) : null;
+    const dir = mkdtempSync(join(tmpdir(), 'rs-export-'));
+    const file = join(dir, 'items.csv');
+    await exportItemsCsv(ctx.sdb, file, span === null ? {} : { sinceMs: Date.now() - span });
+    const stream = createReadStream(file);
+    stream.on('close', () => rmSync(dir, { recursive: true, force: true }));
+    const name = `items-${ctx.config.station}-${new Date().toISOString().slice(0, 10)}.csv`;
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).send(stream);
+  });
+};
+
+export default supervisorRoutes;
