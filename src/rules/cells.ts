@@ -332,6 +332,12 @@ function parseText(text: string, fact: FactSpec): CellResult {
   }
 }
 
+function literal(v: string, fact: FactSpec): CellResult {
+  if (fact.type === 'enum' && !(fact.values ?? []).includes(v))
+    return { ok: false, code: 'RULES_UNKNOWN_VALUE', message: `"${v}" is not one of the values of "${fact.name}" (${(fact.values ?? []).join(', ')})` };
+  return { ok: true, test: { t: 'in', values: [v] } };
+}
+
 /**
  * A cell as it comes out of YAML/JSON: text, a number, a boolean, null (= "is missing"), or a list (YAML turns
  * `[10..30]` and `[apparel, toys]` into lists; each entry is one alternative).
@@ -346,7 +352,7 @@ export function parseCell(raw: unknown, fact: FactSpec): CellResult {
     const parts: Test[] = [];
     for (const item of raw) {
       const r = typeof item === 'string' && !isNumeric(fact) && fact.type !== 'boolean' && !/^[\s\-<>=[(\]]|^not\(|^null$|,/.test(item) && !/^["'“]/.test(item)
-        ? parseText(JSON.stringify(item), fact) // a bare list item like `home` or `Bin A 1`
+        ? literal(item, fact) // a bare list item like `home` or `Bin A 1`: a value, not grammar
         : parseCell(item, fact);
       if (!r.ok) return r;
       parts.push(r.test);

@@ -234,3 +234,24 @@ describe('fallback, missing and ill-typed facts', () => {
     );
   });
 });
+
+describe('generated code', () => {
+  it('odd enum values (quotes, backslashes, ${}, line separators) stay data, not code', () => {
+    const values = ["it's", 'a\\b', 'x${y}', 'p\u2028q', 'x");throw 1;("'];
+    const rs = load({
+      id: 'odd',
+      version: '1',
+      facts: { v: { type: 'enum', values }, n: 'number' },
+      tables: [
+        {
+          id: 't',
+          inputs: ['v', 'n'],
+          outputs: ['disposition', 'bin', 'nextDepartment'],
+          rows: values.map((v, i) => ({ when: { v: [v], n: `> ${i}` }, then: out('restock', `B${i}`) })),
+        },
+      ],
+    });
+    values.forEach((v, i) => expect(rs.evaluate({ v, n: 10 }).bin).toBe(`B${i}`));
+    expect(rs.evaluate({ v: 'other', n: 10 }).fallback).toBe(true);
+  });
+});
