@@ -2,6 +2,8 @@
  * The one HTTP + WebSocket API between the station and its screens. Shared by the server and the UI
  * (type-only imports), so both sides change together.
  */
+import type { CaseItemState, GradingQuestion, WorkflowLiveMessage } from './api/workflow-types.js';
+
 export type SyncState = 'pending' | 'sent' | 'confirmed';
 
 export interface ItemView {
@@ -25,6 +27,19 @@ export interface ItemView {
   exception?: { code: string; message: string };
   sync: SyncState;
   eventSeqs: number[];
+  /** Workflow state (issue 8); absent for items scanned outside a case (the plain /api/scans path). */
+  caseId?: string;
+  caseState?: CaseItemState;
+  /** The open grading question, while caseState is 'grading'. */
+  question?: GradingQuestion;
+  /** The grading answers given so far (fact → value). */
+  answers?: Record<string, string>;
+  /** Bin confirmed by scanning its label. */
+  binConfirmed?: string;
+  tote?: string;
+  handoffId?: string;
+  rma?: string;
+  orderNo?: string;
 }
 
 export interface DeviceView {
@@ -79,4 +94,5 @@ export type LiveMessage =
   | { type: 'item-sync'; id: string; sync: SyncState }
   | { type: 'device'; device: DeviceView }
   | { type: 'sync'; sync: SyncView }
-  | { type: 'scan-rejected'; raw: string; error: { code: string; message: string } };
+  | { type: 'scan-rejected'; raw: string; error: { code: string; message: string } }
+  | WorkflowLiveMessage;
