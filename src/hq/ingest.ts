@@ -5,7 +5,7 @@ import { createLogger } from '../core/logger.js';
 import { checkEvent } from '../sync/epcis/check.js';
 import { buildClientOptions, type MqttSettings } from '../sync/connection.js';
 import { parseTopic, topics, type SkipNotice } from '../sync/topics.js';
-import { SqliteHqStore } from './sqlite-store.js';
+import { ThreadedSqliteHqStore } from './threaded-sqlite.js';
 import type { BatchResult, HqStore, IncomingEvent, IncomingSkip, StationView } from './types.js';
 
 const log = createLogger('hq');
@@ -28,6 +28,8 @@ export interface HqIngestOptions {
   /** events per transaction (default 2000) and the longest an event waits for its batch (default 20 ms) */
   batchSize?: number;
   batchDelayMs?: number;
+  /** MQTT 5 Receive Maximum asked of the broker (default 1000) */
+  receiveMaximum?: number;
   /** stop reading from the broker while this many events wait for storage (default 10,000) */
   highWater?: number;
 }
@@ -64,7 +66,7 @@ export class HqIngest extends EventEmitter {
     this.o = opts;
     if (opts.store) this.store = opts.store;
     else if (opts.postgresUrl) this.store = new LazyPg(opts.postgresUrl, opts.postgresSchema);
-    else this.store = new SqliteHqStore(opts.dbPath ?? 'data/hq.db');
+    else this.store = new ThreadedSqliteHqStore(opts.dbPath ?? 'data/hq.db');
   }
 
   async start(): Promise<void> {
@@ -77,6 +79,11 @@ export class HqIngest extends EventEmitter {
       payload: JSON.stringify({ state: 'offline' }),
     });
     const opts: IClientOptions = { ...base, reconnectPeriod: 1000, resubscribe: true };
+    if (opts.protocolVersion === 5) {
+      // Receive Maximum: how many QoS 1 messages the broker may have in flight to us. The broker's default (20)
+      // makes HQ's throughput a function of round-trip time; a slow round trip then overflows its queue.
+      opts.properties = { ...opts.properties, receiveMaximum: this.o.receiveMaximum ?? 1000 };
+    }
     const client = mqtt.connect(this.o.url, opts);
     this.client = client;
     // Flow control: holding `done` stops MQTT.js reading, so a slow HQ slows its own session, not its RAM.

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
-import { contiguity, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView } from './types.js';
+import { walk, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView } from './types.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS hq_events (
@@ -92,7 +92,7 @@ export class SqliteHqStore implements HqStore {
       for (const t of touched.values()) {
         upStation.run(t.site, t.station, t.inserted, now);
         const from = (getStation.get(t.site, t.station) as { contiguous: number }).contiguous;
-        const c = contiguity(from, seqsAbove.all(t.site, t.station, from) as number[]);
+        const c = walk(from, (after) => seqsAbove.all(t.site, t.station, after) as number[]);
         setStation.run(c.contiguous, c.highest, t.site, t.station);
         const r: StationReceipt = { site: t.site, station: t.station, contiguous: c.contiguous, highest: c.highest, at: now };
         if (c.missing.length) r.missing = c.missing;

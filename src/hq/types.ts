@@ -84,3 +84,30 @@ export function contiguity(from: number, sortedSeqs: readonly number[], maxGaps 
   const highest = Math.max(c, sortedSeqs[sortedSeqs.length - 1] ?? 0);
   return { contiguous: c, missing, highest };
 }
+
+/** Rows per look-up when walking a station's sequence numbers (the stores' LIMIT). */
+export const SEQ_PAGE = 5000;
+
+/**
+ * Receipt for a station: page through stored sequence numbers above `from` until a gap or the end, so the
+ * receipt can move by more than one page after a big re-send fills an old gap.
+ */
+export function walk(from: number, page: (after: number) => number[]): { contiguous: number; missing: Array<[number, number]>; highest: number } {
+  let c = from;
+  for (;;) {
+    const seqs = page(c);
+    const r = contiguity(c, seqs);
+    if (seqs.length < SEQ_PAGE || r.contiguous < (seqs[seqs.length - 1] ?? 0)) return { ...r, highest: Math.max(r.highest, c) };
+    c = r.contiguous;
+  }
+}
+
+export async function walkAsync(from: number, page: (after: number) => Promise<number[]>): Promise<{ contiguous: number; missing: Array<[number, number]>; highest: number }> {
+  let c = from;
+  for (;;) {
+    const seqs = await page(c);
+    const r = contiguity(c, seqs);
+    if (seqs.length < SEQ_PAGE || r.contiguous < (seqs[seqs.length - 1] ?? 0)) return { ...r, highest: Math.max(r.highest, c) };
+    c = r.contiguous;
+  }
+}

@@ -64,6 +64,188 @@ export const migrations: ReadonlyArray<(db: BetterSqlite3.Database) => void> = [
         FROM outbox o;
     `);
   },
+  // Issue 8, the returns workflow (src/station): operators, expected returns, cases, exceptions, totes, handoffs.
+  (db) => {
+    db.exec(`
+      CREATE TABLE wf_operators (
+        id TEXT PRIMARY KEY,                -- the pseudonym (op-…): what events and HQ see
+        badge TEXT NOT NULL UNIQUE,         -- the badge id stays on the station
+        display_name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('operator', 'supervisor', 'admin')),
+        pin_hash TEXT,
+        department TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE wf_screens (
+        screen TEXT PRIMARY KEY,
+        operator TEXT REFERENCES wf_operators(id),
+        signed_in_at INTEGER,
+        case_id TEXT,
+        selected_bin TEXT,
+        selected_tote TEXT,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE wf_sessions (
+        id INTEGER PRIMARY KEY,
+        operator TEXT NOT NULL,
+        screen TEXT NOT NULL,
+        signed_in_at INTEGER NOT NULL,
+        signed_out_at INTEGER,
+        method TEXT
+      );
+      CREATE TABLE wf_orders (
+        order_no TEXT PRIMARY KEY,
+        tracking TEXT,
+        delivered_at INTEGER,
+        customer_reason TEXT,
+        source TEXT,
+        row_hash TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX wf_orders_tracking ON wf_orders(tracking) WHERE tracking IS NOT NULL;
+      CREATE TABLE wf_rmas (
+        rma TEXT PRIMARY KEY,
+        order_no TEXT NOT NULL,
+        tracking TEXT,
+        reason TEXT,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX wf_rmas_order ON wf_rmas(order_no);
+      CREATE INDEX wf_rmas_tracking ON wf_rmas(tracking) WHERE tracking IS NOT NULL;
+      CREATE TABLE wf_order_lines (
+        order_no TEXT NOT NULL,
+        line_no INTEGER NOT NULL,
+        gtin TEXT NOT NULL,
+        sku TEXT,
+        qty_ordered INTEGER NOT NULL,
+        qty_shipped INTEGER NOT NULL,       -- base units
+        uom TEXT NOT NULL DEFAULT 'EA',
+        units_per_uom INTEGER NOT NULL DEFAULT 1,
+        lots TEXT,                          -- JSON array of lots shipped
+        row_hash TEXT NOT NULL,
+        PRIMARY KEY (order_no, line_no)
+      );
+      CREATE INDEX wf_lines_gtin ON wf_order_lines(gtin);
+      CREATE TABLE wf_shipped_serials (
+        order_no TEXT NOT NULL,
+        line_no INTEGER NOT NULL,
+        gtin TEXT NOT NULL,
+        serial TEXT NOT NULL,
+        shipped_at INTEGER,
+        PRIMARY KEY (order_no, gtin, serial)
+      );
+      CREATE INDEX wf_serials_serial ON wf_shipped_serials(gtin, serial, shipped_at);
+      CREATE TABLE wf_cases (
+        id TEXT PRIMARY KEY,
+        screen TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+        rma TEXT,
+        order_no TEXT,
+        opened_at INTEGER NOT NULL,
+        opened_by TEXT,
+        closed_at INTEGER,
+        override_json TEXT
+      );
+      CREATE INDEX wf_cases_order ON wf_cases(order_no, status);
+      CREATE INDEX wf_cases_rma ON wf_cases(rma, status);
+      CREATE TABLE wf_items (
+        item_id TEXT PRIMARY KEY REFERENCES items(id),
+        case_id TEXT NOT NULL REFERENCES wf_cases(id),
+        seq INTEGER NOT NULL,               -- order within the case
+        order_no TEXT,
+        line_no INTEGER,
+        gtin TEXT,
+        serial TEXT,
+        lot TEXT,
+        epc TEXT,
+        pack_gtin TEXT,
+        qty INTEGER NOT NULL,               -- base units
+        counts INTEGER NOT NULL DEFAULT 0,  -- 1 = counts as returned on its order line
+        state TEXT NOT NULL,
+        answers_json TEXT NOT NULL DEFAULT '{}',
+        question TEXT,
+        decision_json TEXT,
+        bin_expected TEXT,
+        bin TEXT,
+        tote TEXT,
+        handoff_id TEXT,
+        exception_id TEXT,
+        source TEXT NOT NULL,
+        raw TEXT NOT NULL,
+        operator TEXT,
+        events_json TEXT NOT NULL DEFAULT '{}', -- the latest event of each kind, for corrections
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      -- BUG-66: one line per serial / EPC in a case, however often it is added.
+      CREATE UNIQUE INDEX wf_items_case_serial ON wf_items(case_id, gtin, serial) WHERE serial IS NOT NULL;
+      CREATE UNIQUE INDEX wf_items_case_epc ON wf_items(case_id, epc) WHERE epc IS NOT NULL;
+      CREATE INDEX wf_items_case ON wf_items(case_id, seq);
+      CREATE INDEX wf_items_line ON wf_items(order_no, line_no) WHERE counts = 1;
+      CREATE INDEX wf_items_serial ON wf_items(gtin, serial) WHERE serial IS NOT NULL;
+      CREATE INDEX wf_items_bin ON wf_items(bin) WHERE bin IS NOT NULL AND tote IS NULL;
+      CREATE INDEX wf_items_tote ON wf_items(tote) WHERE tote IS NOT NULL;
+      CREATE TABLE wf_exceptions (
+        id TEXT PRIMARY KEY,
+        item_id TEXT NOT NULL,
+        case_id TEXT NOT NULL,
+        code TEXT NOT NULL,
+        details_json TEXT,
+        created_at INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
+        resolution_json TEXT
+      );
+      CREATE INDEX wf_exceptions_status ON wf_exceptions(status, created_at);
+      CREATE TABLE wf_totes (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('open', 'handed_off', 'acknowledged')),
+        bin TEXT,
+        department TEXT,
+        handoff_id TEXT,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE wf_handoffs (
+        id TEXT PRIMARY KEY,
+        tote TEXT NOT NULL,
+        department TEXT NOT NULL,
+        item_ids TEXT NOT NULL,
+        handed_at INTEGER NOT NULL,
+        handed_by TEXT,
+        escalate_at INTEGER NOT NULL,
+        escalated_at INTEGER,
+        acknowledged_at INTEGER,
+        acknowledged_by TEXT,
+        event_id TEXT
+      );
+      CREATE INDEX wf_handoffs_open ON wf_handoffs(escalate_at) WHERE acknowledged_at IS NULL;
+      -- Every user action's idempotency key and its first answer (BUG-66).
+      CREATE TABLE wf_actions (
+        key TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        response_json TEXT NOT NULL,
+        at INTEGER NOT NULL
+      );
+      CREATE TABLE wf_products (
+        gtin TEXT PRIMARY KEY,
+        json TEXT NOT NULL,
+        row_hash TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE wf_audit (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,                 -- override | correction | exception_resolved
+        subject TEXT NOT NULL,
+        by TEXT,
+        reason TEXT,
+        details_json TEXT
+      );
+      CREATE INDEX wf_audit_subject ON wf_audit(subject);
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;

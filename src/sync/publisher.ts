@@ -79,7 +79,8 @@ export class OutboxPublisher extends EventEmitter {
   private persistedSentThrough = 0;
   private confirmed = 0;
   private resend: Array<[number, number]> = [];
-  private gapSeen = new Map<number, number>();
+  /** gaps HQ reported: start → [end, first reported at] */
+  private gapSeen = new Map<number, [number, number]>();
   private lastProgressAt = Date.now();
   private lastPubackAt: number | undefined;
   private lastError: string | undefined;
@@ -120,7 +121,7 @@ export class OutboxPublisher extends EventEmitter {
     this.lastProgressAt = Date.now();
     this.subs.set(topics.ack(this.o.site, this.o.station), (_t, p) => this.onReceipt(p));
     this.timers.push(setInterval(() => this.flushSent(), 100));
-    this.timers.push(setInterval(() => this.checkTimeouts(), Math.max(200, Math.min(1000, this.o.confirmTimeoutMs / 4))));
+    this.timers.push(setInterval(() => this.checkTimeouts(), Math.max(100, Math.min(1000, this.o.confirmTimeoutMs / 4, this.o.gapGraceMs / 2))));
     if (this.o.heartbeatMs > 0) this.timers.push(setInterval(() => this.heartbeat(), this.o.heartbeatMs));
     for (const t of this.timers) t.unref();
     this.connect();
@@ -391,19 +392,28 @@ export class OutboxPublisher extends EventEmitter {
       this.emitStatus();
     }
     for (const [a, b] of r.missing ?? []) {
-      if (b <= this.confirmed) continue;
-      const first = this.gapSeen.get(a);
-      if (first === undefined) this.gapSeen.set(a, now);
+      if (b <= this.confirmed || this.gapSeen.has(a)) continue;
+      // Not at once: with shared HQ workers a gap is often just a batch still being stored elsewhere.
+      this.gapSeen.set(a, [b, now]);
+    }
+    this.resendOldGaps(now);
+    this.pump();
+  }
+
+  private resendOldGaps(now: number): void {
+    for (const [a, [b, first]] of this.gapSeen) {
+      if (b <= this.confirmed) this.gapSeen.delete(a);
       else if (now - first >= this.o.gapGraceMs) {
-        this.gapSeen.set(a, now);
+        this.gapSeen.delete(a);
+        log.info({ from: a, to: b }, 'HQ reports a gap; re-sending it');
         this.queueResend(a, b);
       }
     }
-    this.pump();
   }
 
   private checkTimeouts(): void {
     const now = Date.now();
+    if (this.connected) this.resendOldGaps(now);
     const outstanding = Math.max(this.cursor, this.sentThrough) > this.confirmed;
     if (!outstanding || !this.connected) {
       this.lastProgressAt = now;
@@ -419,9 +429,8 @@ export class OutboxPublisher extends EventEmitter {
   private queueResend(a: number, b: number): void {
     const from = Math.max(a, this.confirmed + 1);
     if (from > b) return;
+    // Served when the current buffer is used up; dropping the buffer would skip rows the cursor already passed.
     this.resend.push([from, b]);
-    this.buffer = [];
-    this.bufferAt = 0;
     this.pump();
   }
 

@@ -1,0 +1,19 @@
+// Runs HQ's SQLite store off the main thread: better-sqlite3 is synchronous, and a batch commit (fsync) on the
+// thread that reads the broker stalls reading long enough for a default-configured broker to drop messages.
+import { parentPort, workerData } from 'node:worker_threads';
+import { SqliteHqStore } from './sqlite-store.js';
+
+const store = new SqliteHqStore((workerData as { path: string }).path);
+type Call = { id: number; method: 'init' | 'storeBatch' | 'noteStatus' | 'stations' | 'eventsPerHour' | 'countEvents' | 'close' | 'integrityCheck'; args: unknown[] };
+
+parentPort?.on('message', (m: Call) => {
+  void (async () => {
+    try {
+      const fn = store[m.method] as (...a: unknown[]) => unknown;
+      const r = await fn.apply(store, m.args);
+      parentPort?.postMessage({ id: m.id, ok: true, r });
+    } catch (e) {
+      parentPort?.postMessage({ id: m.id, ok: false, e: e instanceof Error ? e.message : String(e) });
+    }
+  })();
+});

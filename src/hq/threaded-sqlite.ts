@@ -1,0 +1,76 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { BatchResult, HourCount, HqStore, IncomingEvent, IncomingSkip, StationView } from './types.js';
+
+/** HQ's SQLite store on a worker thread (see sqlite-worker.ts for why). Same API, every call async. */
+export class ThreadedSqliteHqStore implements HqStore {
+  readonly kind = 'sqlite' as const;
+  private worker: Worker | undefined;
+  private seq = 0;
+  private readonly calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  constructor(private readonly path: string) {}
+
+  async init(): Promise<void> {
+    const fromTs = import.meta.url.endsWith('.ts');
+    const url = new URL(fromTs ? './sqlite-worker.ts' : './sqlite-worker.js', import.meta.url);
+    let w: Worker;
+    if (fromTs) {
+      // Running from TypeScript sources (dev, tests): the worker registers tsx's loader before loading the file.
+      const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+      const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
+      w = new Worker(boot, { eval: true, workerData: { path: this.path } });
+    } else {
+      w = new Worker(url, { workerData: { path: this.path } });
+    }
+    this.worker = w;
+    w.on('message', (m: { id: number; ok: boolean; r?: unknown; e?: string }) => {
+      const c = this.calls.get(m.id);
+      if (!c) return;
+      this.calls.delete(m.id);
+      if (m.ok) c.resolve(m.r);
+      else c.reject(new Error(m.e));
+    });
+    w.on('error', (e) => {
+      for (const c of this.calls.values()) c.reject(e);
+      this.calls.clear();
+    });
+    await this.call('init', []);
+  }
+
+  private call<T>(method: string, args: unknown[]): Promise<T> {
+    const w = this.worker;
+    if (!w) return Promise.reject(new Error('HQ store not started'));
+    const id = ++this.seq;
+    return new Promise<T>((resolve, reject) => {
+      this.calls.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      w.postMessage({ id, method, args });
+    });
+  }
+
+  storeBatch(events: readonly IncomingEvent[], skips: readonly IncomingSkip[], now: number): Promise<BatchResult> {
+    return this.call('storeBatch', [events, skips, now]);
+  }
+  noteStatus(site: string, station: string, status: string, at: number): Promise<void> {
+    return this.call('noteStatus', [site, station, status, at]);
+  }
+  stations(): Promise<StationView[]> {
+    return this.call('stations', []);
+  }
+  eventsPerHour(hours: number, now?: number): Promise<HourCount[]> {
+    return this.call('eventsPerHour', [hours, now]);
+  }
+  countEvents(site?: string, station?: string): Promise<number> {
+    return this.call('countEvents', [site, station]);
+  }
+  integrityCheck(): Promise<string> {
+    return this.call('integrityCheck', []);
+  }
+  async close(): Promise<void> {
+    if (!this.worker) return;
+    await this.call('close', []);
+    await this.worker.terminate();
+    this.worker = undefined;
+  }
+}
