@@ -52,7 +52,7 @@ function generate(m: Model, n: number): Item[] {
 
 // ---- json-rules-engine translation -------------------------------------------------------------------------
 
-function jreCond(fact: string, t: Test): NestedCondition {
+export function jreCond(fact: string, t: Test): NestedCondition {
   switch (t.t) {
     case 'any':
       return { all: [] };
@@ -89,26 +89,52 @@ function jreRules(table: TableModel): RuleProperties[] {
 
 const zq = (v: string | boolean): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
-/** ZEN unary cells, written with `$` so negation and ranges mean exactly what ours do. */
-function zenCell(t: Test): string {
+/**
+ * ZEN unary cells. ZEN's own short forms where they mean exactly what ours do (lists, comparisons, ranges,
+ * booleans); `$` expressions only for negation and null, which its short forms do not cover.
+ */
+export function zenCell(t: Test): string {
   switch (t.t) {
     case 'any':
       return '';
     case 'null':
       return '$ == null';
     case 'in':
-      return t.values.length === 1 ? `$ == ${zq(t.values[0] as string | boolean)}` : `$ in [${t.values.map(zq).join(', ')}]`;
+      return t.values.map(zq).join(', ');
     case 'range': {
-      if (t.lo === t.hi) return `$ == ${t.lo}`;
-      const parts: string[] = [];
-      if (t.lo !== -Infinity) parts.push(`$ ${t.loOpen ? '>' : '>='} ${t.lo}`);
-      if (t.hi !== Infinity) parts.push(`$ ${t.hiOpen ? '<' : '<='} ${t.hi}`);
-      return parts.join(' and ');
+      if (t.lo === t.hi) return String(t.lo);
+      if (t.lo === -Infinity) return `${t.hiOpen ? '<' : '<='} ${t.hi}`;
+      if (t.hi === Infinity) return `${t.loOpen ? '>' : '>='} ${t.lo}`;
+      return `${t.loOpen ? '(' : '['}${t.lo}..${t.hi}${t.hiOpen ? ')' : ']'}`;
     }
     case 'not':
-      return `not (${zenCell(t.inner)})`;
     case 'or':
-      return t.tests.map((x) => `(${zenCell(x)})`).join(' or ');
+      return zenExpr(t);
+  }
+}
+
+/**
+ * The same test as a boolean expression over `$`, for use inside not(...) and or. ZEN's parser takes neither
+ * parentheses around `and` nor `not (a or b)`, so ranges use `$ in [a..b]` and negated lists use De Morgan.
+ */
+function zenExpr(t: Test): string {
+  switch (t.t) {
+    case 'any':
+      return 'true';
+    case 'null':
+      return '$ == null';
+    case 'in':
+      return t.values.length === 1 ? `$ == ${zq(t.values[0] as string | boolean)}` : `$ in [${t.values.map(zq).join(', ')}]`;
+    case 'range':
+      if (t.lo === t.hi) return `$ == ${t.lo}`;
+      if (t.lo === -Infinity) return `$ ${t.hiOpen ? '<' : '<='} ${t.hi}`;
+      if (t.hi === Infinity) return `$ ${t.loOpen ? '>' : '>='} ${t.lo}`;
+      return `$ in ${t.loOpen ? '(' : '['}${t.lo}..${t.hi}${t.hiOpen ? ')' : ']'}`;
+    case 'not':
+      if (t.inner.t === 'or') return t.inner.tests.map((x) => `not (${zenExpr(x)})`).join(' and ');
+      return `not (${zenExpr(t.inner)})`;
+    case 'or':
+      return t.tests.map(zenExpr).join(' or ');
   }
 }
 
