@@ -13,6 +13,7 @@ const modules: Loader[] = [
   () => import('./scan.js'),
   () => import('./rfid.js'),
   () => import('./doctor.js'),
+  () => import('./hq.js'),
 ];
 
 /**
