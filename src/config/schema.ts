@@ -19,6 +19,29 @@ const readerSchema = z
   })
   .strict();
 
+const userSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use letters, digits, ., - and _ only'),
+    name: z.string().max(100).optional(),
+    role: z.enum(['operator', 'supervisor', 'admin']),
+    // scrypt hashes written by `returns-station user add`; the PIN or badge itself is never stored.
+    pinHash: z.string().startsWith('scrypt$').optional(),
+    badgeHash: z.string().startsWith('scrypt$').optional(),
+  })
+  .strict()
+  .refine((u) => u.pinHash !== undefined || u.badgeHash !== undefined, 'a user needs a pinHash or a badgeHash (use `returns-station user add`)');
+
+const authSchema = z
+  .object({
+    users: z.array(userSchema).default([]).refine((us) => new Set(us.map((u) => u.id)).size === us.length, 'two users share an id'),
+    sessionIdleMinutes: z.number().int().min(1).max(1440).default(30),
+    sessionMaxHours: z.number().int().min(1).max(24).default(12),
+    // The role of a request from this machine (the kiosk) without a login; with no users configured it is admin.
+    loopbackRole: z.enum(['operator', 'supervisor', 'admin']).default('operator'),
+    maxLoginFailures: z.number().int().min(1).max(100).default(5),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     version: z.literal(1).default(1),
@@ -29,9 +52,13 @@ export const configSchema = z
       .object({
         host: z.string().default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8080),
+        // A bind beyond loopback is refused unless one of these two is set (see docs/kiosk.md, "Opening to the LAN").
+        tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
+        behindProxy: z.union([z.boolean(), z.array(z.string().min(1)).min(1)]).default(false),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8080 }),
+      .default({ host: '127.0.0.1', port: 8080, behindProxy: false }),
+    auth: authSchema.default({ users: [], sessionIdleMinutes: 30, sessionMaxHours: 12, loopbackRole: 'operator', maxLoginFailures: 5 }),
     mqtt: z
       .object({
         url: z.string().url().optional(),
@@ -61,3 +88,5 @@ export const configSchema = z
 
 export type StationConfig = z.infer<typeof configSchema>;
 export type ReaderConfig = z.infer<typeof readerSchema>;
+export type UserConfig = z.infer<typeof userSchema>;
+export type AuthConfig = z.infer<typeof authSchema>;

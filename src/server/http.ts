@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { createLogger } from '../core/logger.js';
+import { accessSettingsFrom, createFastify, installAccessControl, type AccessSettings } from './auth/index.js';
 import type { HealthReport, ItemView, LiveMessage, ScanRequest, ScanResponse } from './api-types.js';
 
 const log = createLogger('http');
@@ -36,9 +37,12 @@ const scanBody = z
  */
 export type RouteModule<Ctx> = (app: FastifyInstance, ctx: Ctx) => Promise<void> | void;
 
-export async function createHttpServer<Ctx>(api: StationApi, opts: { uiDir?: string | undefined; routes?: Array<RouteModule<Ctx>>; ctx?: Ctx }): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+export async function createHttpServer<Ctx>(api: StationApi, opts: { uiDir?: string | undefined; routes?: Array<RouteModule<Ctx>>; ctx?: Ctx; access?: AccessSettings }): Promise<FastifyInstance> {
+  // Access control (src/server/auth): refuses a clear-text LAN bind, serves TLS, and checks every request first.
+  const access = opts.access ?? accessSettingsFrom(opts.ctx);
+  const app = createFastify(access, { logger: false, bodyLimit: 64 * 1024 });
   await app.register(fastifyWebsocket);
+  installAccessControl(app, access);
 
   app.addHook('onSend', async (_req, reply, payload) => {
     // The page loads nothing from elsewhere; the camera decoder's wasm is compiled from our own origin.
