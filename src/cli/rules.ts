@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import {
+  analyzeRuleSet,
   loadRuleSetFile,
   parseSince,
   replay,
@@ -125,7 +126,10 @@ export function register(program: Command): void {
       const failed = g.failed.length > 0 || (opts.strict === true && r.warnings.length > 0);
       if (opts.json) {
         const { id, version, hash } = r.ruleSet;
-        process.stdout.write(`${JSON.stringify({ ok: !failed, ruleSet: { id, version, hash }, warnings: r.warnings, golden: { passed: g.passed, failed: g.failed.map((f) => ({ name: f.name, mismatches: f.mismatches })) } })}\n`);
+        const a = analyzeRuleSet(r.ruleSet);
+        const analysis = { overlaps: a.overlaps.length, unreachable: a.unreachable, gaps: a.gaps };
+        const golden = { passed: g.passed, failed: g.failed.map((f) => ({ name: f.name, mismatches: f.mismatches })) };
+        process.stdout.write(`${JSON.stringify({ ok: !failed, ruleSet: { id, version, hash }, warnings: r.warnings, analysis, golden })}\n`);
       } else {
         for (const w of r.warnings) process.stderr.write(`warning ${formatError(w)}\n`);
         for (const f of g.failed) process.stderr.write(`FAIL ${f.name}\n  ${f.mismatches.join('\n  ')}\n`);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { DISPOSITIONS, cbvDisposition, loadRuleSetFile, ruleSetMarkdown, runGoldenCases, type CompiledRuleSet, type Facts } from './index.js';
+import { DISPOSITIONS, analyzeRuleSet, cbvDisposition, loadRuleSetFile, ruleSetMarkdown, runGoldenCases, type CompiledRuleSet, type Facts } from './index.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const defaultPath = join(root, 'fixtures', 'rules', 'default.yaml');
@@ -36,6 +36,15 @@ describe('default rule set (general-merchandise dock)', () => {
 
   it('loads with no analysis warnings: no dead rows, no uncovered combinations', () => {
     expect(warnings).toEqual([]);
+  });
+
+  it('analysis: rows overlap only where "first" resolves them by order; nothing dead, nothing uncovered', () => {
+    const a = analyzeRuleSet(rs);
+    expect(a.unreachable).toEqual([]);
+    expect(a.gaps).toEqual([]);
+    expect(a.errors).toEqual([]);
+    expect(a.overlaps.some((o) => o.table === 'disposition')).toBe(true);
+    expect(a.overlaps.some((o) => o.table === 'condition')).toBe(false); // the unique table
   });
 
   it('every golden case passes', () => {

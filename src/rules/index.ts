@@ -23,5 +23,5 @@ export { loadRuleSet, loadRuleSetFile, contentHash, canonicalJson } from './load
 export { runGoldenCases, type GoldenFailure, type GoldenReport } from './golden.js';
 export { RuleRegistry, NO_RULES, type ActivateResult, type ActivationRecord, type RegistryOptions } from './registry.js';
 export { replay, parseSince, type ReplayExample, type ReplayOptions, type ReplayReport, type ReplaySource, type StoredCase } from './replay.js';
-export { interpretRuleSet } from './reference.js';
+export { analyzeRuleSet, interpretRuleSet, type Analysis, type Overlap } from './inspect.js';
 export { ruleSetMarkdown } from './markdown.js';
