@@ -246,6 +246,13 @@ export const migrations: ReadonlyArray<(db: BetterSqlite3.Database) => void> = [
       CREATE INDEX wf_audit_subject ON wf_audit(subject);
     `);
   },
+  // Issue 8: the screen's next item (open questions, then unbinned) in O(log n) however large the case.
+  (db) => {
+    db.exec(`
+      CREATE INDEX wf_items_grading ON wf_items(case_id, seq) WHERE state = 'grading';
+      CREATE INDEX wf_items_unbinned ON wf_items(case_id, seq) WHERE bin IS NULL AND bin_expected IS NOT NULL;
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;
