@@ -1,0 +1,156 @@
+/**
+ * The operator screen: one glance says where the item goes. Scans arrive from the window-level wedge capture or the
+ * camera; the only taps are grading answers, "why?", undo and the camera switch — all big targets.
+ */
+import { html } from 'htm/preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { GradingQuestion } from '../../server/api/workflow-types.js';
+import { cameraRunning, setScanHandler, startCamera, stopCameraScanner } from '../capture.js';
+import { lang, t, tx } from '../i18n.js';
+import { answer, camera, isLegacy, result, screen, submitScan, undoGrade, UNDO_WINDOW_MS, type ResultView } from '../state.js';
+import { useStore } from '../store.js';
+import { myWorkload, NUDGE_SNOOZE_MS, nudgeSnoozedUntil } from '../workload.js';
+
+function useNow(intervalMs: number): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(id);
+  }, [intervalMs]);
+  return now;
+}
+
+function Nudge() {
+  useStore(lang);
+  const wl = useStore(myWorkload);
+  const snoozed = useStore(nudgeSnoozedUntil);
+  const now = useNow(30_000);
+  if (!wl?.nudge || now < snoozed) return null;
+  // Advice, never a lock: a banner above the work with one tap to put it away.
+  return html`<div class="nudge" role="status" data-testid="nudge">
+    <span class="nudge-icon">☕</span><span class="nudge-text">${tx(wl.nudge)}</span>
+    <button onClick=${() => nudgeSnoozedUntil.set(Date.now() + NUDGE_SNOOZE_MS)}>${t('nudgeOk')}</button>
+  </div>`;
+}
+
+function ResultPanel(props: { r: ResultView | null; lastQuestion: GradingQuestion | null }) {
+  const { r } = props;
+  const [why, setWhy] = useState(false);
+  const [undoing, setUndoing] = useState(false);
+  const now = useNow(500);
+  useEffect(() => {
+    setWhy(false);
+    setUndoing(false);
+  }, [r?.at]);
+  if (!r) return html`<section class="result idle" id="result"><div class="bin" id="result-bin">—</div><div class="what">${tx(screen.get()?.prompt) || t('scanPrompt')}</div></section>`;
+  const cls = r.tone === 'refused' ? 'd-refused' : r.tone === 'info' ? 'd-info' : r.tone === 'done' ? 'd-done' : `d-${r.disposition ?? 'info'}`;
+  const undoLeft = r.undoUntil && r.itemId && props.lastQuestion && !isLegacy() ? Math.ceil((r.undoUntil - now) / 1000) : 0;
+  return html`<section class=${`result ${cls} tone-${r.tone}`} id="result" aria-live="assertive" data-tone=${r.tone} data-disposition=${r.disposition ?? ''}>
+    ${r.big ? html`<div class="bin" id="result-bin">${r.big}</div>` : null}
+    <div class="what" id="result-what">${tx(r.title)}</div>
+    ${r.hint ? html`<div class="hint">${r.hint}</div>` : null}
+    ${r.links?.length ? html`<div class="links">${r.links.map((l) => html`<span class="link">${l.label}</span>`)}</div>` : null}
+    <div class="result-actions">
+      ${r.explanation ? html`<button class="why" data-testid="why" onClick=${() => setWhy(!why)}>${why ? t('hideWhy') : t('why')}</button>` : null}
+      ${undoLeft > 0 && !undoing ? html`<button class="undo" data-testid="undo" onClick=${() => setUndoing(true)}>${t('undo', { s: undoLeft })}</button>` : null}
+    </div>
+    ${why && r.explanation ? html`<div class="why-text" id="result-why" data-testid="why-text">${tx(r.explanation)}</div>` : null}
+    ${undoing && props.lastQuestion && r.itemId
+      ? html`<div class="undo-panel"><div class="q">${t('undoTitle')}</div>
+          <div class="answers">${props.lastQuestion.answers.map(
+            (a) => html`<button class="answer" data-answer=${a.value} onClick=${() => {
+              setUndoing(false);
+              void undoGrade(r.itemId as string, { [props.lastQuestion?.fact ?? 'grade']: a.value }, t('undoReason', { s: Math.round(UNDO_WINDOW_MS / 1000) }));
+            }}>${tx(a.label)}</button>`,
+          )}<button class="answer cancel" onClick=${() => setUndoing(false)}>${t('cancel')}</button></div></div>`
+      : null}
+  </section>`;
+}
+
+function Task() {
+  const s = useStore(screen);
+  const [lastQ, setLastQ] = useState<GradingQuestion | null>(null);
+  const r = useStore(result);
+  if (!s) return html`<${ResultPanel} r=${r} lastQuestion=${null} />`;
+  let task = null;
+  if (s.awaiting === 'grading' && s.question && s.pendingItemId) {
+    const q = s.question;
+    const item = s.pendingItemId;
+    task = html`<section class="task grading" data-testid="grading">
+      <div class="q">${tx(q.text)}</div>
+      <div class="answers">${q.answers.map(
+        (a) => html`<button class="answer" data-answer=${a.value} onClick=${() => {
+          setLastQ(q);
+          void answer(item, q.id, a.value);
+        }}>${tx(a.label)}</button>`,
+      )}</div>
+    </section>`;
+  } else if (s.awaiting === 'bin' && s.expectedBin) {
+    task = html`<section class="task scan-bin" data-testid="await-bin"><span class="scan-icon">⌖</span>${t('scanBin', { bin: s.expectedBin.bin })}</section>`;
+  } else if (s.awaiting === 'tote' && s.selectedBin) {
+    task = html`<section class="task" data-testid="await-tote"><span class="scan-icon">⌖</span>${t('scanTote', { bin: s.selectedBin })}</section>`;
+  } else if (s.awaiting === 'receiver' && s.selectedTote) {
+    task = html`<section class="task" data-testid="await-receiver"><span class="scan-icon">⌖</span>${t('scanReceiver', { tote: s.selectedTote })}</section>`;
+  }
+  return html`<div class="work">
+    <div class="prompt" data-testid="prompt" data-awaiting=${s.awaiting}>${tx(s.prompt)}</div>
+    <${ResultPanel} r=${r} lastQuestion=${lastQ} />
+    ${task}
+  </div>`;
+}
+
+function CaseList() {
+  const s = useStore(screen);
+  const items = s?.case?.items ?? [];
+  // Tapping the list must not focus anything (BUG-57): plain elements, no inputs.
+  return html`<aside class="case" data-testid="case">
+    <h2>${t('itemsInCase')}${s?.case?.rma ? ` · ${s.case.rma}` : ''}</h2>
+    ${items.length === 0
+      ? html`<p class="muted">${t('noItems')}</p>`
+      : html`<ul>${[...items].reverse().map(
+          (it) => html`<li class=${`state-${it.state}`}><span class="nm">${it.productName ?? it.gtin ?? it.raw}</span><span class="bn">${it.bin ?? it.decision?.bin ?? ''}</span><span class="st">${it.state}</span></li>`,
+        )}</ul>`}
+  </aside>`;
+}
+
+function CameraBox() {
+  const cam = useStore(camera);
+  const video = useRef<HTMLVideoElement>(null);
+  const running = cameraRunning() || cam.state === 'running' || cam.state === 'starting';
+  return html`<div class="camera-box">
+    <button class="camera-btn" data-testid="camera" onClick=${() => {
+      if (running) stopCameraScanner();
+      else if (video.current) void startCamera(video.current);
+    }}>${running ? t('cameraStop') : t('cameraStart')}</button>
+    <video ref=${video} class=${running ? 'on' : 'off'} muted playsinline></video>
+    ${cam.state === 'no-camera' ? html`<div class="cam-msg">${cam.message}</div>` : null}
+  </div>`;
+}
+
+function SignIn() {
+  return html`<section class="signin" data-testid="signin">
+    <div class="badge-icon">▭</div>
+    <h1>${t('signInTitle')}</h1>
+    <p>${t('signInHint')}</p>
+    <${ResultPanelSmall} />
+  </section>`;
+}
+
+function ResultPanelSmall() {
+  const r = useStore(result);
+  if (!r || r.tone !== 'refused') return null;
+  return html`<div class="signin-error" role="alert">${tx(r.title)}</div>`;
+}
+
+export function OperatorScreen() {
+  useStore(lang);
+  const s = useStore(screen);
+  useEffect(() => {
+    setScanHandler((scan) => void submitScan(scan));
+  }, []);
+  const signedIn = isLegacy() || (s?.operator !== undefined && s.awaiting !== 'sign_in');
+  return html`<main class="operator">
+    <${Nudge} />
+    ${signedIn ? html`<div class="op-grid"><${Task} /><div class="side"><${CaseList} /><${CameraBox} /></div></div>` : html`<${SignIn} />`}
+  </main>`;
+}

@@ -1,0 +1,63 @@
+/**
+ * Devices (readers with their antennas and zones, scanner layout, camera) and the sync / HQ link with the outbox,
+ * plus the CSV export.
+ */
+import { html } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { DevicesResponse, SyncResponse } from '../../../server/routes/supervisor-types.js';
+import { getJson } from '../../api.js';
+import { lang, t } from '../../i18n.js';
+import { camera } from '../../state.js';
+import { useStore } from '../../store.js';
+
+function usePoll<T>(path: string, ms: number): T | null {
+  const [v, setV] = useState<T | null>(null);
+  useEffect(() => {
+    let alive = true;
+    const load = async (): Promise<void> => {
+      const r = await getJson<T>(path);
+      if (alive && r.ok) setV(r.body);
+    };
+    void load();
+    const id = setInterval(() => void load(), ms);
+    return () => {
+      alive = false;
+      clearInterval(id);
+    };
+  }, [path, ms]);
+  return v;
+}
+
+export function DevicesTab() {
+  useStore(lang);
+  const d = usePoll<DevicesResponse>('/api/supervisor/devices', 3000);
+  const cam = useStore(camera);
+  if (!d) return html`<div class="tab">${t('loading')}</div>`;
+  return html`<div class="tab devices" data-testid="tab-devices">
+    <section class="card"><table class="grid">
+      <thead><tr><th>${t('deviceCol')}</th><th>${t('statusCol')}</th><th>${t('detailCol')}</th><th>${t('zonesCol')}</th></tr></thead>
+      <tbody>
+        ${d.devices.map((x) => html`<tr data-device=${x.id}><td>${x.id} <span class="muted">${x.kind}</span></td><td class=${x.status === 'reading' || x.status === 'connected' ? 'ok' : 'bad'}>${x.status}</td><td>${x.detail ?? ''}${x.hint ? html`<div class="small">${x.hint}</div>` : null}</td><td>${x.zones ? Object.entries(x.zones).map(([a, z]) => `${a} → ${z}`).join(', ') : ''}</td></tr>`)}
+        <tr><td>${t('scanner')} <span class="muted">wedge</span></td><td class="ok">window capture</td><td>layout ${d.scannerLayout}</td><td></td></tr>
+        <tr><td>${t('camera')} <span class="muted">page</span></td><td>${cam.state}</td><td>${cam.message ?? ''}</td><td></td></tr>
+      </tbody>
+    </table></section>
+  </div>`;
+}
+
+export function SyncTab() {
+  useStore(lang);
+  const s = usePoll<SyncResponse>('/api/supervisor/sync', 3000);
+  if (!s) return html`<div class="tab">${t('loading')}</div>`;
+  const o = s.outbox;
+  return html`<div class="tab sync" data-testid="tab-sync">
+    <div class="kpis">
+      <div class=${`kpi ${s.sync?.connected ? 'good' : 'bad'}`}><b>${s.sync?.connected ? t('hqUp') : t('hqDown')}</b>${s.sync?.brokerUrl ?? ''}</div>
+      <div class=${`kpi ${o.depth > 0 ? 'warn' : ''}`}><b>${o.depth}</b>${t('outboxDepth')}</div>
+      <div class="kpi"><b>${o.unsent}</b>${t('unsent')}</div>
+      <div class="kpi"><b>${o.lastConfirmedAt ? new Date(o.lastConfirmedAt).toLocaleTimeString() : '—'}</b>${t('lastConfirmed')}</div>
+      <div class="kpi"><b>${o.lastConfirmedSeq} / ${o.lastSeq}</b>seq</div>
+    </div>
+    <section class="card"><a class="button" href="/api/supervisor/export/items.csv" download data-testid="export">${t('exportCsv')}</a></section>
+  </div>`;
+}
