@@ -11,8 +11,16 @@ export async function getJson<T>(path: string, timeoutMs = 8000): Promise<ApiRes
   return request<T>(path, { method: 'GET' }, timeoutMs);
 }
 
+let csrfToken: string | undefined;
+/** The signed-in session's CSRF token (from /api/auth/login or /api/auth/session); sent with every state change. */
+export function setCsrfToken(token: string | undefined): void {
+  csrfToken = token;
+}
+
 export async function postJson<T>(path: string, body: unknown, timeoutMs = 8000): Promise<ApiResult<T>> {
-  return request<T>(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, timeoutMs);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (csrfToken) headers['x-csrf-token'] = csrfToken;
+  return request<T>(path, { method: 'POST', headers, body: JSON.stringify(body) }, timeoutMs);
 }
 
 async function request<T>(path: string, init: RequestInit, timeoutMs: number): Promise<ApiResult<T>> {

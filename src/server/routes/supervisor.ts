@@ -2,8 +2,8 @@
  * Supervisor routes: rule sets (tables, golden cases, replay diff, activation), workload figures and forecast,
  * devices, sync / HQ link, CSV export. Also the operator's own workload figures (the break nudge).
  *
- * Access: when an `access` service is registered (the workflow area's sign-in), it decides; without one only
- * loopback requests are served, so a LAN-exposed station without logins shows nothing to the network.
+ * Access: every /api/supervisor route needs the supervisor role (src/server/auth: a session, or this machine when
+ * the site gives loopback that role).
  */
 import { mkdtempSync, rmSync, createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { exportItemsCsv, outboxStats } from '../../store/index.js';
 import { operatorView, supervisorView, type DayForecast, type Snapshot } from '../../workload/index.js';
 import type { DeviceView, SyncView } from '../api-types.js';
 import type { StationContext } from '../context.js';
+import { principalOf, requireRole } from '../auth/index.js';
 import type { RouteModule } from '../http.js';
 import { ruleSetView } from './rules-view.js';
 import type {
@@ -22,21 +23,10 @@ import type {
   SyncResponse, WorkloadResponse,
 } from './supervisor-types.js';
 
-/** What a registered `access` service must offer (duck-typed so areas need not import each other). */
-export interface SupervisorAccess {
-  supervisor(req: FastifyRequest): { ok: true; by: string } | { ok: false; status: number; code: string; message: string };
-}
 /** What a registered `workload` service must offer (a WorkloadMonitor does). */
 interface WorkloadLike {
   snapshot(now?: number): Snapshot;
   forecast(day: string | number | Date): DayForecast;
-}
-
-const isLoopback = (addr: string | undefined): boolean => addr === '127.0.0.1' || addr === '::1' || addr === '::ffff:127.0.0.1';
-
-function accessOf(ctx: StationContext): SupervisorAccess | undefined {
-  const a = ctx.services.get('access') as Partial<SupervisorAccess> | undefined;
-  return typeof a?.supervisor === 'function' ? (a as SupervisorAccess) : undefined;
 }
 
 function workloadOf(ctx: StationContext): WorkloadLike | undefined {
@@ -89,19 +79,11 @@ const supervisorRoutes: RouteModule<StationContext> = (app: FastifyInstance, ctx
     else if (m.type === 'sync') lastSync = m.sync;
   });
 
-  const guard = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const access = accessOf(ctx);
-    if (access) {
-      const r = access.supervisor(req);
-      if (!r.ok) await reply.status(r.status).send({ ok: false, error: { code: r.code, message: r.message } });
-      else (req as FastifyRequest & { supervisorBy?: string }).supervisorBy = r.by;
-      return;
-    }
-    if (!isLoopback(req.socket.remoteAddress)) {
-      await reply.status(403).send({ ok: false, error: { code: 'SUPERVISOR_LOGIN_REQUIRED', message: 'Supervisor screens need a login from another computer.' } });
-    }
+  const guard = requireRole('supervisor');
+  const by = (req: FastifyRequest): string => {
+    const p = principalOf(req);
+    return p?.user ? `${p.user.name ?? p.user.id}` : `${p?.via ?? 'unknown'}@${ctx.config.station}`;
   };
-  const by = (req: FastifyRequest): string => (req as FastifyRequest & { supervisorBy?: string }).supervisorBy ?? 'supervisor@station';
 
   app.get('/api/supervisor/rules', { preHandler: guard }, async (): Promise<RulesResponse> => {
     const rs = ctx.rules.active();

@@ -1,9 +1,12 @@
 /**
- * The supervisor's sign-in on this device: badge (+ PIN where required) on a screen id of its own, so the
- * operator's kiosk session is untouched. Supervisor actions name this screen; the station checks the role.
+ * The supervisor's sign-in on this device. Two things are signed in with one badge:
+ * - the HTTP session (src/server/auth) that the /api/supervisor routes check — unless this machine already has the
+ *   role through loopback;
+ * - the workflow operator on a screen id of its own (exception resolve / override name it), so the operator's
+ *   kiosk session is untouched.
  */
 import type { OperatorView, WorkflowScanResponse } from '../../../server/api/workflow-types.js';
-import { newKey, postJson } from '../../api.js';
+import { getJson, newKey, postJson, setCsrfToken } from '../../api.js';
 import { Store } from '../../store.js';
 
 function screenId(): string {
@@ -23,32 +26,51 @@ export const SUP_SCREEN = screenId();
 export const supervisor = new Store<OperatorView | null>(null);
 export const signInError = new Store<string>('');
 
+const SUP_ROLES = new Set(['supervisor', 'admin']);
+
+interface SessionInfo {
+  authenticated: boolean;
+  role?: string;
+  csrfToken?: string;
+}
+
+async function httpRole(badge: string): Promise<string | undefined> {
+  const s = await getJson<SessionInfo>('/api/auth/session');
+  if (s.ok && s.body.authenticated) {
+    setCsrfToken(s.body.csrfToken);
+    if (s.body.role && SUP_ROLES.has(s.body.role)) return s.body.role;
+  }
+  const r = await postJson<{ ok: boolean; user?: { role: string }; csrfToken?: string }>('/api/auth/login', { badge });
+  if (r.ok && r.body.ok) {
+    setCsrfToken(r.body.csrfToken);
+    return r.body.user?.role;
+  }
+  return s.ok && s.body.authenticated ? s.body.role : undefined;
+}
+
 export async function supervisorSignIn(badge: string, pin?: string): Promise<void> {
   signInError.set('');
+  const role = await httpRole(badge);
   const r = await postJson<WorkflowScanResponse>('/api/workflow/sign-in', { badge, ...(pin ? { pin } : {}), screen: SUP_SCREEN, idempotencyKey: newKey() });
-  const body = (r.ok ? r.body : r.body) as WorkflowScanResponse | undefined;
   if (!r.ok && r.unreachable) {
     signInError.set('The station is not answering.');
     return;
   }
-  if (!body || typeof body !== 'object') {
-    signInError.set(`The station refused the sign-in (HTTP ${r.status}).`);
+  const body = r.body as WorkflowScanResponse | undefined;
+  const wfOp = body && typeof body === 'object' && body.ok ? body.screen.operator : undefined;
+  if (wfOp && SUP_ROLES.has(wfOp.role)) {
+    supervisor.set(wfOp);
     return;
   }
-  if (!body.ok) {
-    signInError.set(body.error.text?.en ? `${body.error.text.en}` : body.error.message);
-    return;
-  }
-  const op = body.screen.operator;
-  if (!op || (op.role !== 'supervisor' && op.role !== 'admin')) {
-    signInError.set('not-supervisor');
-    await postJson('/api/workflow/sign-out', { screen: SUP_SCREEN, idempotencyKey: newKey() });
-    return;
-  }
-  supervisor.set(op);
+  if (wfOp) await postJson('/api/workflow/sign-out', { screen: SUP_SCREEN, idempotencyKey: newKey() });
+  if (body && typeof body === 'object' && !body.ok && body.error) signInError.set(body.error.text?.en ?? body.error.message);
+  else if (role && SUP_ROLES.has(role) && r.status === 404) supervisor.set({ pseudonym: 'supervisor', displayName: 'Supervisor', role: 'supervisor', signedInAt: Date.now(), screen: SUP_SCREEN });
+  else signInError.set('not-supervisor');
 }
 
 export async function supervisorSignOut(): Promise<void> {
   await postJson('/api/workflow/sign-out', { screen: SUP_SCREEN, idempotencyKey: newKey() });
+  await postJson('/api/auth/logout', {});
+  setCsrfToken(undefined);
   supervisor.set(null);
 }
