@@ -5,8 +5,9 @@
  * The table is translated cell by cell from our parsed model into each peer's own format (JRE conditions,
  * ZEN unary expressions), so all three read the same rows; every item's winning row is compared across the
  * three, and `metrics.agreement` is the share of items where all three agree (1 = 100%).
- * Peers run in their fastest correct mode: JRE one item at a time with `engine.stop()` after the first hit
- * (first-hit semantics through rule priorities); ZEN with many evaluations in flight (its evaluate is async).
+ * Peers are credited with their faster mode: JRE with `engine.stop()` after the first hit (first-hit through rule
+ * priorities; all items) or running every rule and taking the lowest row (timed on 3,000 items); ZEN one
+ * evaluation at a time or 256 in flight (its evaluate is async and runs off the JS thread).
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -203,6 +204,13 @@ export async function run(): Promise<BenchResult> {
   let t0 = performance.now();
   for (let i = 0; i < items.length; i++) jre[i] = jreRow((await engine.run(items[i] as Item)).events);
   const jreMs = performance.now() - t0;
+  // Second JRE mode, timed on a subset: no stop(), every rule runs, lowest matching row wins. The faster mode counts.
+  const allEngine = new Engine(jreRules(table), { allowUndefinedFacts: true });
+  const subN = Math.min(3_000, items.length);
+  let jreAllAgree = 0;
+  t0 = performance.now();
+  for (let i = 0; i < subN; i++) if (jreRow((await allEngine.run(items[i] as Item)).events) === jre[i]) jreAllAgree++;
+  const jreAllMs = performance.now() - t0;
 
   // ZEN: sequential and with 256 in flight; the faster mode counts.
   const zen = new ZenEngine();
@@ -237,7 +245,9 @@ export async function run(): Promise<BenchResult> {
   const rowsHit = new Set(ours).size;
 
   const oursRate = perSec(items.length, oursMs);
-  const jreRate = perSec(items.length, jreMs);
+  const jreStopRate = perSec(items.length, jreMs);
+  const jreAllRate = perSec(subN, jreAllMs);
+  const jreRate = Math.max(jreStopRate, jreAllRate);
   const zenSeqRate = perSec(seqN, zenSeqMs);
   const zenParRate = perSec(items.length, zenParMs);
   const zenRate = Math.max(zenSeqRate, zenParRate);
@@ -251,7 +261,13 @@ export async function run(): Promise<BenchResult> {
       agreement: agree / items.length,
       disagreements,
       peers: {
-        jsonRulesEngine: { decisionsPerSec: jreRate, mode: 'sequential, engine.stop() after first hit' },
+        jsonRulesEngine: {
+          decisionsPerSec: jreRate,
+          stopAfterFirstHitPerSec: jreStopRate,
+          allRulesPerSec: jreAllRate,
+          allRulesSubset: subN,
+          allRulesAgreement: jreAllAgree / subN,
+        },
         zenEngine: { decisionsPerSec: zenRate, sequentialPerSec: zenSeqRate, concurrentPerSec: zenParRate, inFlight: inflight },
       },
     },
