@@ -255,3 +255,38 @@ describe('generated code', () => {
     expect(rs.evaluate({ v: 'other', n: 10 }).fallback).toBe(true);
   });
 });
+
+describe('identity uncertainty reaches the rules as facts', () => {
+  // The station passes lotConfirmed=false (and keeps the lot) when the scan had possibleMissingSeparator;
+  // a lot rule placed after the confirmation row can then only fire on a confirmed lot.
+  const rs = load({
+    id: 'lots',
+    version: '1',
+    facts: { lot: 'string', lotConfirmed: { type: 'boolean', nullable: true } },
+    tables: [
+      {
+        id: 'recall',
+        inputs: ['lot', 'lotConfirmed'],
+        outputs: ['disposition', 'bin', 'nextDepartment'],
+        rows: [
+          { when: { lot: 'not(null)', lotConfirmed: 'not(true)' }, then: out('exception', 'EXCEPTIONS'), explain: 'Confirm the lot number first' },
+          { when: { lot: '"21G0073JZ"' }, then: out('quarantine', 'QUARANTINE'), explain: 'Lot {lot} is recalled' },
+          { when: {}, then: out('restock', 'RESTOCK') },
+        ],
+      },
+    ],
+  });
+
+  it('BUG-27: a lot read without its closing separator is not used by lot rules until confirmed', () => {
+    const merged = rs.evaluate({ lot: '21G0073JZ2023', lotConfirmed: false });
+    expect(merged).toMatchObject({ disposition: 'exception', matchedRows: [expect.objectContaining({ row: 1 })] });
+    const confirmed = rs.evaluate({ lot: '21G0073JZ', lotConfirmed: true });
+    expect(confirmed.disposition).toBe('quarantine');
+    expect(confirmed.explanation.en).toBe('Lot 21G0073JZ is recalled');
+  });
+
+  it('BUG-19: possibleMissingSeparator (lot xyz3040) needs operator confirmation before a lot rule applies', () => {
+    expect(rs.evaluate({ lot: 'xyz3040', lotConfirmed: false }).disposition).toBe('exception');
+    expect(rs.evaluate({ lot: 'xyz', lotConfirmed: true }).disposition).toBe('restock');
+  });
+});
