@@ -14,6 +14,7 @@ const modules: Loader[] = [
   () => import('./rfid.js'),
   () => import('./doctor.js'),
   () => import('./hq.js'),
+  () => import('./user.js'),
 ];
 
 /**
@@ -31,6 +32,7 @@ const routes: Record<string, Loader> = {
   'decode-image': () => import('./scan.js'),
   workload: () => import('./workload.js'),
   doctor: () => import('./doctor.js'),
+  user: () => import('./user.js'),
 };
 
 export async function registerAll(program: Command, argv: string[] = process.argv): Promise<void> {

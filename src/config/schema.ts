@@ -54,10 +54,10 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         // A bind beyond loopback is refused unless one of these two is set (see docs/kiosk.md, "Opening to the LAN").
         tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
-        behindProxy: z.union([z.boolean(), z.array(z.string().min(1)).min(1)]).default(false),
+        behindProxy: z.union([z.boolean(), z.array(z.string().min(1)).min(1)]).optional(),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8080, behindProxy: false }),
+      .default({ host: '127.0.0.1', port: 8080 }),
     auth: authSchema.default({ users: [], sessionIdleMinutes: 30, sessionMaxHours: 12, loopbackRole: 'operator', maxLoginFailures: 5 }),
     mqtt: z
       .object({

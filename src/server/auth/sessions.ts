@@ -36,7 +36,7 @@ export class SessionStore {
 
   constructor(
     private readonly limits: SessionLimits,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   private static key(token: string): string {

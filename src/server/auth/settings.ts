@@ -16,7 +16,7 @@ export interface AccessSettings {
 export const DEFAULT_AUTH: AuthConfig = { users: [], sessionIdleMinutes: 30, sessionMaxHours: 12, loopbackRole: 'operator', maxLoginFailures: 5 };
 
 export function accessSettingsFromConfig(cfg: Pick<StationConfig, 'http' | 'auth'>): AccessSettings {
-  return { host: cfg.http.host, tls: cfg.http.tls, behindProxy: cfg.http.behindProxy, auth: cfg.auth };
+  return { host: cfg.http.host, tls: cfg.http.tls, behindProxy: cfg.http.behindProxy ?? false, auth: cfg.auth };
 }
 
 /**

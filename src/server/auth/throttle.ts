@@ -8,7 +8,7 @@ export class LoginThrottle {
   constructor(
     private readonly max: number,
     private readonly windowMs = 15 * 60_000,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   /** Milliseconds until the key may try again, or 0 when it may try now. */
