@@ -6,8 +6,14 @@ import { identify, identifyEpcHex, type IdentifyResult, type ItemIdentity } from
 import type { Decision, RuleRegistry } from '../rules/index.js';
 import type { ItemView, LiveMessage, ScanResponse, SyncState } from '../server/api-types.js';
 import { buildFacts, exceptionFor, type GradingAnswers } from '../station/facts.js';
-import { getItem, listItems, readWatermarks, recordItem, type ItemRow, type StationDb } from '../store/index.js';
-import { dispositionEvent, inspectingEvent, receivingEvent, type StationPlace } from '../sync/epcis/index.js';
+import type { ItemEventCtx, WorkflowEvents, WorkflowStore } from '../station/ports.js';
+import { appendEvents, getItem, listItems, readWatermarks, recordItem, type ItemRow, type StationDb } from '../store/index.js';
+import { itemParams, UPSERT_ITEM_SQL } from '../store/items.js';
+import {
+  acknowledgedEvent, binnedEvent, correctionEvent, dispositionEvent, handoffEvent, inspectingEvent, packedEvent, receivingEvent, stableEventId,
+  type EpcisEvent, type StationPlace,
+} from '../sync/epcis/index.js';
+import { RS_NS } from '../sync/epcis/vocab.js';
 
 const log = createLogger('intake');
 
@@ -149,7 +155,25 @@ export class IntakePipeline {
       view.category = product.category;
     }
     if (row.exception_code) view.exception = { code: row.exception_code, message: exceptionMessage(row.exception_code) };
+    if (row.case_id) this.addWorkflowState(view, row);
     return view;
+  }
+
+  /** Items that went through a case carry its state (grading, bin, tote, handoff). */
+  private addWorkflowState(view: ItemView, row: ItemRow): void {
+    const wf = this.deps.sdb.prepare('SELECT case_id, state, answers_json, bin, tote, handoff_id, order_no FROM wf_items WHERE item_id = ?').get(row.id) as
+      | { case_id: string; state: ItemView['caseState']; answers_json: string; bin: string | null; tote: string | null; handoff_id: string | null; order_no: string | null }
+      | undefined;
+    if (!wf) return;
+    view.caseId = wf.case_id;
+    if (wf.state) view.caseState = wf.state;
+    view.answers = JSON.parse(wf.answers_json) as Record<string, string>;
+    if (wf.state === 'exception') view.status = 'exception';
+    if (wf.bin) view.binConfirmed = wf.bin;
+    if (wf.tote) view.tote = wf.tote;
+    if (wf.handoff_id) view.handoffId = wf.handoff_id;
+    if (row.rma) view.rma = row.rma;
+    if (wf.order_no) view.orderNo = wf.order_no;
   }
 }
 
@@ -160,4 +184,60 @@ function exceptionMessage(code: string): string {
     default:
       return 'This item needs a supervisor: put it in the exceptions bin.';
   }
+}
+
+const statementsFor = new WeakMap<StationDb, ReturnType<StationDb['prepare']>>();
+
+/** The workflow's item/outbox writers: plain statements, run inside the workflow's own transaction. */
+export function workflowStore(sdb: StationDb): WorkflowStore {
+  let upsert = statementsFor.get(sdb);
+  if (!upsert) {
+    upsert = sdb.prepare(UPSERT_ITEM_SQL);
+    statementsFor.set(sdb, upsert);
+  }
+  const st = upsert;
+  return {
+    upsertItem: (row) => void st.run(itemParams(row, Date.now())),
+    append: (events, itemId) => appendEvents(sdb, events, { itemId }),
+  };
+}
+
+/**
+ * EPCIS events for the workflow (src/sync/epcis builders). Event IDs derive from the action's idempotency key, so a
+ * replayed action can only produce the same IDs, which the outbox skips.
+ */
+export function workflowEvents(place: StationPlace): WorkflowEvents {
+  const id = (kind: string, subject: string, key: string): string => stableEventId(place.site, place.station, kind, subject, key);
+  const common = (c: ItemEventCtx, kind: string): Parameters<typeof receivingEvent>[0] => ({
+    place,
+    item: { itemId: c.item.itemId, epc: c.item.epc ?? null, gtin: c.item.gtin ?? null, serial: c.item.serial ?? null, lot: c.item.lot ?? null, ...(c.item.quantity !== undefined ? { quantity: c.item.quantity } : {}) },
+    at: c.at,
+    rma: c.rma,
+    caseId: c.caseId,
+    operator: c.operator,
+    eventId: id(kind, c.item.itemId, c.key),
+  });
+  return {
+    received: (c) => receivingEvent({ ...common(c, 'receiving'), source: c.source }),
+    inspected: (c) => inspectingEvent({ ...common(c, 'inspecting'), grade: c.grade, conformant: !['damaged', 'missing_parts'].includes(c.grade), answers: c.answers }),
+    decided: (c) =>
+      dispositionEvent({
+        ...common(c, 'disposition'),
+        disposition: c.decision.disposition,
+        bin: c.decision.bin,
+        nextDepartment: c.decision.nextDepartment,
+        ruleSet: { version: c.decision.ruleSet.version, hash: c.decision.ruleSet.hash },
+        matchedRows: c.decision.matchedRows.map((m) => `${m.table}#${m.row}`),
+      }),
+    binned: (c) => binnedEvent({ ...common(c, 'binned'), bin: c.bin, disposition: c.disposition, confirmedBy: c.confirmedBy }),
+    packed: (c) => packedEvent({ place, tote: c.tote, at: c.at, operator: c.operator, eventId: id('packed', c.tote, c.key), items: c.items.map((i) => ({ itemId: i.itemId, epc: i.epc ?? null, gtin: i.gtin ?? null, serial: i.serial ?? null, lot: i.lot ?? null, ...(i.quantity !== undefined ? { quantity: i.quantity } : {}) })) }),
+    handedOff: (c) => {
+      const ev = handoffEvent({ place, tote: c.tote, at: c.at, operator: c.operator, department: c.department, handoffId: c.handoffId, eventId: id('handoff', c.handoffId, c.key) });
+      // The RMAs travel with the tote so HQ can follow each return to its department.
+      if (c.rmas.length) ev.bizTransactionList = c.rmas.map((r) => ({ type: 'rma', bizTransaction: /^(urn:|https?:)/.test(r) ? r : `${RS_NS}rma/${encodeURIComponent(r)}` }));
+      return ev;
+    },
+    acknowledged: (c) => acknowledgedEvent({ place, tote: c.tote, at: c.at, operator: c.operator, department: c.department, handoffId: c.handoffId, receivedBy: c.receivedBy, eventId: id('acknowledged', c.handoffId, c.key) }),
+    corrected: (original, c) => correctionEvent(original as EpcisEvent, { at: c.at, reason: 'incorrect_data', correctiveEventIDs: c.correctiveEventIDs, operator: c.operator, note: c.note }),
+  };
 }

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { TagPresence } from '../../devices/rfid/index.js';
-import { Catalog } from '../catalog/catalog.js';
+import { Catalog, storedProducts } from '../catalog/catalog.js';
 import type { StationConfig } from '../config/schema.js';
 import { TypedBus } from '../core/bus.js';
 import { createLogger } from '../core/logger.js';
@@ -12,10 +12,13 @@ import type { DeviceView, HealthReport, LiveMessage, ScanRequest, ScanResponse, 
 import type { StationContext } from '../server/context.js';
 import { createHttpServer } from '../server/http.js';
 import { routeModules } from '../server/routes/index.js';
+import { loadWorkflowConfig, workflowConfig, type WorkflowConfig } from '../station/config.js';
 import type { GradingAnswers } from '../station/facts.js';
+import { Workflow } from '../station/workflow.js';
+import { ensureWorkloadSchema, WorkloadMonitor } from '../workload/index.js';
 import { openStationDb, outboxStats, type StationDb } from '../store/index.js';
 import { OutboxPublisher } from '../sync/publisher.js';
-import { IntakePipeline } from './pipeline.js';
+import { IntakePipeline, workflowEvents, workflowStore } from './pipeline.js';
 import { createReader, createSmoother, type RunningReader } from './readers.js';
 
 const log = createLogger('station');
@@ -33,6 +36,8 @@ export interface StationAppOptions {
   serveHttp?: boolean;
   /** 4 (= 3.1.1) for the embedded aedes broker, which does not speak MQTT 5 */
   protocolVersion?: 4 | 5;
+  /** Workflow settings (RMA required, grading flows …); default: `<dataDir>/workflow.yaml` when present, else built-in. */
+  workflow?: WorkflowConfig | Record<string, unknown>;
 }
 
 /** The composition root of one station: every component is built here and started/stopped in order. */
@@ -44,6 +49,8 @@ export class StationApp {
   publisher!: OutboxPublisher;
   rules!: RuleRegistry;
   catalog!: Catalog;
+  workflow!: Workflow;
+  workload!: WorkloadMonitor;
   /** Components added by areas (workflow, workload …), shared with route modules through the context. */
   readonly services = new Map<string, unknown>();
   http: FastifyInstance | undefined;
@@ -62,6 +69,8 @@ export class StationApp {
     const cfg = this.opts.config;
     this.sdb = openStationDb(this.dbPath);
     const catalog = Catalog.fromFile(cfg.catalog.file ?? DEFAULT_CATALOG);
+    // Imported products (`import catalog`, HQ downlink) override the file's.
+    catalog.put(storedProducts(this.sdb.db));
     const loaded = loadRuleSetFile(cfg.rules.file ?? DEFAULT_RULES);
     if (!loaded.ok) {
       const first = loaded.errors[0];
@@ -73,6 +82,7 @@ export class StationApp {
     const act = rules.activate(loaded.ruleSet, { by: 'startup' });
     if (!act.ok) throw new Error('The rule set failed its golden cases; refusing to start with it.');
     this.pipeline = new IntakePipeline({ sdb: this.sdb, catalog, rules, place: { site: cfg.site, station: cfg.station }, bus: this.bus });
+    this.startWorkflow(catalog, rules);
     log.info({ db: this.dbPath, products: catalog.size, rules: `${loaded.ruleSet.id}@${loaded.ruleSet.version}` }, 'station store and rules ready');
 
     this.publisher = new OutboxPublisher({
@@ -93,7 +103,7 @@ export class StationApp {
     this.publisher.on('sent', onProgress);
     await this.publisher.start();
     // New outbox rows are drained at once rather than at the next poll.
-    this.offs.push(this.bus.on('live', (m) => m.type === 'item' && this.publisher.kick()));
+    this.offs.push(this.bus.on('live', (m) => (m.type === 'item' || m.type === 'wf-item' || m.type === 'wf-tote' || m.type === 'wf-handoff' || m.type === 'wf-exception') && this.publisher.kick()));
 
     if (this.opts.serveHttp !== false) {
       this.http = await createHttpServer(
@@ -128,6 +138,30 @@ export class StationApp {
     }
   }
 
+  /** The returns workflow (issue 8) and the workload monitor it feeds; both shared with route modules via services. */
+  private startWorkflow(catalog: Catalog, rules: RuleRegistry): void {
+    const cfg = this.opts.config;
+    ensureWorkloadSchema(this.sdb.db);
+    this.workload = new WorkloadMonitor(this.sdb.db, { station: cfg.station });
+    this.workload.start();
+    const wfPath = resolve(cfg.dataDir, 'workflow.yaml');
+    const wfConfig = this.opts.workflow ? workflowConfig(this.opts.workflow) : existsSync(wfPath) ? loadWorkflowConfig(wfPath) : workflowConfig({});
+    this.workflow = new Workflow({
+      db: this.sdb.db,
+      catalog,
+      rules,
+      config: wfConfig,
+      station: cfg.station,
+      events: workflowEvents({ site: cfg.site, station: cfg.station }),
+      store: workflowStore(this.sdb),
+      emit: (m) => this.bus.emit('live', m),
+      work: (ev) => void this.workload.record(ev),
+    });
+    this.workflow.start();
+    this.services.set('workflow', this.workflow);
+    this.services.set('workload', this.workload);
+  }
+
   context(): StationContext {
     return { config: this.opts.config, sdb: this.sdb, catalog: this.catalog, rules: this.rules, bus: this.bus, services: this.services };
   }
@@ -148,6 +182,17 @@ export class StationApp {
 
   private onTagArrived(p: TagPresence): void {
     if (p.zone !== 'intake') return;
+    // A case open on the RFID screen takes the tag; otherwise the plain intake decides it as before.
+    try {
+      const wf = this.workflow.addRfid(p);
+      if (wf) {
+        if (!wf.ok) log.warn({ epc: p.epc, code: wf.error.code }, 'tag refused by the workflow');
+        return;
+      }
+    } catch (e) {
+      log.error({ epc: p.epc, err: e instanceof Error ? e.message : String(e) }, 'workflow could not take the tag');
+      return;
+    }
     const answers = this.opts.answersForTag?.(p.epc) ?? {};
     // One item per tag presence: the key makes a re-arrival within the same presence harmless.
     const res = this.pipeline.process({ source: 'rfid', code: p.epc, answers, at: p.firstSeen, idempotencyKey: `rfid:${p.key}:${p.firstSeen}` });
@@ -194,6 +239,7 @@ export class StationApp {
     for (const r of this.readers) await r.session.stop();
     this.readers = [];
     this.smoother?.stop();
+    this.workflow?.stop();
     await this.http?.close();
     await this.publisher?.stop();
     this.sdb?.close();

@@ -8,6 +8,8 @@ export interface GradingAnswers {
   daysSinceDelivery?: number | undefined;
   serialMatched?: boolean | undefined;
   rma?: string | undefined;
+  /** original_sealed | original_opened | damaged | none (grading flow) */
+  packaging?: string | undefined;
 }
 
 export type FactValue = string | number | boolean | null;
@@ -30,6 +32,8 @@ export function buildFacts(identity: ItemIdentity, product: Product | undefined,
     hazmat: product?.hazmat ?? false,
     hygiene: product?.hygiene ?? false,
     hasSerial: identity.serial !== undefined || identity.epc !== undefined,
+    // Only when answered: the plain scan path has no packaging question and its decisions must not change.
+    ...(answers.packaging !== undefined ? { packaging: answers.packaging } : {}),
   };
 }
 

@@ -1,0 +1,295 @@
+import { getOrder, latestShipment, lookupCaseCode, onlyOrderWithGtin, orderLines, serialsOf } from '../catalog/expected.js';
+import type { ItemIdentity } from '../identity/index.js';
+import type { Decision } from '../rules/index.js';
+import type { ExceptionCode, Text, WorkflowError } from '../server/api/workflow-types.js';
+import { newId, Refusal, tx2, type Core } from './core.js';
+import { buildFacts } from './facts.js';
+import { applyAnswer, flowFor, gradeOf, nextQuestion } from './grading.js';
+import { EXCEPTION_TEXT, matchUnit, type LineFacts, type Verdict } from './matching.js';
+import { saveScreen, type OperatorRow, type ScreenRow } from './operators.js';
+import type { ItemEventCtx } from './ports.js';
+import { earlierReturns } from './views.js';
+import { getCase, getWfItem, itemEvents, returnedByLine, type CaseRow, type StoredDecision, type WfItemRow } from './rows.js';
+
+/** Cases and their items: open (scan-first lookup), add, grade, decide. Every function runs inside Core.once's transaction. */
+
+const DAY = 86_400_000;
+
+function lineFacts(core: Core, orderNo: string): LineFacts[] {
+  const returned = returnedByLine(core, orderNo);
+  return orderLines(core.db, orderNo).map((l) => ({
+    lineNo: l.line_no,
+    gtin: l.gtin,
+    qtyShipped: l.qty_shipped,
+    qtyReturned: returned.get(l.line_no) ?? 0,
+    serialsShipped: new Set(serialsOf(core.db, orderNo, l.line_no)),
+    lotsShipped: new Set(l.lots ? (JSON.parse(l.lots) as string[]) : []),
+  }));
+}
+
+function insertCase(core: Core, screen: ScreenRow, op: OperatorRow | null, ref: { orderNo?: string | undefined; rma?: string | undefined }, key: string, override?: { by: string; reason: string }): CaseRow {
+  const at = core.now();
+  const id = newId('case', at, key);
+  core.st('INSERT INTO wf_cases (id, screen, status, rma, order_no, opened_at, opened_by, override_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+    id, screen.screen, 'open', ref.rma ?? null, ref.orderNo ?? null, at, op?.id ?? null, override ? JSON.stringify({ ...override, at }) : null,
+  );
+  saveScreen(core, { ...screen, case_id: id, selected_bin: null, selected_tote: null });
+  core.work({ at, operator: op?.id ?? null, kind: 'case_started', itemId: id });
+  return getCase(core, id) as CaseRow;
+}
+
+/**
+ * Opens (or resumes) the case for a scanned RMA / order / tracking code. BUG-60: when every line of the order is
+ * already returned, the case is refused with links to the earlier returns unless a supervisor overrides.
+ */
+export function openCase(core: Core, screen: ScreenRow, op: OperatorRow | null, code: string, key: string, override?: { by: string; reason: string }): { case: CaseRow; resumed: boolean } {
+  const ref = lookupCaseCode(core.db, code);
+  if (!ref) throw new Refusal('RMA_UNKNOWN', tx2(`${code} is not an RMA, order or tracking number this station knows.`, `${code} 不是本工位已知的退货授权、订单或运单号。`), { kind: 'case', hint: 'Check the label, or import the expected returns.' });
+  const open = core.st("SELECT * FROM wf_cases WHERE order_no = ? AND status = 'open' AND (rma IS ? OR ? IS NULL) ORDER BY opened_at DESC LIMIT 1").get(ref.orderNo, ref.rma ?? null, ref.rma ?? null) as CaseRow | undefined;
+  if (open) {
+    if (open.screen !== screen.screen) core.st('UPDATE wf_cases SET screen = ? WHERE id = ?').run(screen.screen, open.id);
+    saveScreen(core, { ...screen, case_id: open.id, selected_bin: null, selected_tote: null });
+    return { case: open, resumed: true };
+  }
+  const lines = lineFacts(core, ref.orderNo);
+  if (!override && lines.length > 0 && lines.every((l) => l.qtyReturned >= l.qtyShipped)) {
+    const links: NonNullable<WorkflowError['links']> = earlierReturns(core, ref.orderNo, null).map((e) => ({ kind: 'case' as const, id: e.caseId, label: e.rma ?? e.caseId }));
+    throw new Refusal('NOTHING_RETURNABLE', tx2(`Everything shipped on ${ref.orderNo} was already returned (returnable quantity 0).`, `${ref.orderNo} 的发货已全部退回（可退数量为0）。`), {
+      kind: 'case',
+      hint: 'A supervisor can override with a reason.',
+      links,
+      details: { orderNo: ref.orderNo, returnable: 0 },
+    });
+  }
+  return { case: insertCase(core, screen, op, ref, key, override), resumed: false };
+}
+
+export interface AddInput {
+  identity: ItemIdentity;
+  source: string;
+  raw: string;
+  answers: Record<string, string>;
+  key: string;
+  /** RFID: another physical tag carries the same EPC, or the count is uncertain. */
+  sharedEpc?: boolean;
+  confirmedBy?: 'scan' | 'rfid';
+}
+
+export interface AddResult {
+  row: WfItemRow;
+  merged: boolean;
+  caseOpened?: CaseRow;
+}
+
+/** Scan-first: an item scanned with no case open finds its order by serial (latest shipment) or a unique GTIN. */
+function caseForItem(core: Core, screen: ScreenRow, op: OperatorRow | null, gtin: string | undefined, serial: string | undefined, key: string): { c: CaseRow; opened?: CaseRow } {
+  const current = screen.case_id ? getCase(core, screen.case_id) : undefined;
+  if (current?.status === 'open') return { c: current };
+  let orderNo: string | undefined;
+  if (gtin && serial) orderNo = latestShipment(core.db, gtin, serial)?.orderNo;
+  if (!orderNo && gtin) orderNo = onlyOrderWithGtin(core.db, gtin);
+  if (orderNo) {
+    const open = core.st("SELECT * FROM wf_cases WHERE order_no = ? AND status = 'open' ORDER BY opened_at DESC LIMIT 1").get(orderNo) as CaseRow | undefined;
+    if (open) {
+      saveScreen(core, { ...screen, case_id: open.id });
+      return { c: open };
+    }
+  }
+  const c = insertCase(core, screen, op, { orderNo }, key);
+  return { c, opened: c };
+}
+
+function exceptionFrom(v: Verdict | undefined, opts: { noRma: boolean; sharedEpc: boolean; known: boolean }): { code: ExceptionCode; text: Text; details?: Record<string, unknown> } | undefined {
+  if (opts.sharedEpc) return { code: 'EPC_SHARED', text: EXCEPTION_TEXT.EPC_SHARED as Text };
+  if (opts.noRma) return { code: 'NO_RMA', text: EXCEPTION_TEXT.NO_RMA as Text };
+  if (v && !v.ok && v.code && v.text) return { code: v.code, text: v.text, ...(v.details ? { details: v.details } : {}) };
+  if (!opts.known) return { code: 'NOT_IN_CATALOG', text: EXCEPTION_TEXT.NOT_IN_CATALOG as Text };
+  return undefined;
+}
+
+export function addItem(core: Core, screen: ScreenRow, op: OperatorRow | null, input: AddInput): AddResult {
+  const { identity } = input;
+  const at = core.now();
+  const scannedGtin = identity.gtin;
+  const base = scannedGtin ? core.deps.catalog.baseOf(scannedGtin) : undefined;
+  const gtin = base?.gtin ?? scannedGtin;
+  const serial = identity.serial;
+  const epc = identity.epc?.pureIdentityUri ?? (identity.epc?.hex ? identity.epc.hex : undefined);
+  const { c, opened } = caseForItem(core, screen, op, gtin, serial, input.key);
+
+  // BUG-66: one line per serial / EPC in a case; adding it again is a merge, not a second unit.
+  const dup = (serial && gtin ? core.st('SELECT * FROM wf_items WHERE case_id = ? AND gtin = ? AND serial = ?').get(c.id, gtin, serial) : undefined) ??
+    (epc ? core.st('SELECT * FROM wf_items WHERE case_id = ? AND epc = ?').get(c.id, epc) : undefined);
+  if (dup) return { row: dup as WfItemRow, merged: true };
+
+  const product = core.deps.catalog.get(gtin);
+  const qty = base?.units ?? 1;
+  let verdict: Verdict | undefined;
+  if (c.order_no && gtin) {
+    const later = serial ? latestShipment(core.db, gtin, serial) : undefined;
+    const returnedHere = serial
+      ? (core.st('SELECT i.case_id, c.rma FROM wf_items i JOIN wf_cases c ON c.id = i.case_id WHERE i.order_no = ? AND i.gtin = ? AND i.serial = ? AND i.counts = 1 LIMIT 1').get(c.order_no, gtin, serial) as { case_id: string; rma: string | null } | undefined)
+      : undefined;
+    verdict = matchUnit(
+      {
+        gtin,
+        serial,
+        lot: identity.lot,
+        qty,
+        serialTracked: product?.serialTracked ?? false,
+        lotTracked: product?.lotTracked ?? false,
+        serialShippedLater: later && later.orderNo !== c.order_no && (core.st('SELECT 1 FROM wf_shipped_serials WHERE order_no = ? AND gtin = ? AND serial = ?').get(c.order_no, gtin, serial) !== undefined) ? { orderNo: later.orderNo, shippedAt: later.shippedAt ?? undefined } : undefined,
+        serialReturnedHere: returnedHere ? { caseId: returnedHere.case_id, rma: returnedHere.rma ?? undefined } : undefined,
+      },
+      lineFacts(core, c.order_no),
+    );
+  }
+  const exc = exceptionFrom(verdict, { noRma: !c.order_no && core.deps.config.requireRma, sharedEpc: input.sharedEpc === true, known: product !== undefined });
+
+  const order = c.order_no ? getOrder(core.db, c.order_no) : undefined;
+  const answers: Record<string, string> = { ...input.answers };
+  if (answers.reason === undefined && order?.customer_reason) answers.reason = order.customer_reason;
+  const seq = ((core.st('SELECT MAX(seq) FROM wf_items WHERE case_id = ?').pluck().get(c.id) as number | null) ?? 0) + 1;
+  const itemId = newId('item', at, input.key);
+  const rowIn: WfItemRow = {
+    item_id: itemId, case_id: c.id, seq, order_no: c.order_no, line_no: verdict?.lineNo ?? null, gtin: gtin ?? null, serial: serial ?? null, lot: identity.lot ?? null,
+    epc: epc ?? null, pack_gtin: base && base.gtin !== scannedGtin ? (scannedGtin ?? null) : null, qty, counts: verdict?.ok ? 1 : 0, state: 'grading',
+    answers_json: JSON.stringify(answers), question: null, decision_json: null, bin_expected: null, bin: null, tote: null, handoff_id: null, exception_id: null,
+    source: input.source, raw: input.raw, operator: op?.id ?? null, events_json: '{}', created_at: at, updated_at: at,
+  };
+  const received = core.deps.events.received({ ...eventCtx(c, rowIn, at, input.key), source: input.source });
+
+  if (exc) {
+    const exId = newId('exc', at, input.key);
+    const links = exc.code === 'SERIAL_SHIPPED_LATER' && exc.details?.latestOrder ? [{ kind: 'order' as const, id: String(exc.details.latestOrder), label: String(exc.details.latestOrder) }] : undefined;
+    core.st('INSERT INTO wf_exceptions (id, item_id, case_id, code, details_json, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(exId, itemId, c.id, exc.code, JSON.stringify({ text: exc.text, ...exc.details, ...(links ? { links } : {}) }), at);
+    rowIn.exception_id = exId;
+    rowIn.state = 'exception';
+  }
+  const q = exc ? undefined : nextQuestion(flowFor(core.deps.config, product?.category).flow, answers);
+  if (q) rowIn.question = q.id;
+  insertWfItem(core, rowIn);
+  core.deps.store.upsertItem(itemRowInput(core, rowIn, identity, c, undefined, undefined));
+  core.deps.store.append([received], itemId);
+  core.work({ at, operator: op?.id ?? null, kind: 'scan', itemId, intake: input.source === 'rfid' ? 'rfid' : input.source === 'camera' ? 'camera' : 'barcode' });
+  const row = q ? rowIn : decide(core, rowIn, identity, c, { key: input.key, serialMatched: verdict?.serialMatched ?? null, exception: exc?.code });
+  return { row, merged: false, ...(opened ? { caseOpened: opened } : {}) };
+}
+
+function insertWfItem(core: Core, r: WfItemRow): void {
+  core
+    .st(`INSERT INTO wf_items (item_id, case_id, seq, order_no, line_no, gtin, serial, lot, epc, pack_gtin, qty, counts, state, answers_json, question,
+      decision_json, bin_expected, bin, tote, handoff_id, exception_id, source, raw, operator, events_json, created_at, updated_at)
+      VALUES (@item_id, @case_id, @seq, @order_no, @line_no, @gtin, @serial, @lot, @epc, @pack_gtin, @qty, @counts, @state, @answers_json, @question,
+      @decision_json, @bin_expected, @bin, @tote, @handoff_id, @exception_id, @source, @raw, @operator, @events_json, @created_at, @updated_at)`)
+    .run(r);
+}
+
+export function saveWfItem(core: Core, r: WfItemRow): void {
+  core
+    .st(`UPDATE wf_items SET line_no = @line_no, counts = @counts, state = @state, answers_json = @answers_json, question = @question,
+      decision_json = @decision_json, bin_expected = @bin_expected, bin = @bin, tote = @tote, handoff_id = @handoff_id, exception_id = @exception_id,
+      events_json = @events_json, updated_at = @updated_at WHERE item_id = @item_id`)
+    .run(r);
+}
+
+export function eventCtx(c: Pick<CaseRow, 'id' | 'rma'>, r: WfItemRow, at: number, key: string): ItemEventCtx {
+  return { item: { itemId: r.item_id, epc: r.epc, gtin: r.gtin, serial: r.serial, lot: r.lot, quantity: r.qty }, at, caseId: c.id, rma: c.rma, operator: r.operator, key };
+}
+
+function itemRowInput(core: Core, r: WfItemRow, identity: ItemIdentity | undefined, c: CaseRow, facts: unknown, decision: Decision | undefined): Parameters<Core['deps']['store']['upsertItem']>[0] {
+  return {
+    id: r.item_id, caseId: c.id, createdAt: r.created_at, source: r.source, raw: r.raw, gtin: r.gtin, serial: r.serial, epc: r.epc,
+    identity: identity ?? (core.st('SELECT identity_json FROM items WHERE id = ?').pluck().get(r.item_id) as string | undefined) ?? null,
+    facts: facts ?? null, decision: decision ?? null, disposition: decision ? r.state === 'exception' ? 'exception' : decision.disposition : null,
+    bin: r.bin_expected, nextDepartment: decision ? (r.state === 'exception' ? 'supervisor' : decision.nextDepartment) : null,
+    status: r.state === 'exception' ? 'exception' : r.state === 'grading' ? 'grading' : 'decided',
+    exceptionCode: r.exception_id ? ((core.st('SELECT code FROM wf_exceptions WHERE id = ?').pluck().get(r.exception_id) as string | undefined) ?? null) : null,
+    operator: r.operator, rma: c.rma,
+  };
+}
+
+/**
+ * Decision from the rule engine, with the inspecting and disposition events. An item in the exceptions queue keeps
+ * the rules' explanation but goes to the exceptions bin: never silently into stock.
+ */
+export function decide(core: Core, r: WfItemRow, identity: ItemIdentity | undefined, c: CaseRow, opts: { key: string; serialMatched: boolean | null; exception?: string | undefined; override?: { disposition: string; bin: string; nextDepartment: string } }): WfItemRow {
+  const at = core.now();
+  const answers = JSON.parse(r.answers_json) as Record<string, string>;
+  const product = core.deps.catalog.get(r.gtin ?? undefined);
+  const order = c.order_no ? getOrder(core.db, c.order_no) : undefined;
+  const grade = gradeOf(answers);
+  const facts = buildFacts(identity ?? { raw: r.raw, source: 'gs1', ...(r.gtin ? { gtin: r.gtin } : {}), ...(r.serial ? { serial: r.serial } : {}) }, product, {
+    reason: answers.reason,
+    grade,
+    ...(answers.packaging ? { packaging: answers.packaging } : {}),
+    daysSinceDelivery: answers.daysSinceDelivery !== undefined ? Number(answers.daysSinceDelivery) : order?.delivered_at ? Math.max(0, Math.floor((at - order.delivered_at) / DAY)) : undefined,
+    serialMatched: opts.serialMatched ?? undefined,
+  });
+  const decision = core.deps.rules.active().evaluate(facts);
+  const exc = opts.exception ?? (decision.disposition === 'exception' ? 'RULES_EXCEPTION' : undefined);
+  let stored: StoredDecision = {
+    disposition: decision.disposition, bin: decision.bin, nextDepartment: decision.nextDepartment, explanation: decision.explanation,
+    ruleSet: decision.ruleSet, matchedRows: decision.matchedRows.map((m) => `${m.table}#${m.row}`),
+  };
+  if (opts.override) stored = { ...stored, ...opts.override };
+  else if (exc) stored = { ...stored, disposition: 'exception', bin: core.deps.config.exceptionsBin, nextDepartment: 'supervisor' };
+  if (exc && !r.exception_id) {
+    const exId = newId('exc', at, opts.key);
+    core.st('INSERT INTO wf_exceptions (id, item_id, case_id, code, details_json, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(exId, r.item_id, c.id, exc, JSON.stringify({ text: decision.explanation }), at);
+    r.exception_id = exId;
+  }
+  const ctx = eventCtx(c, r, at, opts.key);
+  const inspected = core.deps.events.inspected({ ...ctx, grade: grade ?? 'ungraded', answers });
+  const decidedDecision: Decision = { ...decision, disposition: stored.disposition as Decision['disposition'], bin: stored.bin, nextDepartment: stored.nextDepartment };
+  const decided = core.deps.events.decided({ ...ctx, at: at + 1, decision: decidedDecision });
+  const events = itemEvents(r);
+  const next: WfItemRow = {
+    ...r,
+    state: exc && !opts.override ? 'exception' : 'decided',
+    question: null,
+    decision_json: JSON.stringify(stored),
+    bin_expected: stored.bin,
+    bin: null,
+    events_json: JSON.stringify({ ...events, inspected, decided }),
+    updated_at: at,
+  };
+  saveWfItem(core, next);
+  core.deps.store.upsertItem(itemRowInput(core, next, identity, c, facts, decidedDecision));
+  core.deps.store.append([inspected, decided], r.item_id);
+  return next;
+}
+
+/** One grading answer; when the flow is complete the item is decided in the same transaction. */
+export function answer(core: Core, itemId: string, questionId: string, value: string, key: string): WfItemRow {
+  const r = getWfItem(core, itemId);
+  if (!r) throw new Refusal('ITEM_UNKNOWN', tx2('This item is not known here.', '找不到此商品。'));
+  const c = getCase(core, r.case_id) as CaseRow;
+  if (r.state !== 'grading' || r.question !== questionId) throw new Refusal('ANSWER_INVALID', tx2('That question is no longer open for this item.', '该问题已不需要回答。'), { details: { open: r.question } });
+  const product = core.deps.catalog.get(r.gtin ?? undefined);
+  const flow = flowFor(core.deps.config, product?.category).flow;
+  const q = flow.questions.find((x) => x.id === questionId);
+  const answers = q ? applyAnswer(q, value, JSON.parse(r.answers_json) as Record<string, string>) : undefined;
+  if (!q || !answers) throw new Refusal('ANSWER_INVALID', tx2(`"${value}" is not one of the answers.`, `"${value}" 不是可选答案。`));
+  const nq = nextQuestion(flow, answers);
+  const next: WfItemRow = { ...r, answers_json: JSON.stringify(answers), question: nq?.id ?? null, updated_at: core.now() };
+  core.work({ at: core.now(), operator: r.operator, kind: 'tap', itemId });
+  if (nq) {
+    saveWfItem(core, next);
+    return next;
+  }
+  const serialMatched = r.serial === null ? null : r.counts === 1 ? true : null;
+  return decide(core, next, undefined, c, { key, serialMatched });
+}
+
+export function closeCase(core: Core, screen: ScreenRow, caseId: string): CaseRow {
+  const c = getCase(core, caseId);
+  if (!c) throw new Refusal('CASE_UNKNOWN', tx2('No such case.', '找不到该退货单。'));
+  if (c.status === 'closed') throw new Refusal('CASE_CLOSED', tx2('This case is already closed.', '该退货单已关闭。'));
+  const grading = core.st("SELECT COUNT(*) FROM wf_items WHERE case_id = ? AND state = 'grading'").pluck().get(caseId) as number;
+  if (grading > 0) throw new Refusal('GRADING_PENDING', tx2(`${grading} item(s) still have open questions.`, `还有 ${grading} 件商品未完成评估。`));
+  const at = core.now();
+  core.st("UPDATE wf_cases SET status = 'closed', closed_at = ? WHERE id = ?").run(at, caseId);
+  if (screen.case_id === caseId) saveScreen(core, { ...screen, case_id: null });
+  return getCase(core, caseId) as CaseRow;
+}

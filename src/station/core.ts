@@ -1,0 +1,187 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
+import { StationError } from '../core/errors.js';
+import type { ScanKind, Text, WorkflowError, WorkflowRefused, WorkflowScanResponse } from '../server/api/workflow-types.js';
+import type { WorkEvent } from '../workload/types.js';
+import type { WorkflowDeps } from './ports.js';
+
+/** A refusal raised inside an action: rolls the transaction back and becomes a 4xx answer. */
+export class Refusal extends StationError {
+  constructor(
+    readonly wfCode: string,
+    readonly text: Text,
+    readonly extra: Partial<Pick<WorkflowError, 'hint' | 'links' | 'details'>> & { kind?: ScanKind; status?: number; work?: WorkEvent } = {},
+  ) {
+    super(wfCode, text.en);
+  }
+
+  toError(): WorkflowError {
+    return { code: this.wfCode, message: this.text.en, text: this.text, ...(this.extra.hint ? { hint: this.extra.hint } : {}), ...(this.extra.links ? { links: this.extra.links } : {}), ...(this.extra.details ? { details: this.extra.details } : {}) };
+  }
+}
+
+export const tx2 = (en: string, zh: string): Text => ({ en, 'zh-CN': zh });
+
+/** The workflow's shared state: deps, prepared statements, the clock, transactions and idempotency. */
+export class Core {
+  readonly db: BetterSqlite3.Database;
+  private readonly stmts = new Map<string, BetterSqlite3.Statement>();
+  private secret: string | undefined;
+  private readonly pendingWork: WorkEvent[] = [];
+
+  constructor(readonly deps: WorkflowDeps) {
+    this.db = deps.db;
+  }
+
+  now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+
+  st(sql: string): BetterSqlite3.Statement {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  /** One IMMEDIATE transaction; a Refusal thrown inside rolls everything back. Retries briefly on SQLITE_BUSY. */
+  tx<T>(fn: () => T): T {
+    const run = this.db.transaction(fn);
+    for (let i = 0; ; i++) {
+      try {
+        return this.db.inTransaction ? run() : run.immediate();
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if ((code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT') && i < 3) {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50 * 2 ** i);
+          continue;
+        }
+        if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT') {
+          throw new Refusal('STORAGE_BUSY', tx2('Storage is busy right now; try again in a moment.', '存储繁忙，请稍后重试。'), { status: 503 });
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** Pseudonym secret: made once per station database, never leaves it. */
+  siteSecret(): string {
+    if (this.secret) return this.secret;
+    const row = this.st("SELECT value FROM meta WHERE key = 'operator_secret'").get() as { value: string } | undefined;
+    if (row) return (this.secret = row.value);
+    const s = randomBytes(32).toString('hex');
+    this.st("INSERT OR IGNORE INTO meta (key, value) VALUES ('operator_secret', ?)").run(s);
+    return (this.secret = (this.st("SELECT value FROM meta WHERE key = 'operator_secret'").get() as { value: string }).value);
+  }
+
+  /** Buffered inside the transaction, handed to the workload monitor only after commit. */
+  work(ev: Omit<WorkEvent, 'station'>): void {
+    if (this.deps.work) this.pendingWork.push({ ...ev, station: this.deps.station });
+  }
+
+  flushWork(): void {
+    const sink = this.deps.work;
+    if (!sink) return;
+    for (const ev of this.pendingWork.splice(0)) {
+      try {
+        sink(ev);
+      } catch {
+        // Workload figures must never block a return.
+      }
+    }
+  }
+
+  dropWork(): void {
+    this.pendingWork.length = 0;
+  }
+
+  /**
+   * Runs a user action once per idempotency key (BUG-66). The first answer is stored in the same transaction as
+   * the action's changes; the same key again gets that answer back with `duplicate: true`, the same key for a
+   * different request is refused.
+   */
+  once(kind: string, key: string, request: unknown, fn: () => WorkflowScanResponse, refreshed?: (r: WorkflowScanResponse) => WorkflowScanResponse): WorkflowScanResponse {
+    const reqHash = createHash('sha1').update(kind).update('\u0000').update(JSON.stringify(request)).digest('hex');
+    const prior = this.st('SELECT kind, request_hash, response_json FROM wf_actions WHERE key = ?').get(key) as { kind: string; request_hash: string; response_json: string } | undefined;
+    if (prior) {
+      if (prior.request_hash !== reqHash) {
+        return refusedOf(new Refusal('IDEMPOTENCY_CONFLICT', tx2('This action key was already used for a different action.', '该操作键已用于另一个操作。'), { status: 409, details: { kind: prior.kind } }), 'unknown');
+      }
+      const r = JSON.parse(prior.response_json) as WorkflowScanResponse;
+      const again = { ...r, duplicate: true };
+      return refreshed ? refreshed(again) : again;
+    }
+    try {
+      const res = this.tx(() => {
+        const r = fn();
+        // Inside the transaction: operator activity commits with the action, without a second disk sync.
+        this.flushWork();
+        this.st('INSERT INTO wf_actions (key, kind, request_hash, response_json, at) VALUES (?, ?, ?, ?, ?)').run(key, kind, reqHash, JSON.stringify(r), this.now());
+        return r;
+      });
+      return res;
+    } catch (e) {
+      this.dropWork();
+      if (e instanceof Refusal) {
+        const refused = refusedOf(e, e.extra.kind ?? 'unknown');
+        // Refusals that count (a wrong bin is a misbin) are stored too, so a retried refusal counts once.
+        if (e.extra.details?.record === true) this.recordRefusal(kind, key, reqHash, refused);
+        // Work counted by a refusal (a misbin) is recorded after the rollback, or it would vanish with it.
+        if (e.extra.work) {
+          this.pendingWork.push(e.extra.work);
+          this.flushWork();
+        }
+        return refused;
+      }
+      throw e;
+    }
+  }
+
+  private recordRefusal(kind: string, key: string, reqHash: string, r: WorkflowRefused): void {
+    this.tx(() => this.st('INSERT OR IGNORE INTO wf_actions (key, kind, request_hash, response_json, at) VALUES (?, ?, ?, ?, ?)').run(key, kind, reqHash, JSON.stringify(r), this.now()));
+  }
+}
+
+export function refusedOf(e: Refusal, kind: ScanKind): WorkflowRefused {
+  const error = e.toError();
+  if (error.details) {
+    const { record: _r, ...rest } = error.details;
+    if (Object.keys(rest).length) error.details = rest;
+    else delete error.details;
+  }
+  return { ok: false, kind, sound: 'error', error };
+}
+
+export function statusOf(r: WorkflowScanResponse): number {
+  if (r.ok) return 200;
+  switch (r.error.code) {
+    case 'REQUEST_INVALID':
+      return 400;
+    case 'SIGN_IN_REQUIRED':
+    case 'BADGE_UNKNOWN':
+    case 'PIN_REQUIRED':
+    case 'PIN_WRONG':
+      return 401;
+    case 'ROLE_REQUIRED':
+      return 403;
+    case 'CASE_UNKNOWN':
+    case 'ITEM_UNKNOWN':
+    case 'HANDOFF_UNKNOWN':
+    case 'EXCEPTION_UNKNOWN':
+      return 404;
+    case 'IDEMPOTENCY_CONFLICT':
+    case 'SCREEN_BUSY':
+      return 409;
+    case 'STORAGE_BUSY':
+      return 503;
+    default:
+      return 422;
+  }
+}
+
+/** Short random-ish ids that sort by time. */
+export function newId(prefix: string, at: number, key: string): string {
+  return `${prefix}-${at.toString(36)}-${createHash('sha1').update(key).digest('hex').slice(0, 10)}`;
+}

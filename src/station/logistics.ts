@@ -1,0 +1,160 @@
+import { binLabels } from './config.js';
+import { newId, Refusal, tx2, type Core } from './core.js';
+import { eventCtx, saveWfItem } from './cases.js';
+import { saveScreen, type OperatorRow, type ScreenRow } from './operators.js';
+import type { EventItem } from './ports.js';
+import { getCase, getHandoff, getTote, getWfItem, itemEvents, pendingItem, type CaseRow, type HandoffRow, type StoredDecision, type ToteRow, type WfItemRow } from './rows.js';
+
+/** Bins, totes, handoffs and acknowledgements: who holds an item at every moment. */
+
+/** The bin a label names: configured labels first, then `BIN-<bin>`. */
+export function binOfLabel(core: Core, label: string): string | undefined {
+  const l = label.trim().toUpperCase();
+  for (const [bin, labels] of Object.entries(core.deps.config.binLabels)) if (labels.some((x) => x.toUpperCase() === l)) return bin;
+  return l.startsWith('BIN-') && l.length > 4 ? l.slice(4) : undefined;
+}
+
+export function isBinLabel(core: Core, code: string): boolean {
+  return binOfLabel(core, code) !== undefined;
+}
+
+/**
+ * Confirms the pending item's bin by its label. A wrong bin is refused (nothing stored, a misbin counted for the
+ * workload figures) so the item cannot end up where the screen did not send it.
+ */
+export function confirmBin(core: Core, screen: ScreenRow, op: OperatorRow, label: string, key: string, itemId?: string, confirmedBy: 'scan' | 'button' = 'scan'): WfItemRow {
+  const r = itemId ? getWfItem(core, itemId) : pendingItem(core, screen.case_id);
+  if (!r || r.bin_expected === null || r.bin !== null) throw new Refusal('NO_ITEM_AWAITING_BIN', tx2('No item is waiting for a bin.', '没有等待放入货位的商品。'), { kind: 'bin' });
+  if (r.state === 'grading') throw new Refusal('GRADING_PENDING', tx2('Answer the questions for this item first.', '请先回答该商品的问题。'), { kind: 'bin' });
+  const want = binLabels(core.deps.config, r.bin_expected);
+  if (!want.some((w) => w.toUpperCase() === label.trim().toUpperCase())) {
+    throw new Refusal('WRONG_BIN', tx2(`Wrong bin. This item goes to ${r.bin_expected} (${want[0] ?? ''}).`, `货位错误。此商品应放入 ${r.bin_expected}（${want[0] ?? ''}）。`), {
+      kind: 'bin',
+      hint: `Take the item out of ${label} and put it in ${r.bin_expected}.`,
+      details: { expected: r.bin_expected, expectedLabels: want, scanned: label, itemId: r.item_id, record: true },
+      work: { at: core.now(), station: core.deps.station, operator: op.id, kind: 'misbin', itemId: r.item_id, meta: { expected: r.bin_expected, scanned: label } },
+    });
+  }
+  const at = core.now();
+  const c = getCase(core, r.case_id) as CaseRow;
+  const d = JSON.parse(r.decision_json ?? '{}') as StoredDecision;
+  const binned = core.deps.events.binned({ ...eventCtx(c, { ...r, operator: op.id }, at, key), bin: r.bin_expected, disposition: d.disposition, confirmedBy });
+  const next: WfItemRow = { ...r, state: r.state === 'exception' ? 'exception' : 'binned', bin: r.bin_expected, events_json: JSON.stringify({ ...itemEvents(r), binned }), updated_at: at };
+  saveWfItem(core, next);
+  core.deps.store.append([binned], r.item_id);
+  core.st('UPDATE items SET updated_at = ? WHERE id = ?').run(at, r.item_id);
+  core.work({ at, operator: op.id, kind: 'item_done', itemId: r.item_id });
+  saveScreen(core, { ...screen, selected_bin: null });
+  return next;
+}
+
+/** A bin label scanned while nothing waits for a bin: select it for packing. */
+export function selectBin(core: Core, screen: ScreenRow, bin: string): number {
+  const n = core.st("SELECT COUNT(*) FROM wf_items WHERE bin = ? AND tote IS NULL AND state = 'binned'").pluck().get(bin) as number;
+  if (n === 0) throw new Refusal('BIN_EMPTY', tx2(`Nothing in ${bin} to pack.`, `${bin} 中没有可装箱的商品。`), { kind: 'bin' });
+  saveScreen(core, { ...screen, selected_bin: bin, selected_tote: null });
+  return n;
+}
+
+export function toteKind(code: string): ToteRow['kind'] {
+  return /^urn:epc:id:grai:|^\(?8003/.test(code) ? 'grai' : /^urn:epc:id:sscc:|^\(?00\)?\d{18}$/.test(code) ? 'sscc' : 'label';
+}
+
+function ensureTote(core: Core, tote: string, kind: ToteRow['kind']): ToteRow {
+  const t = getTote(core, tote);
+  if (t) {
+    if (t.status !== 'open') {
+      // A reusable tote comes back empty after its handoff was acknowledged: it starts a new trip.
+      const left = core.st('SELECT COUNT(*) FROM wf_items WHERE tote = ? AND handoff_id IS NULL').pluck().get(tote) as number;
+      if (t.status === 'handed_off' || left > 0) throw new Refusal('TOTE_HANDED_OFF', tx2(`Tote ${tote} was handed off and is not back yet.`, `周转箱 ${tote} 已交接，尚未归还。`), { kind: 'tote' });
+      core.st("UPDATE wf_totes SET status = 'open', bin = NULL, department = NULL, handoff_id = NULL, updated_at = ? WHERE id = ?").run(core.now(), tote);
+      core.st('UPDATE wf_items SET tote = NULL WHERE tote = ?').run(tote);
+      return getTote(core, tote) as ToteRow;
+    }
+    return t;
+  }
+  core.st("INSERT INTO wf_totes (id, kind, status, updated_at) VALUES (?, ?, 'open', ?)").run(tote, kind, core.now());
+  return getTote(core, tote) as ToteRow;
+}
+
+/** Packs items (given, or every binned unpacked item of `bin`) into a tote: one AggregationEvent. */
+export function pack(core: Core, screen: ScreenRow, op: OperatorRow, tote: string, kind: ToteRow['kind'], sel: { itemIds?: string[] | undefined; bin?: string | undefined }, key: string): { tote: ToteRow; items: WfItemRow[] } {
+  ensureTote(core, tote, kind);
+  const rows = sel.itemIds
+    ? sel.itemIds.map((id) => getWfItem(core, id)).filter((r): r is WfItemRow => r !== undefined && r.state === 'binned' && r.tote === null)
+    : (core.st("SELECT * FROM wf_items WHERE bin = ? AND tote IS NULL AND state = 'binned' ORDER BY created_at").all(sel.bin ?? '') as WfItemRow[]);
+  if (rows.length === 0) throw new Refusal('TOTE_EMPTY', tx2('Nothing to pack: confirm items into their bin first.', '没有可装箱的商品：请先确认货位。'), { kind: 'tote' });
+  const at = core.now();
+  const items: EventItem[] = rows.map((r) => ({ itemId: r.item_id, epc: r.epc, gtin: r.gtin, serial: r.serial, lot: r.lot, quantity: r.qty }));
+  const ev = core.deps.events.packed({ tote, items, at, operator: op.id, key });
+  for (const r of rows) saveWfItem(core, { ...r, state: 'packed', tote, updated_at: at });
+  core.st('UPDATE wf_totes SET bin = ?, updated_at = ? WHERE id = ?').run(rows[0]?.bin ?? null, at, tote);
+  core.deps.store.append([ev], null);
+  saveScreen(core, { ...screen, selected_bin: null, selected_tote: tote });
+  return { tote: getTote(core, tote) as ToteRow, items: rows };
+}
+
+/** Tote scanned with no bin selected: select it for handoff (it must hold packed items). */
+export function selectTote(core: Core, screen: ScreenRow, tote: string): ToteRow {
+  const t = getTote(core, tote);
+  const n = core.st("SELECT COUNT(*) FROM wf_items WHERE tote = ? AND state = 'packed'").pluck().get(tote) as number;
+  if (!t || n === 0) throw new Refusal('TOTE_EMPTY', tx2(`Tote ${tote} is empty: select a bin first (scan its label), then the tote.`, `周转箱 ${tote} 为空：请先扫描货位标签，再扫描周转箱。`), { kind: 'tote' });
+  if (t.status !== 'open') throw new Refusal('TOTE_HANDED_OFF', tx2(`Tote ${tote} was already handed off.`, `周转箱 ${tote} 已交接。`), { kind: 'tote' });
+  saveScreen(core, { ...screen, selected_bin: null, selected_tote: tote });
+  return t;
+}
+
+export function departmentOfCode(core: Core, code: string): string | undefined {
+  const c = code.trim().toUpperCase();
+  const cfg = core.deps.config;
+  for (const d of cfg.departments) {
+    const dc = (d.code ?? `${cfg.departmentPrefix}${d.id.toUpperCase().replace(/_/g, '-')}`).toUpperCase();
+    if (dc === c) return d.id;
+  }
+  return undefined;
+}
+
+/** Hands a packed tote to a department; the receiver's badge at the station acknowledges at once. */
+export function handoff(core: Core, screen: ScreenRow, op: OperatorRow, tote: string, department: string, key: string, receiver?: OperatorRow): HandoffRow {
+  if (!core.deps.config.departments.some((d) => d.id === department)) throw new Refusal('DEPARTMENT_UNKNOWN', tx2(`No department "${department}".`, `没有部门 "${department}"。`), { kind: 'department' });
+  const t = getTote(core, tote);
+  const rows = core.st("SELECT * FROM wf_items WHERE tote = ? AND state = 'packed'").all(tote) as WfItemRow[];
+  if (!t || rows.length === 0) throw new Refusal('TOTE_EMPTY', tx2(`Tote ${tote} holds nothing to hand off.`, `周转箱 ${tote} 中没有可交接的商品。`), { kind: 'tote' });
+  if (t.status !== 'open') throw new Refusal('TOTE_HANDED_OFF', tx2(`Tote ${tote} was already handed off.`, `周转箱 ${tote} 已交接。`), { kind: 'tote' });
+  const at = core.now();
+  const id = newId('ho', at, key);
+  const escalateAt = at + core.deps.config.escalateAfterMin * 60_000;
+  const rmas = core.st("SELECT DISTINCT c.rma FROM wf_items i JOIN wf_cases c ON c.id = i.case_id WHERE i.tote = ? AND i.state = 'packed' AND c.rma IS NOT NULL").pluck().all(tote) as string[];
+  const ev = core.deps.events.handedOff({ tote, department, handoffId: id, at, operator: op.id, key, rmas });
+  core.st('INSERT INTO wf_handoffs (id, tote, department, item_ids, handed_at, handed_by, escalate_at, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(id, tote, department, JSON.stringify(rows.map((r) => r.item_id)), at, op.id, escalateAt, ev.eventID);
+  core.st("UPDATE wf_totes SET status = 'handed_off', department = ?, handoff_id = ?, updated_at = ? WHERE id = ?").run(department, id, at, tote);
+  for (const r of rows) saveWfItem(core, { ...r, state: 'handed_off', handoff_id: id, updated_at: at });
+  core.deps.store.append([ev], null);
+  saveScreen(core, { ...screen, selected_tote: null, selected_bin: null });
+  if (receiver) acknowledge(core, id, receiver.id, key);
+  return getHandoff(core, id) as HandoffRow;
+}
+
+export function acknowledge(core: Core, handoffId: string, by: string | null, key: string): HandoffRow {
+  const h = getHandoff(core, handoffId);
+  if (!h) throw new Refusal('HANDOFF_UNKNOWN', tx2('No such handoff.', '找不到该交接。'));
+  if (h.acknowledged_at !== null) throw new Refusal('ALREADY_ACKNOWLEDGED', tx2('This handoff was already acknowledged.', '该交接已确认。'), { details: { acknowledgedAt: h.acknowledged_at } });
+  const at = core.now();
+  const ev = core.deps.events.acknowledged({ tote: h.tote, department: h.department, handoffId, at: Math.max(at, h.handed_at + 1), operator: by, receivedBy: by, key: `${key}#ack` });
+  core.st('UPDATE wf_handoffs SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?').run(at, by, handoffId);
+  core.st("UPDATE wf_totes SET status = 'acknowledged', updated_at = ? WHERE id = ?").run(at, h.tote);
+  core.deps.store.append([ev], null);
+  return getHandoff(core, handoffId) as HandoffRow;
+}
+
+/** The pending handoff of a tote, if any (a tote scanned at the receiving end acknowledges it). */
+export function pendingHandoffOfTote(core: Core, tote: string): HandoffRow | undefined {
+  return core.st('SELECT * FROM wf_handoffs WHERE tote = ? AND acknowledged_at IS NULL ORDER BY handed_at DESC LIMIT 1').get(tote) as HandoffRow | undefined;
+}
+
+/** Marks unacknowledged handoffs past their time as escalated; returns the newly escalated ones. */
+export function escalate(core: Core, now: number): HandoffRow[] {
+  const due = core.st('SELECT * FROM wf_handoffs WHERE acknowledged_at IS NULL AND escalated_at IS NULL AND escalate_at <= ?').all(now) as HandoffRow[];
+  for (const h of due) core.st('UPDATE wf_handoffs SET escalated_at = ? WHERE id = ?').run(now, h.id);
+  return due.map((h) => ({ ...h, escalated_at: now }));
+}

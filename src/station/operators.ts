@@ -1,0 +1,126 @@
+import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import type { OperatorView, Role } from '../server/api/workflow-types.js';
+import { operatorPseudonym } from '../workload/privacy.js';
+import { Refusal, tx2, type Core } from './core.js';
+
+/** Operators and who is signed in on which screen. The badge id stays here; everything else uses the pseudonym. */
+export interface OperatorRow {
+  id: string;
+  badge: string;
+  display_name: string;
+  role: Role;
+  pin_hash: string | null;
+  department: string | null;
+}
+
+export interface ScreenRow {
+  screen: string;
+  operator: string | null;
+  signed_in_at: number | null;
+  case_id: string | null;
+  selected_bin: string | null;
+  selected_tote: string | null;
+}
+
+const RANK: Record<Role, number> = { operator: 0, supervisor: 1, admin: 2 };
+
+export function hashPin(pin: string): string {
+  const salt = randomBytes(16);
+  return `scrypt$${salt.toString('hex')}$${scryptSync(pin, salt, 32).toString('hex')}`;
+}
+
+export function pinMatches(pin: string, stored: string): boolean {
+  const [, salt, h] = stored.split('$');
+  if (!salt || !h) return false;
+  const got = scryptSync(pin, Buffer.from(salt, 'hex'), 32);
+  const want = Buffer.from(h, 'hex');
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
+export function operatorByBadge(core: Core, badge: string): OperatorRow | undefined {
+  return core.st('SELECT id, badge, display_name, role, pin_hash, department FROM wf_operators WHERE badge = ?').get(badge.trim()) as OperatorRow | undefined;
+}
+
+export function operatorById(core: Core, id: string): OperatorRow | undefined {
+  return core.st('SELECT id, badge, display_name, role, pin_hash, department FROM wf_operators WHERE id = ?').get(id) as OperatorRow | undefined;
+}
+
+export function operatorCount(core: Core): number {
+  return core.st('SELECT COUNT(*) FROM wf_operators').pluck().get() as number;
+}
+
+export function upsertOperator(core: Core, o: { badge: string; displayName: string; role: Role; pin?: string | undefined; department?: string | undefined }): OperatorRow {
+  const id = operatorPseudonym(o.badge, core.siteSecret());
+  const now = core.now();
+  core
+    .st(`INSERT INTO wf_operators (id, badge, display_name, role, pin_hash, department, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT(badge) DO UPDATE SET display_name = excluded.display_name, role = excluded.role,
+      pin_hash = COALESCE(excluded.pin_hash, wf_operators.pin_hash), department = excluded.department, updated_at = excluded.updated_at`)
+    .run(id, o.badge.trim(), o.displayName, o.role, o.pin ? hashPin(o.pin) : null, o.department ?? null, now, now);
+  return operatorByBadge(core, o.badge) as OperatorRow;
+}
+
+/** Checks a badge (+ PIN when required or set). Throws a Refusal a warehouse person understands. */
+export function authenticate(core: Core, badge: string, pin: string | undefined): OperatorRow {
+  const op = operatorByBadge(core, badge);
+  if (!op) throw new Refusal('BADGE_UNKNOWN', tx2('This badge is not registered at this station.', '此工牌未在本工位登记。'), { kind: 'badge', hint: 'Ask a supervisor to register the badge.' });
+  if (op.pin_hash || core.deps.config.requirePin) {
+    if (pin === undefined) throw new Refusal('PIN_REQUIRED', tx2('Enter your PIN.', '请输入PIN码。'), { kind: 'badge' });
+    if (!op.pin_hash || !pinMatches(pin, op.pin_hash)) throw new Refusal('PIN_WRONG', tx2('Wrong PIN.', 'PIN码错误。'), { kind: 'badge' });
+  }
+  return op;
+}
+
+export function requireRole(op: OperatorRow | undefined, role: Role): OperatorRow {
+  if (!op || RANK[op.role] < RANK[role]) {
+    throw new Refusal('ROLE_REQUIRED', tx2(`A ${role} must do this.`, role === 'supervisor' ? '需要主管操作。' : '需要管理员操作。'), { hint: `Sign in as a ${role}, or scan a ${role}'s badge.` });
+  }
+  return op;
+}
+
+export function screenRow(core: Core, screen: string): ScreenRow {
+  const r = core.st('SELECT screen, operator, signed_in_at, case_id, selected_bin, selected_tote FROM wf_screens WHERE screen = ?').get(screen) as ScreenRow | undefined;
+  return r ?? { screen, operator: null, signed_in_at: null, case_id: null, selected_bin: null, selected_tote: null };
+}
+
+export function saveScreen(core: Core, s: ScreenRow): void {
+  core
+    .st(`INSERT INTO wf_screens (screen, operator, signed_in_at, case_id, selected_bin, selected_tote, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT(screen) DO UPDATE SET operator = excluded.operator, signed_in_at = excluded.signed_in_at, case_id = excluded.case_id,
+      selected_bin = excluded.selected_bin, selected_tote = excluded.selected_tote, updated_at = excluded.updated_at`)
+    .run(s.screen, s.operator, s.signed_in_at, s.case_id, s.selected_bin, s.selected_tote, core.now());
+}
+
+export function signedIn(core: Core, screen: string): { screen: ScreenRow; op: OperatorRow } {
+  const s = screenRow(core, screen);
+  const op = s.operator ? operatorById(core, s.operator) : undefined;
+  if (!op) throw new Refusal('SIGN_IN_REQUIRED', tx2('Scan your badge to sign in first.', '请先扫描工牌登录。'), { hint: 'Scan your badge (or type it with your PIN).' });
+  return { screen: s, op };
+}
+
+export function operatorView(op: OperatorRow, s: ScreenRow): OperatorView {
+  return { pseudonym: op.id, displayName: op.display_name, role: op.role, ...(op.department ? { department: op.department } : {}), signedInAt: s.signed_in_at ?? 0, screen: s.screen };
+}
+
+export function signIn(core: Core, screen: string, op: OperatorRow, method: string): ScreenRow {
+  const s = screenRow(core, screen);
+  const at = core.now();
+  if (s.operator && s.operator !== op.id) signOut(core, screen);
+  const next: ScreenRow = { ...screenRow(core, screen), operator: op.id, signed_in_at: at };
+  saveScreen(core, next);
+  core.st('INSERT INTO wf_sessions (operator, screen, signed_in_at, method) VALUES (?, ?, ?, ?)').run(op.id, screen, at, method);
+  core.work({ at, operator: op.id, kind: 'sign_in' });
+  return next;
+}
+
+export function signOut(core: Core, screen: string): ScreenRow {
+  const s = screenRow(core, screen);
+  const at = core.now();
+  if (s.operator) {
+    core.st('UPDATE wf_sessions SET signed_out_at = ? WHERE operator = ? AND screen = ? AND signed_out_at IS NULL').run(at, s.operator, screen);
+    core.work({ at, operator: s.operator, kind: 'sign_out' });
+  }
+  const next: ScreenRow = { ...s, operator: null, signed_in_at: null, selected_bin: null, selected_tote: null };
+  saveScreen(core, next);
+  return next;
+}
