@@ -95,10 +95,16 @@ export class HqIngest extends EventEmitter {
     const share = this.o.shared === true ? 'hq' : this.o.shared || undefined;
     client.on('connect', (connack) => {
       log.info({ url: this.o.url, workerId, sessionPresent: connack.sessionPresent }, 'HQ connected');
-      if (!connack.sessionPresent) {
-        client.subscribe([topics.hqEvents(share), topics.hqSkips(share)], { qos: 1 });
+      // Re-issued on every connect, session or not. Mosquitto 2.0 restores a persistent session after a
+      // restart but its shared subscriptions stay dead (subscribing again does not revive them; unsubscribing
+      // first does). Whatever falls into that moment is re-sent by the stations (receipts, not PUBACKs).
+      const filters = [topics.hqEvents(share), topics.hqSkips(share)];
+      const subscribe = (): void => {
+        client.subscribe(filters, { qos: 1 });
         client.subscribe(topics.hqStatus(), { qos: 1 });
-      }
+      };
+      if (connack.sessionPresent && share) client.unsubscribe(filters, () => subscribe());
+      else subscribe();
       this.emit('connect');
     });
     client.on('error', (e) => log.warn({ err: errorMessage(e) }, 'HQ broker error'));
