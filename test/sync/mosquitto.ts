@@ -24,8 +24,8 @@ export class TestMosquitto {
     const lines = this.opts.tlsPort ? this.extra.map((l) => l.replace('{port}', String(this.port))) : [`listener ${this.port} 127.0.0.1`, 'allow_anonymous true', ...this.extra];
     // Started as root, Mosquitto drops to user "mosquitto", which could not write our temp dir's persistence file.
     chmodSync(this.dir, 0o777);
-    writeFileSync(conf, [`persistence true`, `persistence_location ${this.dir}/`, 'log_dest none', ...lines].join('\n') + '\n');
-    this.proc = spawn(MOSQUITTO, ['-c', conf], { stdio: 'ignore' });
+    writeFileSync(conf, [`persistence true`, `persistence_location ${this.dir}/`, process.env.MOSQUITTO_LOG ? 'log_dest stderr' : 'log_dest none', ...lines].join('\n') + '\n');
+    this.proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', process.env.MOSQUITTO_LOG ? 'inherit' : 'ignore'] });
     for (let i = 0; i < 100; i++) {
       if (await portOpen(this.port)) return;
       await new Promise((r) => setTimeout(r, 50));
