@@ -15,13 +15,16 @@ import { getCase, getWfItem, itemEvents, returnedByLine, type CaseRow, type Stor
 
 const DAY = 86_400_000;
 
-function lineFacts(core: Core, orderNo: string): LineFacts[] {
+function lineFacts(core: Core, orderNo: string, caseId?: string): LineFacts[] {
   const returned = returnedByLine(core, orderNo);
+  const here = new Map<number, number>();
+  if (caseId) for (const r of core.st('SELECT line_no, SUM(qty) AS q FROM wf_items WHERE case_id = ? AND counts = 1 GROUP BY line_no').all(caseId) as Array<{ line_no: number; q: number }>) here.set(r.line_no, r.q);
   return orderLines(core.db, orderNo).map((l) => ({
     lineNo: l.line_no,
     gtin: l.gtin,
     qtyShipped: l.qty_shipped,
     qtyReturned: returned.get(l.line_no) ?? 0,
+    qtyReturnedBefore: (returned.get(l.line_no) ?? 0) - (here.get(l.line_no) ?? 0),
     serialsShipped: new Set(serialsOf(core.db, orderNo, l.line_no)),
     lotsShipped: new Set(l.lots ? (JSON.parse(l.lots) as string[]) : []),
   }));
@@ -141,7 +144,7 @@ export function addItem(core: Core, screen: ScreenRow, op: OperatorRow | null, i
         serialShippedLater: later && later.orderNo !== c.order_no && (core.st('SELECT 1 FROM wf_shipped_serials WHERE order_no = ? AND gtin = ? AND serial = ?').get(c.order_no, gtin, serial) !== undefined) ? { orderNo: later.orderNo, shippedAt: later.shippedAt ?? undefined } : undefined,
         serialReturnedHere: returnedHere ? { caseId: returnedHere.case_id, rma: returnedHere.rma ?? undefined } : undefined,
       },
-      lineFacts(core, c.order_no),
+      lineFacts(core, c.order_no, c.id),
     );
   }
   const exc = exceptionFrom(verdict, { noRma: !c.order_no && core.deps.config.requireRma, sharedEpc: input.sharedEpc === true, known: product !== undefined });
@@ -168,8 +171,8 @@ export function addItem(core: Core, screen: ScreenRow, op: OperatorRow | null, i
   }
   const q = exc ? undefined : nextQuestion(flowFor(core.deps.config, product?.category).flow, answers);
   if (q) rowIn.question = q.id;
-  insertWfItem(core, rowIn);
   core.deps.store.upsertItem(itemRowInput(core, rowIn, identity, c, undefined, undefined));
+  insertWfItem(core, rowIn);
   core.deps.store.append([received], itemId);
   core.work({ at, operator: op?.id ?? null, kind: 'scan', itemId, intake: input.source === 'rfid' ? 'rfid' : input.source === 'camera' ? 'camera' : 'barcode' });
   const row = q ? rowIn : decide(core, rowIn, identity, c, { key: input.key, serialMatched: verdict?.serialMatched ?? null, exception: exc?.code });

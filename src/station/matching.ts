@@ -11,6 +11,8 @@ export interface LineFacts {
   qtyShipped: number;
   /** base units accepted on this line, in any case (this one included) */
   qtyReturned: number;
+  /** of which accepted in earlier cases (BUG-60: a line used up before is "already returned") */
+  qtyReturnedBefore?: number;
   serialsShipped: ReadonlySet<string>;
   lotsShipped: ReadonlySet<string>;
 }
@@ -92,13 +94,14 @@ export function matchUnit(unit: UnitFacts, lines: readonly LineFacts[]): Verdict
   if (!line) {
     const shipped = candidates.reduce((s, l) => s + l.qtyShipped, 0);
     const returned = candidates.reduce((s, l) => s + l.qtyReturned, 0);
+    const before = candidates.reduce((s, l) => s + (l.qtyReturnedBefore ?? 0), 0);
     // BUG-61: the shipped quantity is the limit, not the ordered one.
     return {
       ok: false,
-      code: returned >= shipped ? 'ALREADY_RETURNED' : 'MORE_THAN_SHIPPED',
+      code: before >= shipped ? 'ALREADY_RETURNED' : 'MORE_THAN_SHIPPED',
       lineNo: candidates[0]?.lineNo,
       text:
-        returned >= shipped
+        before >= shipped
           ? t(`All ${shipped} shipped on this order are already returned: this unit was not shipped on this order.`, `该订单发货的 ${shipped} 件已全部退回：此件不在该订单发货中。`)
           : t(`Only ${shipped} were shipped on this order: this unit was not shipped on this order.`, `该订单只发货 ${shipped} 件：此件不在该订单发货中。`),
       details: { qtyShipped: shipped, qtyReturned: returned, qty: unit.qty },

@@ -1,0 +1,88 @@
+/**
+ * Returns workflow reads (screens, cases, exceptions, totes, handoffs, overview, config) and supervisor tools
+ * (operators, imports). Types: src/server/api/workflow-types.ts.
+ */
+import { z } from 'zod';
+import { Refusal } from '../../station/core.js';
+import { configView, listCases, listExceptions, listHandoffs, listTotes, overview, putOperator, runImport } from '../../station/queries.js';
+import { requireRole } from '../auth/index.js';
+import type { StationContext } from '../context.js';
+import type { RouteModule } from '../http.js';
+import { invalid, workflowOf } from './workflow.js';
+
+const listQuery = z.object({ status: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).optional() });
+const notFound = (what: string): { ok: false; error: { code: string; message: string } } => ({ ok: false, error: { code: `${what.toUpperCase()}_UNKNOWN`, message: `No such ${what}.` } });
+
+const operatorBody = z
+  .object({
+    badge: z.string().min(1).max(256),
+    displayName: z.string().min(1).max(128),
+    role: z.enum(['operator', 'supervisor', 'admin']),
+    pin: z.string().max(16).optional(),
+    department: z.string().min(1).max(64).optional(),
+    screen: z.string().max(64).optional(),
+    idempotencyKey: z.string().min(1).max(128),
+  })
+  .strict();
+
+const importBody = z
+  .object({
+    format: z.enum(['csv', 'json']),
+    text: z.string().optional(),
+    rows: z.array(z.unknown()).optional(),
+    screen: z.string().max(64).optional(),
+    idempotencyKey: z.string().min(1).max(128),
+  })
+  .strict()
+  .refine((b) => (b.format === 'csv' ? typeof b.text === 'string' : Array.isArray(b.rows)), { message: 'csv needs "text", json needs "rows"' });
+
+const workflowAdminRoutes: RouteModule<StationContext> = (app, ctx) => {
+  const wf = () => workflowOf(ctx);
+  const core = () => wf().core;
+
+  app.get<{ Params: { id: string } }>('/api/workflow/screens/:id', async (req) => wf().screen(req.params.id));
+  app.get('/api/workflow/config', async () => configView(core()));
+  app.get('/api/workflow/overview', async () => overview(core()));
+
+  app.get('/api/workflow/cases', async (req) => {
+    const q = listQuery.parse(req.query);
+    return { cases: listCases(core(), q.status === 'open' || q.status === 'closed' ? q.status : undefined, q.limit) };
+  });
+  app.get<{ Params: { id: string } }>('/api/workflow/cases/:id', async (req, reply) => wf().caseById(req.params.id) ?? reply.status(404).send(notFound('case')));
+  app.get<{ Params: { id: string } }>('/api/workflow/items/:id', async (req, reply) => wf().item(req.params.id) ?? reply.status(404).send(notFound('item')));
+  app.get('/api/workflow/exceptions', async (req) => {
+    const q = listQuery.parse(req.query);
+    return { exceptions: listExceptions(core(), q.status === 'open' || q.status === 'resolved' ? q.status : undefined, q.limit) };
+  });
+  app.get('/api/workflow/totes', async (req) => {
+    const q = listQuery.parse(req.query);
+    return { totes: listTotes(core(), q.status === 'open' || q.status === 'handed_off' || q.status === 'acknowledged' ? q.status : undefined) };
+  });
+  app.get('/api/workflow/handoffs', async (req) => {
+    const q = listQuery.parse(req.query);
+    return { handoffs: listHandoffs(core(), q.status === 'pending' || q.status === 'escalated' || q.status === 'acknowledged' ? q.status : undefined) };
+  });
+
+  app.post('/api/workflow/operators', { preHandler: requireRole('admin') }, async (req, reply) => {
+    const b = operatorBody.safeParse(req.body);
+    if (!b.success) return invalid(reply, b.error);
+    try {
+      return { ok: true, operator: putOperator(core(), b.data, true) };
+    } catch (e) {
+      if (e instanceof Refusal) return reply.status(e.wfCode === 'ROLE_REQUIRED' ? 403 : 400).send({ ok: false, error: e.toError() });
+      throw e;
+    }
+  });
+
+  // Imports are large: a 50,000-line CSV is a few MB.
+  for (const kind of ['returns', 'catalog'] as const) {
+    app.post(`/api/workflow/import/${kind}`, { preHandler: requireRole('supervisor'), bodyLimit: 64 * 1024 * 1024 }, async (req, reply) => {
+      const b = importBody.safeParse(req.body);
+      if (!b.success) return invalid(reply, b.error);
+      const src = b.data.format === 'csv' ? { format: 'csv' as const, text: b.data.text ?? '' } : { format: 'json' as const, rows: b.data.rows ?? [] };
+      return runImport(core(), kind, src, { source: `http:${b.data.idempotencyKey}` });
+    });
+  }
+};
+
+export default workflowAdminRoutes;
