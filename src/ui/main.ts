@@ -14,7 +14,7 @@ import { SupervisorScreen } from './screens/supervisor/index.js';
 import { played } from './sound.js';
 import { fatal, metrics, result, screen, settings, startStation } from './state.js';
 import { useStore } from './store.js';
-import { startWorkloadPolling } from './workload.js';
+import { refreshWorkload, startWorkloadPolling } from './workload.js';
 
 installGlobalErrorScreen();
 const bootAt = performance.now();
@@ -56,7 +56,7 @@ function App() {
 }
 
 // Test and benchmark hooks: read-only views of what the screen did (no secrets live in the page).
-(window as unknown as { __rs: unknown }).__rs = { metrics, played, result, screen, bootAt };
+(window as unknown as { __rs: unknown }).__rs = { metrics, played, result, screen, bootAt, refreshWorkload };
 
 setLang(lang.get());
 const root = document.getElementById('app');

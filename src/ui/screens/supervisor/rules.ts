@@ -68,9 +68,9 @@ export function RulesTab() {
       <div class="form-row">
         <label>${t('since')} <select value=${since} onChange=${(e: Event) => setSince((e.target as HTMLSelectElement).value)}>
           ${['1d', '7d', '30d', '90d', '365d'].map((s) => html`<option value=${s}>${s}</option>`)}</select></label>
-        <button onClick=${() => void doReplay()} disabled=${!text}>${t('replay')}</button>
+        <button data-testid="replay-btn" onClick=${() => void doReplay()} disabled=${!text}>${t('replay')}</button>
         <input class="reason" placeholder=${t('reason')} value=${reason} onInput=${(e: Event) => setReason((e.target as HTMLInputElement).value)} />
-        <button onClick=${() => void doActivate()} disabled=${!text}>${t('activate')}</button>
+        <button data-testid="activate-btn" onClick=${() => void doActivate()} disabled=${!text}>${t('activate')}</button>
       </div>
       ${actMsg ? html`<div class="msg" role="status" data-testid="activate-msg">${actMsg}</div>` : null}
       ${rep && !rep.ok ? html`<div class="error">${rep.errors.map((e) => html`<div>${e.code}: ${e.message}${e.table ? ` (${e.table}${e.row ? ` row ${e.row}` : ''}${e.column ? `, ${e.column}` : ''})` : ''}</div>`)}</div>` : null}

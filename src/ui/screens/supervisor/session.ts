@@ -63,8 +63,10 @@ export async function supervisorSignIn(badge: string, pin?: string): Promise<voi
     return;
   }
   if (wfOp) await postJson('/api/workflow/sign-out', { screen: SUP_SCREEN, idempotencyKey: newKey() });
-  if (body && typeof body === 'object' && !body.ok && body.error) signInError.set(body.error.text?.en ?? body.error.message);
-  else if (role && SUP_ROLES.has(role) && r.status === 404) supervisor.set({ pseudonym: 'supervisor', displayName: 'Supervisor', role: 'supervisor', signedInAt: Date.now(), screen: SUP_SCREEN });
+  const refused = body && typeof body === 'object' && body.ok === false && typeof body.error === 'object' ? body.error : undefined;
+  // A station without the workflow API: the HTTP role alone decides (rules, workload, devices, sync still work).
+  if (r.status === 404 && !refused && role && SUP_ROLES.has(role)) supervisor.set({ pseudonym: 'supervisor', displayName: 'Supervisor', role: 'supervisor', signedInAt: Date.now(), screen: SUP_SCREEN });
+  else if (refused) signInError.set(refused.text?.en ?? refused.message);
   else signInError.set('not-supervisor');
 }
 
