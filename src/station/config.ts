@@ -127,7 +127,10 @@ export const DEFAULT_FLOW: FlowConfig = {
 };
 
 /** Departments the default rule set sends items to. */
-export const DEFAULT_DEPARTMENTS = ['supervisor', 'customer_service', 'hazmat_handling', 'repair_center', 'refurbishment', 'vendor_returns', 'resale', 'warehouse'];
+export const DEFAULT_DEPARTMENTS = [
+  'inventory', 'refurbishment', 'repair_center', 'vendor_returns', 'resale', 'liquidation', 'donations', 'recycling', 'waste',
+  'hazmat_handling', 'loss_prevention', 'customer_service', 'supervisor',
+];
 
 export function workflowConfig(input: unknown = {}): WorkflowConfig {
   const parsed = workflowConfigSchema.safeParse(input ?? {});

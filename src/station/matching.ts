@@ -45,8 +45,12 @@ const t = (en: string, zh: string): Text => ({ en, 'zh-CN': zh });
 
 /** The lines of the order with this unit's GTIN; the first one with quantity left takes it. */
 export function matchUnit(unit: UnitFacts, lines: readonly LineFacts[]): Verdict {
-  const serialMatched = unit.serial === undefined ? null : lines.some((l) => l.gtin === unit.gtin && l.serialsShipped.has(unit.serial as string));
   const onOrder = lines.filter((l) => l.gtin === unit.gtin);
+  // Serials are checked where the order lists them or the product is serial-tracked; an EPC's serial on a line
+  // shipped by quantity only is just the tag's number.
+  const withSerials = onOrder.filter((l) => l.serialsShipped.size > 0);
+  const checkSerial = unit.serial !== undefined && (withSerials.length > 0 || unit.serialTracked);
+  const serialMatched = checkSerial ? withSerials.some((l) => l.serialsShipped.has(unit.serial as string)) : null;
   if (onOrder.length === 0) {
     return { ok: false, code: 'NOT_ON_ORDER', text: t('This product was not shipped on this order.', '此商品不在该订单的发货中。'), serialMatched };
   }
@@ -54,7 +58,7 @@ export function matchUnit(unit: UnitFacts, lines: readonly LineFacts[]): Verdict
     // BUG-64: a serial-tracked unit without its serial would create a phantom serial in stock.
     return { ok: false, code: 'SERIAL_REQUIRED', text: t('Serial number required: scan the serial label of this item.', '需要序列号：请扫描商品的序列号标签。'), serialMatched: null, lineNo: onOrder[0]?.lineNo };
   }
-  if (unit.serial !== undefined) {
+  if (checkSerial) {
     if (unit.serialShippedLater) {
       // BUG-63: the serial went out again on a later order; a return can only be against its latest shipment.
       return {
@@ -65,7 +69,7 @@ export function matchUnit(unit: UnitFacts, lines: readonly LineFacts[]): Verdict
         serialMatched: false,
       };
     }
-    const line = onOrder.find((l) => l.serialsShipped.has(unit.serial as string));
+    const line = withSerials.find((l) => l.serialsShipped.has(unit.serial as string));
     if (!line) {
       return { ok: false, code: 'SERIAL_NOT_SHIPPED', text: t(`Serial ${unit.serial} was not shipped on this order: quarantine, never stock.`, `序列号 ${unit.serial} 不在该订单发货中：隔离，不得入库。`), serialMatched: false };
     }
@@ -89,7 +93,7 @@ export function matchUnit(unit: UnitFacts, lines: readonly LineFacts[]): Verdict
   } else if (unit.lotTracked && onOrder.some((l) => l.lotsShipped.size > 0)) {
     return { ok: false, code: 'LOT_NOT_SHIPPED', text: t('Lot number missing: this product is lot-tracked; review needed.', '缺少批次号：该商品按批次管理，需要复核。'), serialMatched };
   }
-  const candidates = unit.serial !== undefined ? onOrder.filter((l) => l.serialsShipped.has(unit.serial as string)) : unit.lot !== undefined ? onOrder.filter((l) => l.lotsShipped.size === 0 || l.lotsShipped.has(unit.lot as string)) : onOrder;
+  const candidates = checkSerial ? onOrder.filter((l) => l.serialsShipped.has(unit.serial as string)) : unit.lot !== undefined ? onOrder.filter((l) => l.lotsShipped.size === 0 || l.lotsShipped.has(unit.lot as string)) : onOrder;
   const line = candidates.find((l) => l.qtyReturned + unit.qty <= l.qtyShipped);
   if (!line) {
     const shipped = candidates.reduce((s, l) => s + l.qtyShipped, 0);
