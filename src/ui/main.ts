@@ -66,7 +66,18 @@ if (root) {
   render(html`<${App} />`, root);
 }
 document.title = t('title');
-void startStation().then(() => {
+// Usable = the screen state is loaded and the scanner is listening (its layout comes with the live hello).
+const scannerReady = new Promise<void>((resolve) => {
+  const check = (): void => {
+    const st = settings.get();
+    if (!st) return;
+    attachScanner(st);
+    resolve();
+  };
+  settings.subscribe(check);
+  check();
+});
+void Promise.all([startStation(), scannerReady]).then(() => {
   metrics.firstUsableMs = performance.now();
   document.body.dataset.ready = '1';
 });

@@ -24,6 +24,7 @@ describe.skipIf(!chromiumAvailable())('operator shift in Chromium', () => {
   let page: Page;
   let cdp: CDPSession;
   let workflow = false;
+  let binLabel = '';
   let wl: ReturnType<typeof workloadFixture>;
   const errors: string[] = [];
 
@@ -97,7 +98,8 @@ describe.skipIf(!chromiumAvailable())('operator shift in Chromium', () => {
     expect(await lastSound()).toBe('error');
     expect(await awaiting()).toBe('bin');
     await shot(page, 'operator-misbin');
-    await wedgeScan(cdp, expected?.labels[0] ?? `BIN-${expected?.bin}`);
+    binLabel = expected?.labels[0] ?? `BIN-${expected?.bin}`;
+    await wedgeScan(cdp, binLabel);
     await expect.poll(resultTone).toBe('confirmed');
     expect(await lastSound()).toBe('ok');
     expect(await awaiting()).toBe('case_or_item');
@@ -108,8 +110,7 @@ describe.skipIf(!chromiumAvailable())('operator shift in Chromium', () => {
 
   it('tote: pack the bin into a tote and hand it off; the receiver badge acknowledges', async ({ skip }) => {
     if (!workflow) skip();
-    const bin = (await screenState())?.case?.items.at(-1)?.bin ?? '';
-    await wedgeScan(cdp, `BIN-${bin}`);
+    await wedgeScan(cdp, binLabel);
     await expect.poll(awaiting).toBe('tote');
     await wedgeScan(cdp, 'TOTE-0001');
     await expect.poll(awaiting).toBe('receiver');
