@@ -15,6 +15,7 @@ const modules: Loader[] = [
   () => import('./doctor.js'),
   () => import('./hq.js'),
   () => import('./user.js'),
+  () => import('./import.js'),
 ];
 
 /**
@@ -31,6 +32,7 @@ const routes: Record<string, Loader> = {
   'emulate-reader': () => import('./rfid.js'),
   'decode-image': () => import('./scan.js'),
   workload: () => import('./workload.js'),
+  import: () => import('./import.js'),
   doctor: () => import('./doctor.js'),
   user: () => import('./user.js'),
 };
