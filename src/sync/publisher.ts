@@ -29,6 +29,12 @@ export interface PublisherOptions {
   heartbeatMs?: number;
   /** rows read from the outbox per query (default 1000) */
   batchRows?: number;
+  /**
+   * At most this many sequence numbers ahead of HQ's receipt (default 2000). Flow control by receipts: a
+   * broker with default limits queues ~1000 messages for a slow subscriber and silently drops the rest, so
+   * sending further ahead only produces re-sends.
+   */
+  maxUnconfirmed?: number;
 }
 
 export interface PublisherStatus {
@@ -99,6 +105,7 @@ export class OutboxPublisher extends EventEmitter {
       gapGraceMs: opts.gapGraceMs ?? 2000,
       heartbeatMs: opts.heartbeatMs ?? 0,
       batchRows: opts.batchRows ?? 1000,
+      maxUnconfirmed: Math.max(opts.inflight ?? 100, opts.maxUnconfirmed ?? 2000),
       mqtt: { ...(opts.mqtt ?? {}) },
       db: opts.db,
       url: opts.url,
@@ -291,7 +298,9 @@ export class OutboxPublisher extends EventEmitter {
         this.bufferAt = 0;
         if (this.buffer.length === 0) return undefined;
       }
-      const row = this.buffer[this.bufferAt++];
+      const row = this.buffer[this.bufferAt];
+      if (row && row.seq > this.confirmed + this.o.maxUnconfirmed) return undefined; // wait for HQ's receipt
+      this.bufferAt++;
       if (row && row.seq > this.confirmed && !this.inFlight.has(row.seq) && !(row.seq > this.sentThrough && this.acked.has(row.seq))) return row;
     }
   }
