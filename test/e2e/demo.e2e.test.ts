@@ -43,7 +43,7 @@ describe.skipIf(!enabled)('demo live page in Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(demo.url);
+    await page.goto(`${demo.url}/#/items`);
     await page.waitForFunction(() => document.querySelectorAll('#items tbody tr').length >= 26);
     await expect.poll(async () => page.locator('#items tbody td.sync-confirmed').count()).toBe(26);
     // An RFID item of the scenario: SGTIN-96 3034257BF4000940000003E8 = GTIN 00614141000371, serial 1000.
