@@ -32,7 +32,7 @@ export function Strip(props: { supervisor?: boolean }) {
     ${op ? html`<span class="pill op" data-testid="operator">${op.displayName}</span>` : null}
     <span class="devices">
       ${devs.map((d) => html`<span class=${pillClass(d.status)} title=${d.hint ?? d.detail ?? ''} data-device=${d.id}>${d.id}: ${d.status}</span>`)}
-      <span class=${pillClass(cam.state === 'stopped' ? 'idle' : cam.state)} data-device="camera" title=${cam.message ?? ''}>${cam.state === 'stopped' ? t('cameraOff') : `${t('camera')}: ${cam.state}`}</span>
+      <span class=${cam.state === 'stopped' ? 'pill neutral' : pillClass(cam.state)} data-device="camera" title=${cam.message ?? ''}>${cam.state === 'stopped' ? t('cameraOff') : `${t('camera')}: ${cam.state}`}</span>
     </span>
     ${s
       ? html`<span class=${`pill ${s.connected ? (s.outboxDepth === 0 ? 'good' : 'warn') : 'bad'}`} data-testid="sync">${s.connected ? t('hqUp') : t('hqDown')} · ${t('outbox', { n: s.outboxDepth })}</span>`
