@@ -184,9 +184,17 @@ export class StationApp {
     if (p.zone !== 'intake') return;
     // A case open on the RFID screen takes the tag; otherwise the plain intake decides it as before.
     try {
-      const wf = this.workflow.addRfid(p);
-      if (wf) {
-        if (!wf.ok) log.warn({ epc: p.epc, code: wf.error.code }, 'tag refused by the workflow');
+      const given = this.opts.answersForTag?.(p.epc);
+      const answers = Object.fromEntries(Object.entries(given ?? {}).filter(([k, v]) => k !== 'rma' && v !== undefined).map(([k, v]) => [k, String(v)]));
+      // A read burst of many tags is group-committed: one transaction, one disk sync.
+      const queued = this.workflow.addRfidQueued(p, answers);
+      if (queued) {
+        queued.then(
+          (wf) => {
+            if (!wf.ok) log.warn({ epc: p.epc, code: wf.error.code }, 'tag refused by the workflow');
+          },
+          (e: unknown) => log.error({ epc: p.epc, err: e instanceof Error ? e.message : String(e) }, 'workflow could not take the tag'),
+        );
         return;
       }
     } catch (e) {

@@ -7,9 +7,9 @@ import { buildFacts } from './facts.js';
 import { applyAnswer, flowFor, gradeOf, nextQuestion } from './grading.js';
 import { EXCEPTION_TEXT, matchUnit, type LineFacts, type Verdict } from './matching.js';
 import { saveScreen, type OperatorRow, type ScreenRow } from './operators.js';
-import type { ItemEventCtx } from './ports.js';
+import type { ItemEventCtx, OutboxEventLike } from './ports.js';
 import { earlierReturns } from './views.js';
-import { getCase, getWfItem, itemEvents, returnedByLine, type CaseRow, type StoredDecision, type WfItemRow } from './rows.js';
+import { getCase, getWfItem, returnedByLine, withEvents, type CaseRow, type StoredDecision, type WfItemRow } from './rows.js';
 
 /** Cases and their items: open (scan-first lookup), add, grade, decide. Every function runs inside Core.once's transaction. */
 
@@ -170,13 +170,20 @@ export function addItem(core: Core, screen: ScreenRow, op: OperatorRow | null, i
     rowIn.state = 'exception';
   }
   const q = exc ? undefined : nextQuestion(flowFor(core.deps.config, product?.category).flow, answers);
-  if (q) rowIn.question = q.id;
-  core.deps.store.upsertItem(itemRowInput(core, rowIn, identity, c, undefined, undefined));
-  insertWfItem(core, rowIn);
-  core.deps.store.append([received], itemId);
   core.work({ at, operator: op?.id ?? null, kind: 'scan', itemId, intake: input.source === 'rfid' ? 'rfid' : input.source === 'camera' ? 'camera' : 'barcode' });
-  const row = q ? rowIn : decide(core, rowIn, identity, c, { key: input.key, serialMatched: verdict?.serialMatched ?? null, exception: exc?.code });
-  return { row, merged: false, ...(opened ? { caseOpened: opened } : {}) };
+  if (q) {
+    rowIn.question = q.id;
+    core.deps.store.upsertItem(itemRowInput(core, rowIn, identity, c, undefined, undefined));
+    insertWfItem(core, rowIn);
+    core.deps.store.append([received], itemId);
+    return { row: rowIn, merged: false, ...(opened ? { caseOpened: opened } : {}) };
+  }
+  // Decided at once (answers known, or an exception): one write per table and one append for all three events.
+  const e = evaluate(core, rowIn, identity, c, { key: input.key, serialMatched: verdict?.serialMatched ?? null, exception: exc?.code });
+  core.deps.store.upsertItem(itemRowInput(core, e.next, identity, c, e.facts, e.decision));
+  insertWfItem(core, e.next);
+  core.deps.store.append([received, ...e.events], itemId);
+  return { row: e.next, merged: false, ...(opened ? { caseOpened: opened } : {}) };
 }
 
 function insertWfItem(core: Core, r: WfItemRow): void {
@@ -212,11 +219,20 @@ function itemRowInput(core: Core, r: WfItemRow, identity: ItemIdentity | undefin
   };
 }
 
+interface Evaluated {
+  next: WfItemRow;
+  facts: unknown;
+  decision: Decision;
+  events: OutboxEventLike[];
+}
+
+type DecideOpts = { key: string; serialMatched: boolean | null; exception?: string | undefined; override?: { disposition: string; bin: string; nextDepartment: string } };
+
 /**
- * Decision from the rule engine, with the inspecting and disposition events. An item in the exceptions queue keeps
- * the rules' explanation but goes to the exceptions bin: never silently into stock.
+ * Decision from the rule engine, with the inspecting and disposition events (not yet written). An item in the
+ * exceptions queue keeps the rules' explanation but goes to the exceptions bin: never silently into stock.
  */
-export function decide(core: Core, r: WfItemRow, identity: ItemIdentity | undefined, c: CaseRow, opts: { key: string; serialMatched: boolean | null; exception?: string | undefined; override?: { disposition: string; bin: string; nextDepartment: string } }): WfItemRow {
+function evaluate(core: Core, r: WfItemRow, identity: ItemIdentity | undefined, c: CaseRow, opts: DecideOpts): Evaluated {
   const at = core.now();
   const answers = JSON.parse(r.answers_json) as Record<string, string>;
   const product = core.deps.catalog.get(r.gtin ?? undefined);
@@ -237,30 +253,36 @@ export function decide(core: Core, r: WfItemRow, identity: ItemIdentity | undefi
   };
   if (opts.override) stored = { ...stored, ...opts.override };
   else if (exc) stored = { ...stored, disposition: 'exception', bin: core.deps.config.exceptionsBin, nextDepartment: 'supervisor' };
-  if (exc && !r.exception_id) {
-    const exId = newId('exc', at, opts.key);
-    core.st('INSERT INTO wf_exceptions (id, item_id, case_id, code, details_json, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(exId, r.item_id, c.id, exc, JSON.stringify({ text: decision.explanation }), at);
-    r.exception_id = exId;
+  let exceptionId = r.exception_id;
+  if (exc && !exceptionId) {
+    exceptionId = newId('exc', at, opts.key);
+    core.st('INSERT INTO wf_exceptions (id, item_id, case_id, code, details_json, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(exceptionId, r.item_id, c.id, exc, JSON.stringify({ text: decision.explanation }), at);
   }
   const ctx = eventCtx(c, r, at, opts.key);
   const inspected = core.deps.events.inspected({ ...ctx, grade: grade ?? 'ungraded', answers });
   const decidedDecision: Decision = { ...decision, disposition: stored.disposition as Decision['disposition'], bin: stored.bin, nextDepartment: stored.nextDepartment };
   const decided = core.deps.events.decided({ ...ctx, at: at + 1, decision: decidedDecision });
-  const events = itemEvents(r);
   const next: WfItemRow = {
     ...r,
+    exception_id: exceptionId,
     state: exc && !opts.override ? 'exception' : 'decided',
     question: null,
     decision_json: JSON.stringify(stored),
     bin_expected: stored.bin,
     bin: null,
-    events_json: JSON.stringify({ ...events, inspected, decided }),
+    events_json: withEvents(r.events_json, { inspected, decided }),
     updated_at: at,
   };
-  saveWfItem(core, next);
-  core.deps.store.upsertItem(itemRowInput(core, next, identity, c, facts, decidedDecision));
-  core.deps.store.append([inspected, decided], r.item_id);
-  return next;
+  return { next, facts, decision: decidedDecision, events: [inspected, decided] };
+}
+
+/** Decides an item already stored (after its last answer, a resolution or a correction). */
+export function decide(core: Core, r: WfItemRow, identity: ItemIdentity | undefined, c: CaseRow, opts: DecideOpts): WfItemRow {
+  const e = evaluate(core, r, identity, c, opts);
+  saveWfItem(core, e.next);
+  core.deps.store.upsertItem(itemRowInput(core, e.next, identity, c, e.facts, e.decision));
+  core.deps.store.append(e.events, r.item_id);
+  return e.next;
 }
 
 /** One grading answer; when the flow is complete the item is decided in the same transaction. */

@@ -103,7 +103,8 @@ export class Core {
    * different request is refused.
    */
   once(kind: string, key: string, request: unknown, fn: () => WorkflowScanResponse, refreshed?: (r: WorkflowScanResponse) => WorkflowScanResponse): WorkflowScanResponse {
-    const reqHash = createHash('sha1').update(kind).update('\u0000').update(JSON.stringify(request)).digest('hex');
+    // The request itself (small) is its fingerprint: comparing it is cheaper than hashing every action.
+    const reqHash = `${kind}\u0000${JSON.stringify(request)}`;
     const prior = this.st('SELECT kind, request_hash, response_json FROM wf_actions WHERE key = ?').get(key) as { kind: string; request_hash: string; response_json: string } | undefined;
     if (prior) {
       if (prior.request_hash !== reqHash) {
@@ -118,7 +119,7 @@ export class Core {
         const r = fn();
         // Inside the transaction: operator activity commits with the action, without a second disk sync.
         this.flushWork();
-        this.st('INSERT INTO wf_actions (key, kind, request_hash, response_json, at) VALUES (?, ?, ?, ?, ?)').run(key, kind, reqHash, JSON.stringify(r), this.now());
+        this.st('INSERT INTO wf_actions (key, kind, request_hash, response_json, at) VALUES (?, ?, ?, ?, ?)').run(key, kind, reqHash, JSON.stringify(compact(r)), this.now());
         return r;
       });
       return res;
@@ -142,6 +143,16 @@ export class Core {
   private recordRefusal(kind: string, key: string, reqHash: string, r: WorkflowRefused): void {
     this.tx(() => this.st('INSERT OR IGNORE INTO wf_actions (key, kind, request_hash, response_json, at) VALUES (?, ?, ?, ?, ?)').run(key, kind, reqHash, JSON.stringify(r), this.now()));
   }
+}
+
+/**
+ * What is kept of an answer for replays: the item and case by id, no screen (a replay rebuilds those as they are
+ * now, see Workflow.after), so the stored answer stays small.
+ */
+function compact(r: WorkflowScanResponse): unknown {
+  if (!r.ok) return r;
+  const { screen: _s, item, case: c, ...rest } = r;
+  return { ...rest, ...(item ? { item: { itemId: item.itemId } } : {}), ...(c ? { case: { id: c.id } } : {}) };
 }
 
 export function refusedOf(e: Refusal, kind: ScanKind): WorkflowRefused {

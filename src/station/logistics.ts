@@ -3,7 +3,7 @@ import { newId, Refusal, tx2, type Core } from './core.js';
 import { eventCtx, saveWfItem } from './cases.js';
 import { saveScreen, type OperatorRow, type ScreenRow } from './operators.js';
 import type { EventItem } from './ports.js';
-import { getCase, getHandoff, getTote, getWfItem, itemEvents, pendingItem, type CaseRow, type HandoffRow, type StoredDecision, type ToteRow, type WfItemRow } from './rows.js';
+import { getCase, getHandoff, getTote, getWfItem, pendingItem, withEvents, type CaseRow, type HandoffRow, type StoredDecision, type ToteRow, type WfItemRow } from './rows.js';
 
 /** Bins, totes, handoffs and acknowledgements: who holds an item at every moment. */
 
@@ -39,7 +39,7 @@ export function confirmBin(core: Core, screen: ScreenRow, op: OperatorRow, label
   const c = getCase(core, r.case_id) as CaseRow;
   const d = JSON.parse(r.decision_json ?? '{}') as StoredDecision;
   const binned = core.deps.events.binned({ ...eventCtx(c, { ...r, operator: op.id }, at, key), bin: r.bin_expected, disposition: d.disposition, confirmedBy });
-  const next: WfItemRow = { ...r, state: r.state === 'exception' ? 'exception' : 'binned', bin: r.bin_expected, events_json: JSON.stringify({ ...itemEvents(r), binned }), updated_at: at };
+  const next: WfItemRow = { ...r, state: r.state === 'exception' ? 'exception' : 'binned', bin: r.bin_expected, events_json: withEvents(r.events_json, { binned }), updated_at: at };
   saveWfItem(core, next);
   core.deps.store.append([binned], r.item_id);
   core.st('UPDATE items SET updated_at = ? WHERE id = ?').run(at, r.item_id);

@@ -109,8 +109,19 @@ export function returnedByLine(core: Core, orderNo: string): Map<number, number>
   return new Map(rows.map((r) => [r.line_no, r.q]));
 }
 
+/**
+ * The item's latest event per step. wf_items keeps the whole events, not just their IDs: a correction must re-declare
+ * the original event (EPCIS errorDeclaration) even after outbox retention has purged it as confirmed at HQ.
+ */
 export function itemEvents(row: WfItemRow): ItemEvents {
   return JSON.parse(row.events_json) as ItemEvents;
+}
+
+/** The row's events with newer ones added (newest per step wins). */
+export function withEvents(eventsJson: string, add: ItemEvents): string {
+  const all = JSON.parse(eventsJson) as ItemEvents;
+  for (const [k, ev] of Object.entries(add) as Array<[keyof ItemEvents, OutboxEventLike | undefined]>) if (ev) all[k] = ev;
+  return JSON.stringify(all);
 }
 
 export function audit(core: Core, kind: string, subject: string, by: string | null, reason: string | null, details: unknown): void {

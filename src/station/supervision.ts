@@ -5,7 +5,7 @@ import { Refusal, tx2, type Core } from './core.js';
 import { binOfLabel } from './logistics.js';
 import type { OperatorRow } from './operators.js';
 import type { OutboxEventLike } from './ports.js';
-import { audit, getCase, getException, getWfItem, itemEvents, type CaseRow, type ExceptionRow, type StoredDecision, type WfItemRow } from './rows.js';
+import { audit, getCase, getException, getWfItem, itemEvents, withEvents, type CaseRow, type ExceptionRow, type StoredDecision, type WfItemRow } from './rows.js';
 
 /**
  * Supervisor work: resolving exceptions and correcting earlier steps. A correction never edits an event: it emits an
@@ -67,7 +67,7 @@ export function correct(core: Core, op: OperatorRow, itemId: string, req: Pick<C
     const binned = core.deps.events.binned({ ...eventCtx(c, { ...r, operator: op.id }, at, key), bin, disposition: d.disposition, confirmedBy: 'button' });
     declareWrong(core, [ev.binned], [binned], op, req.reason, itemId);
     core.deps.store.append([binned], itemId);
-    saveWfItem(core, { ...r, bin, events_json: JSON.stringify({ ...ev, binned }), updated_at: at });
+    saveWfItem(core, { ...r, bin, events_json: withEvents(r.events_json, { binned }), updated_at: at });
     audit(core, 'correction', itemId, op.id, req.reason, { kind: 'bin', from: r.bin, to: bin });
   } else {
     if (!req.answers || Object.keys(req.answers).length === 0) throw new Refusal('NOTHING_TO_CORRECT', tx2('Give the corrected answers.', '请提供更正后的答案。'));
@@ -80,7 +80,7 @@ export function correct(core: Core, op: OperatorRow, itemId: string, req: Pick<C
     declareWrong(core, [ev.inspected, ev.decided], [after.inspected, after.decided].filter((e): e is OutboxEventLike => e !== undefined), op, req.reason, itemId);
     const d = JSON.parse(next.decision_json ?? '{}') as StoredDecision;
     // Still in the right bin? Keep the confirmation; otherwise the screen asks for the new bin.
-    if (r.bin !== null && r.bin === d.bin) saveWfItem(core, { ...next, bin: r.bin, state: r.state, events_json: JSON.stringify({ ...after, binned: ev.binned }) });
+    if (r.bin !== null && r.bin === d.bin) saveWfItem(core, { ...next, bin: r.bin, state: r.state });
     audit(core, 'correction', itemId, op.id, req.reason, { kind: 'grade', from, to: answers.grade ?? answers.sealed ?? '', bin: d.bin, binLabels: binLabels(core.deps.config, d.bin) });
   }
   core.work({ at, operator: op.id, kind: 'correction', itemId });

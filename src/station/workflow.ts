@@ -1,10 +1,12 @@
-import { identify, identifyEpcHex, type ItemIdentity } from '../identity/index.js';
+import { lookupCaseCode } from '../catalog/expected.js';
+import { identify, identifyEpcHex } from '../identity/index.js';
 import type {
   AcknowledgeRequest, AnswerRequest, CaseOverrideRequest, CloseCaseRequest, ConfirmBinRequest, CorrectionRequest, HandoffRequest, PackRequest,
   ResolveExceptionRequest, ScanKind, SignInRequest, SignOutRequest, Text, WorkflowAction, WorkflowOk, WorkflowScanRequest, WorkflowScanResponse,
 } from '../server/api/workflow-types.js';
 import { addItem, answer, closeCase, openCase, type AddResult } from './cases.js';
 import { Core, Refusal, tx2 } from './core.js';
+import { GroupCommit } from './group-commit.js';
 import * as L from './logistics.js';
 import { authenticate, operatorByBadge, requireRole, screenRow, signedIn, signIn, signOut, type OperatorRow, type ScreenRow } from './operators.js';
 import type { WorkflowDeps } from './ports.js';
@@ -39,8 +41,43 @@ export class Workflow {
     this.timer = undefined;
   }
 
+  /** Live pushes wait for the commit when actions run in a batch: a screen must never show what might roll back. */
+  private deferred: Array<() => void> | undefined;
+  private readonly group = new GroupCommit<WorkflowScanResponse>((fn) => this.batch(fn));
+
   private emit(msg: Parameters<NonNullable<WorkflowDeps['emit']>>[0]): void {
-    this.core.deps.emit?.(msg);
+    const sink = this.core.deps.emit;
+    if (!sink) return;
+    if (this.deferred) this.deferred.push(() => sink(msg));
+    else sink(msg);
+  }
+
+  /**
+   * Group commit: runs several actions in ONE transaction, each in its own savepoint (a refused action rolls back
+   * alone). One disk sync for the lot instead of one per action; answers and pushes only after the commit.
+   */
+  batch<T>(fn: () => T): T {
+    if (this.deferred) return fn();
+    const pushes: Array<() => void> = [];
+    this.deferred = pushes;
+    let out: T;
+    try {
+      out = this.core.tx(fn);
+    } finally {
+      this.deferred = undefined;
+    }
+    for (const p of pushes) p();
+    return out;
+  }
+
+  /** Queues an action for the next group commit (same event-loop turn); resolves after its batch committed. */
+  enqueue(run: () => WorkflowScanResponse): Promise<WorkflowScanResponse> {
+    return this.group.enqueue(run);
+  }
+
+  /** `scan`, group-committed with whatever else arrives in the same turn (HTTP, RFID). */
+  scanQueued(req: WorkflowScanRequest): Promise<WorkflowScanResponse> {
+    return this.enqueue(() => this.scan(req));
   }
 
   private ok(kind: ScanKind, action: WorkflowAction, screen: string, message: Text, more: Partial<WorkflowOk> = {}, sound: WorkflowOk['sound'] = 'ok'): WorkflowOk {
@@ -49,7 +86,14 @@ export class Workflow {
 
   /** After an action: push what changed to the screens, and refresh a replayed answer's screen state. */
   private after(res: WorkflowScanResponse, screen: string): WorkflowScanResponse {
-    if (res.duplicate) return res.ok ? { ...res, screen: screenState(this.core, screen) } : res;
+    if (res.duplicate) {
+      if (!res.ok) return res;
+      // Stored answers keep ids only: rebuild the views as they are now.
+      const item = res.item ? getWfItem(this.core, res.item.itemId) : undefined;
+      const c = res.case ? getCase(this.core, res.case.id) : undefined;
+      const { item: _i, case: _c, ...rest } = res;
+      return { ...rest, ...(item ? { item: itemView(this.core, item) } : {}), ...(c ? { case: caseView(this.core, c) } : {}), screen: screenState(this.core, screen) };
+    }
     if (!res.ok) {
       this.emit({ type: 'wf-refused', screen, error: res.error });
       return { ...res, screen: screenState(this.core, screen) };
@@ -103,6 +147,8 @@ export class Workflow {
   }
 
   private tryCase(screen: ScreenRow, op: OperatorRow, code: string, key: string): WorkflowScanResponse | undefined {
+    // Most scans are items: look the code up first rather than paying for a refusal every time.
+    if (!lookupCaseCode(this.core.db, code)) return undefined;
     try {
       const { case: c, resumed } = openCase(this.core, screen, op, code, key);
       return this.ok('case', resumed ? 'case_resumed' : 'case_opened', screen.screen, tx2(`Case ${c.rma ?? c.order_no ?? c.id} ${resumed ? 'resumed' : 'opened'}: scan the items.`, `退货单 ${c.rma ?? c.order_no ?? c.id} 已${resumed ? '继续' : '打开'}：请扫描商品。`), { case: caseView(this.core, c) });
@@ -185,26 +231,33 @@ export class Workflow {
   }
 
   /** An RFID tag arrived at the intake: added to the RFID screen's open case. Undefined when no case is open there. */
-  addRfid(p: { epc: string; key: string; firstSeen: number; sharedEpc?: boolean; needsManualCount?: boolean }): WorkflowScanResponse | undefined {
+  addRfid(p: { epc: string; key: string; firstSeen: number; sharedEpc?: boolean; needsManualCount?: boolean }, answers: Record<string, string> = {}): WorkflowScanResponse | undefined {
     const core = this.core;
     const screenName = core.deps.config.rfidScreen;
     const s = screenRow(core, screenName);
     const c = s.case_id ? getCase(core, s.case_id) : undefined;
     if (!s.operator || c?.status !== 'open') return undefined;
+    return this.rfidAction(p, answers, screenName)();
+  }
+
+  /** The same as addRfid, group-committed with the other tags of the same read burst. */
+  addRfidQueued(p: Parameters<Workflow['addRfid']>[0], answers: Record<string, string> = {}): Promise<WorkflowScanResponse> | undefined {
+    const core = this.core;
+    const screenName = core.deps.config.rfidScreen;
+    const s = screenRow(core, screenName);
+    const c = s.case_id ? getCase(core, s.case_id) : undefined;
+    if (!s.operator || c?.status !== 'open') return undefined;
+    return this.enqueue(this.rfidAction(p, answers, screenName));
+  }
+
+  private rfidAction(p: Parameters<Workflow['addRfid']>[0], answers: Record<string, string>, screenName: string): () => WorkflowScanResponse {
+    const core = this.core;
     const key = `rfid:${p.key}:${p.firstSeen}`;
-    return this.run('rfid', key, screenName, { epc: p.epc }, () => {
+    return () => this.run('rfid', key, screenName, { epc: p.epc }, () => {
       const { screen, op } = signedIn(core, screenName);
       const id = identifyEpcHex(p.epc);
       if (!id.ok) throw new Refusal(id.error.code, tx2(id.error.message, `无法识别标签：${id.error.message}`), { kind: 'item' });
-      return this.itemResponse(addItem(core, screen, op, { identity: id.identity, source: 'rfid', raw: p.epc, answers: {}, key, sharedEpc: p.sharedEpc === true || p.needsManualCount === true }));
-    });
-  }
-
-  /** Adds an identified item directly (benchmarks, HQ tools): the same path as a scan. */
-  addIdentified(screenName: string, identity: ItemIdentity, opts: { source: string; raw: string; answers?: Record<string, string>; key: string }): WorkflowScanResponse {
-    return this.run('add', opts.key, screenName, { raw: opts.raw, answers: opts.answers }, () => {
-      const { screen, op } = signedIn(this.core, screenName);
-      return this.itemResponse(addItem(this.core, screen, op, { identity, source: opts.source, raw: opts.raw, answers: opts.answers ?? {}, key: opts.key }));
+      return this.itemResponse(addItem(core, screen, op, { identity: id.identity, source: 'rfid', raw: p.epc, answers, key, sharedEpc: p.sharedEpc === true || p.needsManualCount === true }));
     });
   }
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeEpcForGtin } from '../../src/identity/index.js';
+import { confirmUpTo, lastSeq, purgeConfirmed, settleConfirmed } from '../../src/store/delivery.js';
 import { DEFAULT_FLOW, workflowConfig } from '../../src/station/config.js';
 import { applyAnswer, nextQuestion } from '../../src/station/grading.js';
 import { matchUnit, type LineFacts } from '../../src/station/matching.js';
@@ -147,6 +148,25 @@ describe('workflow', () => {
     // The original event row is untouched.
     expect(h.sdb.prepare('SELECT payload FROM outbox WHERE event_id = ?').pluck().get(binnedBefore[0]?.eventID)).toContain('"rs:bin"');
     expect(h.work.some((w) => w.kind === 'correction')).toBe(true);
+  });
+
+  it('a bin correction after outbox retention purged the confirmed events still declares the original binned event', () => {
+    h = harness();
+    ok(h.scan(BADGE.ana));
+    ok(h.scan('RMA-2001'));
+    const it1 = ok(h.scan('00614141007776', { answers: { sealed: 'yes' } }));
+    ok(h.scan(it1.item?.decision?.binLabels[0] ?? ''));
+    const binnedBefore = h.events().find((e) => e.bizStep === 'storing');
+    // HQ confirmed everything long ago; retention deleted the rows.
+    const last = lastSeq(h.sdb);
+    confirmUpTo(h.sdb, last, 1);
+    settleConfirmed(h.sdb, 2000, 1);
+    expect(purgeConfirmed(h.sdb, 0, Date.now())).toBe(last);
+    expect(h.events()).toHaveLength(0);
+    ok(h.wf.correct(it1.item?.itemId ?? '', { kind: 'bin', bin: 'BIN-LIQUIDATION', reason: 'found a week later on the wrong shelf', idempotencyKey: h.key() }));
+    const decl = h.events().find((e) => e.errorDeclaration) as { eventID: string; bizStep: string } | undefined;
+    expect(decl?.eventID).toBe(binnedBefore?.eventID);
+    expect(decl?.bizStep).toBe('storing');
   });
 
   it('unacknowledged handoffs escalate after the configured time; the receiver acknowledges by scanning the tote at their end', () => {

@@ -47,17 +47,18 @@ function send(reply: FastifyReply, r: WorkflowScanResponse): FastifyReply {
 
 type Params = { id: string };
 
-function post<S extends z.ZodTypeAny>(app: FastifyInstance, path: string, schema: S, act: (body: z.infer<S>, params: Params) => WorkflowScanResponse): void {
+function post<S extends z.ZodTypeAny>(app: FastifyInstance, path: string, schema: S, act: (body: z.infer<S>, params: Params) => WorkflowScanResponse | Promise<WorkflowScanResponse>): void {
   app.post<{ Params: Params }>(path, async (req, reply) => {
     const parsed = schema.safeParse(req.body);
     if (!parsed.success) return invalid(reply, parsed.error);
-    return send(reply, act(parsed.data as z.infer<S>, req.params));
+    return send(reply, await act(parsed.data as z.infer<S>, req.params));
   });
 }
 
 const workflowRoutes: RouteModule<StationContext> = (app, ctx) => {
   const wf = (): Workflow => workflowOf(ctx);
-  post(app, '/api/workflow/scan', bodies.scan, (b) => wf().scan(b));
+  // Scans are group-committed with whatever else arrives in the same turn (one disk sync for a burst).
+  post(app, '/api/workflow/scan', bodies.scan, (b) => wf().scanQueued(b));
   post(app, '/api/workflow/sign-in', bodies.signIn, (b) => wf().signIn(b));
   post(app, '/api/workflow/sign-out', bodies.signOut, (b) => wf().signOut(b));
   post(app, '/api/workflow/items/:id/answer', bodies.answer, (b, p) => wf().answer(p.id, b));
