@@ -208,13 +208,15 @@ async function readyBench(): Promise<{ readyMs: number; rssMb: number }> {
 }
 
 export async function run(): Promise<{ metrics: Record<string, unknown>; ratios: Record<string, number> }> {
-  const a = storeBench(Number(process.env.BENCH_STORE_ITEMS ?? 2000));
+  // BENCH_SYNC_PARTS=b (say) runs only some parts while tuning; the others report NaN.
+  const parts = process.env.BENCH_SYNC_PARTS ?? 'abcd';
+  const a = parts.includes('a') ? storeBench(Number(process.env.BENCH_STORE_ITEMS ?? 2000)) : { ours: NaN, bare: NaN };
   console.error(`store: ours ${a.ours.toFixed(0)}/s, bare ${a.bare.toFixed(0)}/s`);
-  const b = await drainBench(Number(process.env.BENCH_DRAIN_EVENTS ?? 100_000));
+  const b = parts.includes('b') ? await drainBench(Number(process.env.BENCH_DRAIN_EVENTS ?? 100_000)) : { ours: NaN, bare: NaN, oursMs: NaN, bareMs: NaN };
   console.error(`drain: ours ${b.ours.toFixed(0)}/s (${b.oursMs.toFixed(0)} ms), bare ${b.bare.toFixed(0)}/s`);
-  const c = await hqPgBench(Number(process.env.BENCH_HQ_EVENTS ?? 50_000));
+  const c = parts.includes('c') ? await hqPgBench(Number(process.env.BENCH_HQ_EVENTS ?? 50_000)) : NaN;
   console.error(`hq pg: ${c.toFixed(0)} events/s`);
-  const d = await readyBench();
+  const d = parts.includes('d') ? await readyBench() : { readyMs: NaN, rssMb: NaN };
   return {
     metrics: {
       storeCommitsPerSec: Math.round(a.ours), bareStoreCommitsPerSec: Math.round(a.bare),
