@@ -1,6 +1,9 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StationError } from '../core/errors.js';
-import { parseConfig } from './load.js';
+import { loadConfigFile, parseConfig } from './load.js';
 
 describe('config', () => {
   it('runs on defaults alone', () => {
@@ -24,5 +27,24 @@ describe('config', () => {
 
   it('refuses a keepalive above 300 s (MQTT keepalive is in seconds)', () => {
     expect(() => parseConfig({ mqtt: { keepaliveSec: 60_000 } })).toThrow(/mqtt.keepaliveSec/);
+  });
+
+  it('resolves relative paths in a config file against the file\'s folder, not the working directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rs-cfg-'));
+    try {
+      mkdirSync(join(dir, 'cfg'));
+      writeFileSync(
+        join(dir, 'cfg', 'station.yaml'),
+        'dataDir: ../data\nrules: { file: ../rules/my.yaml }\ncatalog: { file: products.json }\nhq: { dbPath: /var/lib/hq.db }\nhttp: { tls: { cert: tls/c.pem, key: tls/k.pem } }\n',
+      );
+      const c = loadConfigFile(join(dir, 'cfg', 'station.yaml'));
+      expect(c.dataDir).toBe(join(dir, 'data'));
+      expect(c.rules.file).toBe(join(dir, 'rules', 'my.yaml'));
+      expect(c.catalog.file).toBe(join(dir, 'cfg', 'products.json'));
+      expect(c.hq.dbPath).toBe('/var/lib/hq.db');
+      expect(c.http.tls).toEqual({ cert: join(dir, 'cfg', 'tls', 'c.pem'), key: join(dir, 'cfg', 'tls', 'k.pem') });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

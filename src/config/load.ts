@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { ZodError } from 'zod';
 import { StationError } from '../core/errors.js';
@@ -43,5 +44,21 @@ export function loadConfigFile(path: string | undefined): StationConfig {
     const where = e instanceof YAMLParseError && e.linePos ? ` at line ${e.linePos[0].line}` : '';
     throw new StationError('CONFIG_NOT_YAML', `${path} is not valid YAML${where}`, { cause: e });
   }
-  return parseConfig(raw, path);
+  return resolvePaths(parseConfig(raw, path), dirname(path));
+}
+
+/**
+ * Relative paths in a configuration file mean "next to this file", as in most tools' config files: the same
+ * station.yaml then works whatever directory the station is started from.
+ */
+export function resolvePaths(c: StationConfig, baseDir: string): StationConfig {
+  const at = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
+  return {
+    ...c,
+    dataDir: at(c.dataDir),
+    http: { ...c.http, ...(c.http.tls ? { tls: { cert: at(c.http.tls.cert), key: at(c.http.tls.key) } } : {}) },
+    hq: { ...c.hq, ...(c.hq.dbPath !== undefined ? { dbPath: at(c.hq.dbPath) } : {}) },
+    rules: c.rules.file !== undefined ? { file: at(c.rules.file) } : c.rules,
+    catalog: c.catalog.file !== undefined ? { file: at(c.catalog.file) } : c.catalog,
+  };
 }
