@@ -49,4 +49,14 @@ describe('returns-station user', () => {
     expect(removeUser(file, 'a')).toBe(false);
     expect(listUsers(file)).toEqual([]);
   });
+
+  it('refuses a badge that already belongs to another user (it would always sign in as the first)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'rs-user-')), 's.yaml');
+    await addUser(file, { id: 'bo', role: 'operator', badge: 'B-1001' }, { cost: FAST });
+    await expect(addUser(file, { id: 'newbo', role: 'operator', badge: ' B-1001' }, { cost: FAST })).rejects.toMatchObject({ code: 'USER_BADGE_TAKEN' });
+    // The same user may get the same badge again (e.g. with --replace to change the role).
+    await addUser(file, { id: 'bo', role: 'supervisor', badge: 'B-1001' }, { cost: FAST, replace: true });
+    await addUser(file, { id: 'cy', role: 'operator', badge: 'B-1002' }, { cost: FAST });
+    expect(listUsers(file).map((x) => x.id)).toEqual(['bo', 'cy']);
+  });
 });

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { Document, isMap, isSeq, parseDocument } from 'yaml';
 import { parseConfig } from '../config/load.js';
 import { StationError } from '../core/errors.js';
-import { badgeProblem, hashSecret, pinProblem } from '../server/auth/secrets.js';
+import { badgeProblem, hashSecret, pinProblem, verifySecret } from '../server/auth/secrets.js';
 import { fail } from './station.js';
 
 type Role = 'operator' | 'supervisor' | 'admin';
@@ -58,6 +58,16 @@ export async function addUser(path: string, u: NewUser, opts: { replace?: boolea
   if (u.badge !== undefined) entry.badgeHash = await hashSecret(u.badge.trim(), opts.cost);
 
   const users = doc.getIn(['auth', 'users']);
+  if (u.badge !== undefined && isSeq(users)) {
+    // A badge signs in as the first user it matches, so a second user with the same badge could never sign in.
+    for (const it of users.items) {
+      if (!isMap(it) || it.get('id') === u.id) continue;
+      const hash = it.get('badgeHash');
+      if (typeof hash === 'string' && (await verifySecret(u.badge.trim(), hash))) {
+        throw new StationError('USER_BADGE_TAKEN', `This badge already belongs to user "${String(it.get('id'))}"; scan a different badge, or remove that user first.`);
+      }
+    }
+  }
   if (users === undefined) {
     doc.setIn(['auth', 'users'], doc.createNode([entry]));
   } else if (isSeq(users)) {
