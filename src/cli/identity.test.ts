@@ -37,6 +37,18 @@ describe('identify CLI', () => {
     expect(lines[0]).toMatch(/"ais":\{"01":"10884521761599","10":"21G0073JZ"/);
   });
 
+  it('BUG-31: the human output shows trade measures with their decimals and unit (3103 → 0.035 kg)', async () => {
+    const { out } = await runCli(['identify', '01984567890145333103000035']);
+    expect(out).toContain('gtin: 98456789014533');
+    expect(out).toMatch(/\(3103\) 000035 +NET WEIGHT \(kg\) 0\.035/);
+    expect((await runCli(['identify', '0198456789014533320200125' + '0'])).out).toMatch(/\(3202\) 001250 +NET WEIGHT \(lb\) 12\.50/);
+  });
+
+  it('epc encode without --scheme for a pure identity URI asks for the scheme (exit 2), a tag URI needs none', async () => {
+    expect((await runCli(['epc', 'encode', 'urn:epc:id:sgtin:0614141.812345.6789'])).code).toBe(2);
+    expect((await runCli(['epc', 'encode', 'urn:epc:tag:sgtin-96:3.0614141.812345.6789'])).out.trim()).toBe('3074257BF7194E4000001A85');
+  });
+
   it('errors are JSON with a code and a non-zero exit', async () => {
     const { out, code } = await runCli(['identify', '--json', '4311501062448']);
     expect(JSON.parse(out)).toMatchObject({ ok: false, error: { code: 'GS1_BAD_CHECK_DIGIT' } });

@@ -4,7 +4,8 @@
  */
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { encodeEpc, identify, identifyEpcHex, type IdentifyResult } from '../identity/index.js';
+import { AI_TABLE } from '../identity/ai-table.js';
+import { encodeEpc, identify, identifyEpcHex, interpretAi, type IdentifyResult } from '../identity/index.js';
 
 /** JSON with `ais` keys in AI order ("01" before "10"): JS objects would put integer-like keys first. */
 export function resultToJson(r: IdentifyResult): string {
@@ -21,7 +22,16 @@ function human(r: IdentifyResult): string {
   const lines: string[] = [`source: ${id.source}${id.symbology === undefined ? '' : ` (${id.symbology})`}`];
   const keys = ['gtin', 'serial', 'lot', 'expiry', 'sscc', 'gln', 'grai', 'giai', 'elementString'] as const;
   for (const k of keys) if (id[k] !== undefined) lines.push(`${k}: ${id[k]}`);
-  if (id.ais !== undefined) for (const ai of Object.keys(id.ais).sort()) lines.push(`  (${ai}) ${id.ais[ai]}`);
+  if (id.ais !== undefined) {
+    for (const ai of Object.keys(id.ais).sort()) {
+      const raw = id.ais[ai] ?? '';
+      // The meaning next to the raw digits: "(3103) 000035  NET WEIGHT (kg) 0.035", so nobody counts decimals by eye.
+      const meant = interpretAi(ai, raw);
+      const shown = Array.isArray(meant) ? meant.join(' – ') : String(meant);
+      const title = AI_TABLE.get(ai)?.title;
+      lines.push(`  (${ai}) ${raw}${title ? `  ${title}` : ''}${shown !== raw ? ` ${shown}` : ''}`);
+    }
+  }
   if (id.epc !== undefined) {
     lines.push(`epc: ${id.epc.scheme} ${id.epc.hex}`);
     if (id.epc.pureIdentityUri !== undefined) lines.push(`  pure identity: ${id.epc.pureIdentityUri}`);
@@ -66,6 +76,12 @@ export function register(program: Command): void {
     .option('--filter <n>', 'filter value 0-7 (default 0)')
     .action((uri: string, opts: { scheme?: string; filter?: string }) => {
       const filter = opts.filter === undefined ? undefined : Number(opts.filter);
+      if (opts.scheme === undefined && !uri.trim().startsWith('urn:epc:tag:')) {
+        // A tag URI names its scheme; a pure identity URI does not (SGTIN-96 or -198 depends on the tag's memory).
+        process.stderr.write('EPC_SCHEME_REQUIRED: say which tag encoding to write with --scheme, e.g. --scheme sgtin-96 (96-bit tags) or --scheme sgtin-198\n');
+        process.exitCode = 2;
+        return;
+      }
       const r = encodeEpc(uri, opts.scheme ?? '', filter);
       if (r.ok) process.stdout.write(r.hex + '\n');
       else {
