@@ -49,9 +49,28 @@ describe('BUG-24: quagga2 Node wrapper', () => {
     await expect(quaggaDecode(join(dir, 'garbage.png'))).rejects.toMatchObject({ code: 'DECODE_INPUT' });
     await expect(quaggaDecode(join(dir, 'missing.png'))).rejects.toMatchObject({ code: 'DECODE_INPUT' });
   });
-  it('decodeImageFile returns ok:false for unreadable files and blanks', async () => {
-    await expect(decodeImageFile(join(dir, 'garbage.png'))).resolves.toEqual({ file: join(dir, 'garbage.png'), ok: false });
+  it('decodeImageFile: a readable image without a code is plain ok:false (no error)', async () => {
     await expect(decodeImageFile(join(dir, 'blank.png'))).resolves.toEqual({ file: join(dir, 'blank.png'), ok: false });
+  });
+  it('BUG-24 (b): decodeImageFile tells unreadable input from "no code": DECODE_INPUT, within 2 s', async () => {
+    const truncated = join(dir, 'truncated.png');
+    writeFileSync(truncated, (await blankPng(64, 64)).subarray(0, 40));
+    for (const src of [join(dir, 'garbage.png'), truncated, dir, 'data:', 'data:image/png;base64,', 'data:image/png;base64,@@@not-base64@@@', 'data:image/png;base64,' + Buffer.from('garbage bytes that are no png').toString('base64')]) {
+      const t0 = Date.now();
+      const r = await decodeImageFile(src);
+      expect(r, src).toMatchObject({ file: src, ok: false, error: { code: 'DECODE_INPUT' } });
+      expect(r.ok === false && r.error?.message).toMatch(/could not be read/);
+      expect(Date.now() - t0).toBeLessThan(2000);
+    }
+  });
+  it('decodeImageFile: a missing file is IMAGE_NOT_FOUND, not "no code"', async () => {
+    const missing = join(dir, 'missing.png');
+    await expect(decodeImageFile(missing)).resolves.toMatchObject({ file: missing, ok: false, error: { code: 'IMAGE_NOT_FOUND' } });
+  });
+  it('decodeImageFile reads a PNG data URL like a file', async () => {
+    const url = 'data:image/png;base64,' + (await barcodePng('4006381333931', 'EAN13')).toString('base64');
+    const r = await decodeImageFile(url);
+    expect(r.ok && r.codes.map((c) => c.text)).toEqual(['4006381333931']);
   });
 });
 

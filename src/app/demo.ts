@@ -1,13 +1,19 @@
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { StationConfig } from '../config/schema.js';
+import { StationError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import type { ItemView, LiveMessage } from '../server/api-types.js';
 import type { GradingAnswers } from '../station/facts.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../sync/broker.js';
 import { HqIngest } from '../hq/ingest.js';
+import { demoBadges, seedDemoOperators } from './demo-operators.js';
+import { ensureWritableDir } from './data-dir.js';
 import { loadScenario, type Scenario, type ScenarioItem } from './scenario.js';
-import { StationApp } from './station-app.js';
+import { loadRuleSetFile } from '../rules/index.js';
+import { DEFAULT_RULES, StationApp } from './station-app.js';
 
 const log = createLogger('demo');
 
@@ -30,6 +36,8 @@ export interface DemoSummary {
   byDisposition: Record<string, number>;
   durationMs: number;
   readyMs: number;
+  /** The interactive demo feeds its scenario once per data folder; a restart continues with what is stored. */
+  alreadyFed?: boolean;
 }
 
 export interface RunningDemo {
@@ -43,8 +51,6 @@ export interface RunningDemo {
   stop(): Promise<void>;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /**
  * `returns-station demo`: an embedded broker standing in for HQ's, an HQ ingest with its own database, one station
  * with an emulated R2000 reader on a mock serial port, and a scenario fed through the real paths: tags into the
@@ -52,28 +58,85 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  */
 export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
   const t0 = performance.now();
-  const scenario = loadScenario(opts.scenarioPath);
   const cfg = opts.config;
-  const broker = await startEmbeddedBroker({ port: cfg.mqtt.embeddedPort, host: '127.0.0.1' });
+  // Checked against the rule set the station will load, before anything starts. A set that does not load is
+  // reported by the station itself, with its own message.
+  const rules = loadRuleSetFile(cfg.rules.file ?? DEFAULT_RULES);
+  const scenario = loadScenario(opts.scenarioPath, rules.ok ? rules.ruleSet : undefined);
   const hqDbPath = cfg.hq.dbPath ?? resolve(cfg.dataDir, 'hq.db');
+  // Before any port or database is opened: a bad folder is one clear error, and nothing is left half started.
+  ensureWritableDir(cfg.dataDir);
+  ensureWritableDir(dirname(hqDbPath));
+  const broker = await startEmbeddedBroker({ port: cfg.mqtt.embeddedPort, host: '127.0.0.1' });
   // aedes speaks MQTT 3.1.1; an external broker (mqtt.url) gets the configured version.
   const protocolVersion = cfg.mqtt.url ? (cfg.mqtt.protocolVersion ?? 5) : 4;
   const hq = new HqIngest({ url: cfg.mqtt.url ?? broker.url, dbPath: hqDbPath, workerId: `demo-${cfg.site}-${cfg.station}`, mqtt: { protocolVersion } });
-  await hq.start();
-
   const answersByEpc = new Map<string, GradingAnswers>();
-  const station = new StationApp({ config: cfg, brokerUrl: cfg.mqtt.url ?? broker.url, answersForTag: (epc) => answersByEpc.get(epc.toUpperCase()), protocolVersion });
-  await station.start();
-  const readyMs = Math.round(performance.now() - t0);
-  log.info({ url: station.httpUrl, readyMs }, 'demo ready');
-
+  const station = new StationApp({ config: cfg, brokerUrl: cfg.mqtt.url ?? broker.url, answersForTag: (epc) => answersByEpc.get(epc.toUpperCase()), protocolVersion, demoBadges: demoBadges() });
   const stopAll = async (): Promise<void> => {
     await station.stop();
     await hq.stop();
     await broker.close();
   };
-  const done = feedScenario(station, hqDbPath, scenario, answersByEpc, opts, readyMs, t0);
-  return { station, broker, hq, url: station.httpUrl, readyMs, done, stop: stopAll };
+  try {
+    await hq.start();
+    await station.start();
+  } catch (e) {
+    // e.g. the web UI's port is busy: close what did start so the caller gets the error, not a hanging process.
+    await stopAll().catch((ce: unknown) => log.warn({ err: ce instanceof Error ? ce.message : String(ce) }, 'cleanup after a failed start'));
+    throw e;
+  }
+  seedDemoOperators(station.workflow.core);
+  const readyMs = Math.round(performance.now() - t0);
+  log.info({ url: station.httpUrl, readyMs }, 'demo ready');
+
+  const abort = new AbortController();
+  // `npm start` again must not invent the same returns twice; scripted runs (--exit-when-done) feed every time.
+  const fedKey = `demo_scenario_fed:${createHash('sha256').update(readFileSync(opts.scenarioPath)).digest('hex').slice(0, 16)}`;
+  const fedBefore = station.sdb.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(fedKey) !== undefined;
+  const done =
+    !opts.exitWhenDone && fedBefore
+      ? Promise.resolve(emptySummary(readyMs))
+      : feedScenario(station, hqDbPath, scenario, answersByEpc, opts, readyMs, t0, abort.signal).then((s) => {
+          if (!opts.exitWhenDone) station.sdb.prepare('INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)').run(fedKey, new Date().toISOString());
+          return s;
+        });
+  // Nobody may be awaiting `done` when a stop interrupts it; its INTERRUPTED rejection must not become unhandled.
+  done.catch(() => undefined);
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    // Feeding stops first, so nothing new is sent to a station that is closing; what is stored stays in the outbox.
+    abort.abort();
+    stopping ??= stopAll();
+    return stopping;
+  };
+  return { station, broker, hq, url: station.httpUrl, readyMs, done, stop };
+}
+
+function emptySummary(readyMs: number): DemoSummary {
+  return { items: 0, decisions: 0, rejected: 0, exceptions: 0, eventsEmitted: 0, eventsAtHq: 0, duplicatesAtHq: 0, byDisposition: {}, durationMs: 0, readyMs, alreadyFed: true };
+}
+
+function interrupted(): StationError {
+  return new StationError('INTERRUPTED', 'The demo was stopped before the scenario was finished.', {
+    hint: 'Everything stored so far is kept and is sent to HQ on the next run.',
+  });
+}
+
+/** A pause that an abort ends at once with INTERRUPTED. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(interrupted());
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(interrupted());
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function answersOf(item: ScenarioItem): GradingAnswers {
@@ -88,6 +151,7 @@ async function feedScenario(
   opts: DemoOptions,
   readyMs: number,
   t0: number,
+  signal: AbortSignal,
 ): Promise<DemoSummary> {
   const items: ItemView[] = [];
   let rejected = 0;
@@ -101,7 +165,7 @@ async function feedScenario(
   const emulator = station.readers[0]?.emulator;
   try {
     for (const item of scenario.items) {
-      await sleep(scenario.intervalMs);
+      await pause(scenario.intervalMs, signal);
       if (item.epc !== undefined) {
         const epc = item.epc.toUpperCase();
         if (!emulator) throw new Error('the scenario has RFID items but no emulated reader is configured');
@@ -123,7 +187,7 @@ async function feedScenario(
     }
     // RFID items are decided when the reader's next inventory round reports them.
     const deadline = Date.now() + 15_000;
-    while (pendingEpcs.size > 0 && Date.now() < deadline) await sleep(50);
+    while (pendingEpcs.size > 0 && Date.now() < deadline) await pause(50, signal);
     if (pendingEpcs.size > 0) throw new Error(`the reader never reported ${pendingEpcs.size} tag(s): ${[...pendingEpcs].join(', ')}`);
 
     const eventIds = items.flatMap((it) => station.eventIdsOf(it.id));
@@ -131,7 +195,7 @@ async function feedScenario(
     if (opts.exitWhenDone) {
       const until = Date.now() + (opts.confirmTimeoutMs ?? 60_000);
       while (Date.now() < until && !(station.syncView().outboxDepth === 0 && atHq.distinct === eventIds.length)) {
-        await sleep(100);
+        await pause(100, signal);
         atHq = hqCounts(hqDbPath, eventIds);
       }
     }

@@ -3,9 +3,11 @@ import type { Catalog, Product } from '../catalog/catalog.js';
 import type { TypedBus } from '../core/bus.js';
 import { createLogger } from '../core/logger.js';
 import { identify, identifyEpcHex, type IdentifyResult, type ItemIdentity } from '../identity/index.js';
-import type { Decision, RuleRegistry } from '../rules/index.js';
+import { cbvDisposition, type Decision, type RuleRegistry } from '../rules/index.js';
+import type { Text } from '../server/api/workflow-types.js';
 import type { ItemView, LiveMessage, ScanResponse, SyncState } from '../server/api-types.js';
 import { buildFacts, exceptionFor, type GradingAnswers } from '../station/facts.js';
+import { openReading, scanWarnings, unconfirmedText, withoutUnconfirmed, type StoredIdentity } from '../station/readings.js';
 import type { ItemEventCtx, WorkflowEvents, WorkflowStore } from '../station/ports.js';
 import { appendEvents, getItem, listItems, readWatermarks, recordItem, type ItemRow, type StationDb } from '../store/index.js';
 import { itemParams, UPSERT_ITEM_SQL } from '../store/items.js';
@@ -61,11 +63,25 @@ export class IntakePipeline {
     }
     const identity = identified.identity;
     const product = this.deps.catalog.get(identity.gtin);
-    const facts = buildFacts(identity, product, read.answers);
-    const decision = this.deps.rules.active().evaluate(facts);
-    const exception = exceptionFor(product) ?? (decision.disposition === 'exception' ? { code: 'RULES_EXCEPTION', message: decision.explanation.en } : undefined);
+    // Every identity warning is kept with the item. A field whose reading is uncertain (BUG-19 d, BUG-27 b) reaches
+    // the rules as e.g. lotConfirmed=false, and nothing else (row, events, view) uses its value.
+    const warnings = scanWarnings(identity, identified.warnings);
+    const known = withoutUnconfirmed(identity, warnings);
+    const facts = buildFacts(identity, product, read.answers, warnings);
+    const ruleSet = this.deps.rules.active();
+    // A value the rule set does not know (reason "Defective") would still get a decision, just the wrong one.
+    const checked = ruleSet.checkFacts(facts);
+    if (!checked.ok) {
+      log.info({ code: checked.error.code, field: checked.error.details.field, source: read.source }, 'read refused');
+      bus.emit('live', { type: 'scan-rejected', raw: read.code, error: checked.error });
+      return { ok: false, error: checked.error };
+    }
+    const evaluated = ruleSet.evaluate(facts);
+    const exception = exceptionFor(product, warnings) ?? (evaluated.disposition === 'exception' ? { code: 'RULES_EXCEPTION', message: evaluated.explanation.en } : undefined);
+    // Nobody at this path can confirm a reading: the item is held, never decided on a value it cannot trust.
+    const decision = openReading(warnings) && exception?.text ? heldDecision(evaluated, exception.text) : evaluated;
 
-    const events = this.events(itemId, identity, decision, read);
+    const events = this.events(itemId, known, decision, read);
     recordItem(
       sdb,
       {
@@ -74,9 +90,9 @@ export class IntakePipeline {
         source: read.source,
         raw: read.code,
         gtin: identity.gtin ?? null,
-        serial: identity.serial ?? null,
+        serial: known.serial ?? null,
         epc: identity.epc?.pureIdentityUri ?? identity.epc?.hex ?? null,
-        identity: { ...identity, warnings: identified.warnings },
+        identity: { ...identity, warnings } satisfies StoredIdentity,
         facts,
         decision,
         disposition: decision.disposition,
@@ -128,7 +144,9 @@ export class IntakePipeline {
 
   view(row: ItemRow): ItemView {
     const seqs = (this.deps.sdb.prepare('SELECT seq FROM outbox WHERE item_id = ? ORDER BY seq').all(row.id) as Array<{ seq: number }>).map((r) => r.seq);
-    const identity = row.identity_json ? (JSON.parse(row.identity_json) as ItemIdentity) : undefined;
+    const stored = row.identity_json ? (JSON.parse(row.identity_json) as StoredIdentity) : undefined;
+    const warnings = stored?.warnings ?? [];
+    const identity = stored ? withoutUnconfirmed(stored, warnings) : undefined;
     const decision = JSON.parse(row.decision_json ?? '{}') as Decision;
     const product: Product | undefined = this.deps.catalog.get(row.gtin ?? undefined);
     const view: ItemView = {
@@ -154,7 +172,12 @@ export class IntakePipeline {
       view.productName = product.name;
       view.category = product.category;
     }
-    if (row.exception_code) view.exception = { code: row.exception_code, message: exceptionMessage(row.exception_code) };
+    if (warnings.length) view.warnings = warnings;
+    if (row.exception_code) {
+      const reading = warnings.find((w) => w.reading?.code === row.exception_code && w.reading.status !== 'confirmed')?.reading;
+      const text = reading ? unconfirmedText(reading) : undefined;
+      view.exception = text ? { code: row.exception_code, message: text.en, text } : { code: row.exception_code, message: exceptionMessage(row.exception_code) };
+    }
     if (row.case_id) this.addWorkflowState(view, row);
     return view;
   }
@@ -175,6 +198,14 @@ export class IntakePipeline {
     if (row.rma) view.rma = row.rma;
     if (wf.order_no) view.orderNo = wf.order_no;
   }
+}
+
+/**
+ * The plain scan path has nobody to ask: an item with an unconfirmed reading goes to the exceptions bin for a
+ * supervisor, whatever the rules would have decided on the uncertain value (their rows stay on record).
+ */
+function heldDecision(decision: Decision, text: Text): Decision {
+  return { ...decision, disposition: 'exception', cbvDisposition: cbvDisposition('exception'), bin: 'EXCEPTIONS', nextDepartment: 'supervisor', explanation: text, priority: Math.max(decision.priority, 7) };
 }
 
 function exceptionMessage(code: string): string {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { StationError } from '../core/errors.js';
+import type { CompiledRuleSet, FactIssue } from '../rules/index.js';
 
 /**
  * A scenario is a list of returned items as they reach the dock: an RFID tag (EPC hex as the reader reports it)
@@ -33,7 +34,12 @@ const scenarioSchema = z
 export type Scenario = z.infer<typeof scenarioSchema>;
 export type ScenarioItem = Scenario['items'][number];
 
-export function loadScenario(path: string): Scenario {
+/**
+ * `ruleSet`: the rule set the station decides with. Each item's `reason` and `grade` must then be values it declares
+ * (FACT_INVALID, naming the item and listing the allowed values): a typo such as "sizefit" would otherwise be fed
+ * through the real intake and decided as some other reason.
+ */
+export function loadScenario(path: string, ruleSet?: Pick<CompiledRuleSet, 'checkFacts'>): Scenario {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -44,6 +50,19 @@ export function loadScenario(path: string): Scenario {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);
     throw new StationError('SCENARIO_INVALID', `The scenario ${path} is invalid:\n  ${lines.join('\n  ')}`);
+  }
+  if (ruleSet) {
+    const issues: Array<FactIssue & { item: number }> = [];
+    parsed.data.items.forEach((item, i) => {
+      const checked = ruleSet.checkFacts({ reason: item.reason, grade: item.grade });
+      if (!checked.ok) for (const issue of checked.error.details.issues) issues.push({ ...issue, item: i });
+    });
+    if (issues.length > 0) {
+      const lines = issues.map((x) => `items.${x.item}.${x.field}: ${x.text.en}`);
+      throw new StationError('FACT_INVALID', `The scenario ${path} has values the rule set does not know:\n  ${lines.join('\n  ')}`, {
+        details: { issues: issues.map(({ item, field, value, allowed }) => ({ item, field, value, allowed })) },
+      });
+    }
   }
   return parsed.data;
 }

@@ -6,6 +6,7 @@ import type { TagPresence } from '../../devices/rfid/index.js';
 import { Catalog, storedProducts } from '../catalog/catalog.js';
 import type { StationConfig } from '../config/schema.js';
 import { TypedBus } from '../core/bus.js';
+import { listenError } from '../core/listen-error.js';
 import { createLogger } from '../core/logger.js';
 import { loadRuleSetFile, RuleRegistry } from '../rules/index.js';
 import type { DeviceView, HealthReport, LiveMessage, ScanRequest, ScanResponse, SyncView } from '../server/api-types.js';
@@ -19,6 +20,7 @@ import { ensureWorkloadSchema, WorkloadMonitor } from '../workload/index.js';
 import { openStationDb, outboxStats, type StationDb } from '../store/index.js';
 import { OutboxPublisher } from '../sync/publisher.js';
 import { IntakePipeline, workflowEvents, workflowStore } from './pipeline.js';
+import { ensureWritableDir } from './data-dir.js';
 import { createReader, createSmoother, type RunningReader } from './readers.js';
 
 const log = createLogger('station');
@@ -34,6 +36,8 @@ export interface StationAppOptions {
   /** What the operator would answer for an RFID-read item (the demo answers from its scenario). */
   answersForTag?: (epcHex: string) => GradingAnswers | undefined;
   serveHttp?: boolean;
+  /** The demo's operator badges, shown as sign-in buttons (see UiSettings.demoBadges); never set on a real station. */
+  demoBadges?: Array<{ badge: string; name: string }>;
   /** 4 (= 3.1.1) for the embedded aedes broker, which does not speak MQTT 5 */
   protocolVersion?: 4 | 5;
   /** Workflow settings (RMA required, grading flows …); default: `<dataDir>/workflow.yaml` when present, else built-in. */
@@ -67,6 +71,7 @@ export class StationApp {
 
   async start(): Promise<void> {
     const cfg = this.opts.config;
+    ensureWritableDir(cfg.dataDir);
     this.sdb = openStationDb(this.dbPath);
     const catalog = Catalog.fromFile(cfg.catalog.file ?? DEFAULT_CATALOG);
     // Imported products (`import catalog`, HQ downlink) override the file's.
@@ -116,13 +121,17 @@ export class StationApp {
             items: this.pipeline.recent(100),
             devices: this.readers.map((r) => r.view()),
             sync: this.syncView(),
-            settings: { scannerLayout: cfg.scanner.layout, site: cfg.site, station: cfg.station },
+            settings: { scannerLayout: cfg.scanner.layout, site: cfg.site, station: cfg.station, ...(this.opts.demoBadges ? { demoBadges: this.opts.demoBadges } : {}) },
           }),
           subscribe: (l) => this.bus.on('live', l),
         },
         { uiDir: existsSync(UI_DIR) ? UI_DIR : undefined, routes: await Promise.all(routeModules.map(async (load) => (await load()).default)), ctx: this.context() },
       );
-      await this.http.listen({ host: cfg.http.host, port: cfg.http.port });
+      try {
+        await this.http.listen({ host: cfg.http.host, port: cfg.http.port });
+      } catch (e) {
+        throw listenError(e, 'the web UI', cfg.http.host, cfg.http.port, 'Stop it, or give the web UI another port: --port <n> (0 = any free port) or http.port in station.yaml.');
+      }
       const addr = this.http.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : cfg.http.port;
       this.httpUrl = `http://${cfg.http.host}:${port}`;

@@ -20,6 +20,12 @@ export interface ImportOptions {
   maxErrors?: number;
   source?: string;
   now?: number;
+  /**
+   * The station rule set's fact check (`CompiledRuleSet.checkFacts`). Returns: the customer's declared reason must be a
+   * value the rules know, or the row is refused (FACT_INVALID, field `reason`); "bogus" would otherwise be stored and
+   * decided as some other reason at the dock. Without it rows are checked for shape only.
+   */
+  checkFacts?: (facts: Record<string, string>) => { ok: true } | { ok: false; error: { code: string; message: string } };
 }
 
 const MAX_ERRORS = 1000;
@@ -103,7 +109,9 @@ const ALIASES: Record<string, string> = {
 
 function fieldName(header: string, known: Record<string, string>): string {
   const k = header.trim().replace(/[\s-]+/g, '_');
-  return known[k.toLowerCase()] ?? known[k.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()] ?? header.trim();
+  // Own keys only: a column headed "__proto__" or "constructor" must not resolve to Object.prototype's members.
+  const own = (x: string): string | undefined => (Object.hasOwn(known, x) ? known[x] : undefined);
+  return own(k.toLowerCase()) ?? own(k.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()) ?? header.trim();
 }
 
 function* rowsOf(src: ImportSource, aliases: Record<string, string>): Generator<{ line: number; row: unknown; error?: string }> {
@@ -189,6 +197,11 @@ export function importReturns(db: BetterSqlite3.Database, src: ImportSource, opt
         continue;
       }
       const r = parsed.data;
+      const checked = r.reason !== undefined && opts.checkFacts ? opts.checkFacts({ reason: r.reason }) : undefined;
+      if (checked && !checked.ok) {
+        tally.error({ line, code: checked.error.code, field: 'reason', message: checked.error.message });
+        continue;
+      }
       let changed = false;
       let inserted = false;
       const orderHash = hash([r.tracking, r.deliveredAt, r.reason]);

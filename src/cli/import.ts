@@ -3,15 +3,21 @@
  * database, with progress on stderr, a per-row error report, and idempotent re-import (unchanged rows change nothing).
  */
 import { readFileSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { importCatalog, importReturns, type ImportSource } from '../catalog/import.js';
 import { loadConfigFile } from '../config/load.js';
 import { errorMessage, isStationError, StationError } from '../core/errors.js';
+import { loadRuleSetFile, type CompiledRuleSet } from '../rules/index.js';
 import type { ImportReport } from '../server/api/workflow-types.js';
 import { openStationDb } from '../store/index.js';
 
+/** The station's built-in rule set (the same file as DEFAULT_RULES in src/app/station-app.ts). */
+const BUILT_IN_RULES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures/rules/default.yaml');
+
 interface Opts {
+  rules?: string;
   db?: string;
   dataDir?: string;
   config?: string;
@@ -49,6 +55,17 @@ function dbPathOf(opts: Opts): string {
   return resolve(cfg.dataDir, 'station.db');
 }
 
+/**
+ * The rule set the station decides with: `--rules`, else the config's `rules.file`, else the built-in set. Imported
+ * customer reasons are checked against it, so a reason the rules do not know is refused here, not decided wrongly later.
+ */
+function ruleSetOf(opts: Opts): CompiledRuleSet {
+  const file = opts.rules ? resolve(opts.rules) : (loadConfigFile(opts.config).rules.file ?? BUILT_IN_RULES);
+  const r = loadRuleSetFile(file);
+  if (!r.ok) throw new StationError('IMPORT_RULES_INVALID', `The rule set ${file} cannot be used to check the reasons: ${r.errors[0]?.message ?? 'it does not load'}`);
+  return r.ruleSet;
+}
+
 function printReport(r: ImportReport, file: string, json: boolean): void {
   if (json) {
     process.stdout.write(JSON.stringify(r) + '\n');
@@ -63,9 +80,11 @@ function printReport(r: ImportReport, file: string, json: boolean): void {
 export function register(program: Command): void {
   const imp = program.command('import').description('import expected returns (RMAs, order lines, serials, lots) or products into the station database');
   for (const kind of ['returns', 'catalog'] as const) {
-    imp
+    const cmd = imp
       .command(`${kind} <file>`)
-      .description(kind === 'returns' ? 'expected returns from CSV or JSON (one row per order line)' : 'products from CSV or JSON (GTIN → category, flags, packaging)')
+      .description(kind === 'returns' ? 'expected returns from CSV or JSON (one row per order line)' : 'products from CSV or JSON (GTIN → category, flags, packaging)');
+    if (kind === 'returns') cmd.option('--rules <file>', "rule set whose reasons are accepted (default: the config's rules.file, else the built-in set)");
+    cmd
       .option('--db <file>', 'station database (default: <dataDir>/station.db from the config)')
       .option('--data-dir <dir>', 'station data folder')
       .option('--config <file>', 'station.yaml')
@@ -74,10 +93,11 @@ export function register(program: Command): void {
       .action(async (file: string, opts: Opts) => {
         try {
           const src = sourceOf(file, opts.format);
+          const rules = kind === 'returns' ? ruleSetOf(opts) : undefined;
           const sdb = openStationDb(dbPathOf(opts));
           try {
             const onProgress = (done: number): void => void process.stderr.write(`\r${kind}: ${done} rows`);
-            const report = kind === 'returns' ? importReturns(sdb.db, src, { onProgress, source: file }) : importCatalog(sdb.db, src, { onProgress, source: file });
+            const report = kind === 'returns' ? importReturns(sdb.db, src, { onProgress, source: file, ...(rules ? { checkFacts: (f: Record<string, string>) => rules.checkFacts(f) } : {}) }) : importCatalog(sdb.db, src, { onProgress, source: file });
             process.stderr.write('\n');
             printReport(report, file, opts.json === true);
             // Refused rows are a partial success: the good rows are in; a script can tell by the exit code.

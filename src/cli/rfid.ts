@@ -6,17 +6,47 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { decodeWhole, parseHexLine } from '../../devices/rfid/decode-line.js';
 import { ReaderEmulator, ReaderSession, getProtocol, type ProtocolName, type TransportOptions } from '../../devices/rfid/index.js';
-import { isProtocolName } from '../../devices/rfid/protocols/index.js';
+import { isProtocolName, protocolNames } from '../../devices/rfid/protocols/index.js';
 import { listSerialPorts, parseFingerprint } from '../../devices/rfid/ports.js';
 import { loadScenario, playScenario } from '../../devices/rfid/scenario.js';
 import { serveSerial, serveTcp } from '../../devices/rfid/serve.js';
+import { StationError } from '../core/errors.js';
+import { EXIT_USAGE, asStationError, badOption, printError } from './errors.js';
 
 export { listSerialPorts } from '../../devices/rfid/ports.js';
 
-function protocolArg(v: string): ProtocolName {
+const DIRECTIONS = ['reader', 'host'] as const;
+type Direction = (typeof DIRECTIONS)[number];
+
+/**
+ * Checked in the action, not as a commander argParser: a parser that throws escapes commander as an uncaught
+ * exception with a stack trace.
+ */
+export function protocolArg(v: string): ProtocolName {
   const name = v === 'm100' || v === 'm100-bb7e' ? 'bb7e' : v;
-  if (!isProtocolName(name)) throw new Error(`unknown protocol "${v}" (r2000, chafon, thingmagic, bb7e, ascii)`);
+  if (!isProtocolName(name)) throw badOption('--protocol', v, protocolNames());
   return name;
+}
+
+export function directionArg(v: string | undefined): Direction | undefined {
+  if (v === undefined) return undefined;
+  if (!(DIRECTIONS as readonly string[]).includes(v)) throw badOption('--direction', v, DIRECTIONS);
+  return v as Direction;
+}
+
+/** Ends a command with one line, no stack trace: exit 2 for a refused option value, 1 for anything else. */
+function refuse(e: unknown, json: boolean): void {
+  const se = asStationError(e, 'RFID_FAILED');
+  printError(se, json);
+  process.exitCode = se.code === 'CLI_BAD_OPTION' ? EXIT_USAGE : 1;
+}
+
+async function guarded(json: boolean, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    refuse(e, json);
+  }
 }
 
 export async function decodeStream(protocol: ProtocolName, input: NodeJS.ReadableStream, json: boolean, direction?: 'reader' | 'host'): Promise<{ ok: number; bad: number }> {
@@ -48,11 +78,11 @@ function transportArg(o: { serial?: string; usb?: string; tcp?: string; baud?: s
   const baudRate = o.baud ? Number(o.baud) : undefined;
   if (o.usb) {
     const fp = parseFingerprint(o.usb);
-    if (!fp) throw new Error('--usb expects vid:pid[:serial], as printed by "rfid ports"');
+    if (!fp) throw badOption('--usb', o.usb, 'vid:pid[:serial], as printed by "rfid ports"');
     return { kind: 'serial', fingerprint: fp, ...(baudRate ? { baudRate } : {}) };
   }
   if (o.serial) return { kind: 'serial', path: o.serial, ...(baudRate ? { baudRate } : {}) };
-  throw new Error('give --serial <path>, --usb <vid:pid[:serial]> or --tcp [host:]port');
+  throw new StationError('CLI_BAD_OPTION', 'Say which reader to connect to: give --serial <path>, --usb <vid:pid[:serial]> or --tcp [host:]port.');
 }
 
 export function register(program: Command): void {
@@ -61,13 +91,17 @@ export function register(program: Command): void {
   rfid
     .command('decode')
     .description('decode hex frames (one per line) from stdin')
-    .requiredOption('--protocol <name>', 'r2000 | chafon | thingmagic | bb7e | ascii', protocolArg)
+    .requiredOption('--protocol <name>', 'r2000 | chafon | thingmagic | bb7e | ascii')
     .option('--json', 'one JSON object per line')
     .option('--direction <dir>', 'reader | host (default: try reader, then host)')
     .argument('[input]', '"-" for stdin', '-')
-    .action(async (_input: string, o: { protocol: ProtocolName; json?: boolean; direction?: 'reader' | 'host' }) => {
-      const { ok, bad } = await decodeStream(o.protocol, process.stdin, o.json === true, o.direction);
-      process.stderr.write(`decoded ${ok}, rejected ${bad}\n`);
+    .action(async (_input: string, o: { protocol: string; json?: boolean; direction?: string }) => {
+      await guarded(o.json === true, async () => {
+        const protocol = protocolArg(o.protocol);
+        const direction = directionArg(o.direction);
+        const { ok, bad } = await decodeStream(protocol, process.stdin, o.json === true, direction);
+        process.stderr.write(`decoded ${ok}, rejected ${bad}\n`);
+      });
     });
 
   rfid
@@ -80,14 +114,20 @@ export function register(program: Command): void {
   rfid
     .command('read')
     .description('connect to a reader and print tag reads as JSON lines (status on stderr)')
-    .requiredOption('--protocol <name>', 'r2000 | chafon | thingmagic | bb7e | ascii', protocolArg)
+    .requiredOption('--protocol <name>', 'r2000 | chafon | thingmagic | bb7e | ascii')
     .option('--serial <path>')
     .option('--usb <vid:pid[:serial]>')
     .option('--tcp <[host:]port>')
     .option('--baud <rate>')
     .option('--antennas <list>', 'comma-separated antenna ports', '1')
-    .action(async (o: { protocol: ProtocolName; serial?: string; usb?: string; tcp?: string; baud?: string; antennas: string }) => {
-      const s = new ReaderSession({ id: 'cli', protocol: o.protocol, transport: transportArg(o), antennas: o.antennas.split(',').map(Number) });
+    .action(async (o: { protocol: string; serial?: string; usb?: string; tcp?: string; baud?: string; antennas: string }) => {
+      let s: ReaderSession;
+      try {
+        s = new ReaderSession({ id: 'cli', protocol: protocolArg(o.protocol), transport: transportArg(o), antennas: o.antennas.split(',').map(Number) });
+      } catch (e) {
+        refuse(e, false);
+        return;
+      }
       s.on('status', (e) => process.stderr.write(`status ${e.status}${e.error ? ` ${e.error.code}: ${e.error.message} (${e.error.hint ?? ''})` : ''}\n`));
       s.on('tag', (t) => process.stdout.write(JSON.stringify(t) + '\n'));
       await s.start();
@@ -101,14 +141,21 @@ export function register(program: Command): void {
   program
     .command('emulate-reader')
     .description('emulate a UHF reader on a serial device (pty) or a TCP port')
-    .requiredOption('--protocol <name>', 'r2000 | chafon | thingmagic | bb7e | ascii', protocolArg)
+    .requiredOption('--protocol <name>', 'r2000 | chafon | thingmagic | bb7e | ascii')
     .option('--serial <path>', 'device to serve on, e.g. one end of a socat pty pair')
     .option('--tcp <port>', 'TCP port to listen on')
     .option('--scenario <file>', 'JSON/YAML scenario: tags per antenna over time, faults')
     .option('--baud <rate>', 'baud rate for --serial', '115200')
-    .action(async (o: { protocol: ProtocolName; serial?: string; tcp?: string; scenario?: string; baud: string }) => {
-      if (!o.serial && !o.tcp) throw new Error('give --serial <pty> or --tcp <port>');
-      const em = new ReaderEmulator({ protocol: o.protocol });
+    .action(async (o: { protocol: string; serial?: string; tcp?: string; scenario?: string; baud: string }) => {
+      let protocol: ProtocolName;
+      try {
+        protocol = protocolArg(o.protocol);
+        if (!o.serial && !o.tcp) throw new StationError('CLI_BAD_OPTION', 'Say where to serve the reader: give --serial <pty> or --tcp <port>.');
+      } catch (e) {
+        refuse(e, false);
+        return;
+      }
+      const em = new ReaderEmulator({ protocol });
       const tcp = o.serial ? null : await serveTcp(em, Number(o.tcp), '0.0.0.0');
       const served = tcp ?? (await serveSerial(em, o.serial!, { baudRate: Number(o.baud) }));
       const stopPlay = o.scenario
@@ -121,7 +168,7 @@ export function register(program: Command): void {
             }
           })
         : () => undefined;
-      process.stderr.write(`emulating ${o.protocol} reader on ${o.serial ?? `tcp ${o.tcp}`}; Ctrl+C to stop\n`);
+      process.stderr.write(`emulating ${protocol} reader on ${o.serial ?? `tcp ${o.tcp}`}; Ctrl+C to stop\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

@@ -98,6 +98,27 @@ describe('returns-station rules eval --json -', () => {
     expect(lines[1]?.error?.code).toBe('RULES_BAD_FACTS');
     expect(lines[2]?.disposition).toBe('quarantine');
   });
+
+  it('an enum fact outside its values ({"reason":"bogus"}) gets a FACT_INVALID error line, not a decision', async () => {
+    const loaded = loadRuleSetFile(defaultPath);
+    if (!loaded.ok) throw new Error('default set must load');
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let text = '';
+    output.on('data', (c: Buffer) => (text += c.toString()));
+    const toys = { catalogKnown: true, category: 'toys', grade: 'sealed', packaging: 'original_sealed', daysSinceDelivery: 2, price: 30 };
+    input.end([JSON.stringify({ ...toys, reason: 'bogus' }), JSON.stringify({ ...toys, reason: 'Defective' }), JSON.stringify({ ...toys, reason: 'changed_mind' })].join('\n'));
+    await evalLines(loaded.ruleSet, input, output);
+    type Line = Decision & { ok?: boolean; line?: number; error?: { code: string; message: string; details: { field: string; allowed: string[] } } };
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Line);
+    expect(lines).toHaveLength(3);
+    for (const [i, l] of lines.slice(0, 2).entries()) {
+      expect(l).toMatchObject({ ok: false, line: i + 1, error: { code: 'FACT_INVALID', details: { field: 'reason', allowed: ['defective', 'damaged_in_transit', 'wrong_item', 'not_as_described', 'changed_mind', 'size_fit'] } } });
+      expect(l.disposition).toBeUndefined();
+      expect(l.error?.message).toContain('reason');
+    }
+    expect(lines[2]).toMatchObject({ disposition: 'restock', bin: 'RESTOCK' });
+  });
 });
 
 describe('returns-station rules replay', () => {

@@ -60,7 +60,11 @@ export class SqliteReplaySource implements ReplaySource {
   }
 }
 
-/** One decision JSON line per facts JSON line; a bad line gets an error line, so outputs stay aligned with inputs. */
+/**
+ * One decision JSON line per facts JSON line; a bad line gets an error line `{"ok":false,"error":{code,message},"line":n}`,
+ * so outputs stay aligned with inputs. An enum fact outside its values (reason "bogus") is such a line
+ * (FACT_INVALID), not a decision: the engine alone would decide it as if it were some other value.
+ */
 export async function evalLines(rs: CompiledRuleSet, input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<number> {
   const rl = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
@@ -71,11 +75,17 @@ export async function evalLines(rs: CompiledRuleSet, input: NodeJS.ReadableStrea
     try {
       facts = JSON.parse(line);
     } catch {
-      output.write(`${JSON.stringify({ error: { code: 'RULES_BAD_FACTS', message: `line ${n} is not JSON` }, line: n })}\n`);
+      output.write(`${JSON.stringify({ ok: false, error: { code: 'RULES_BAD_FACTS', message: `line ${n} is not JSON` }, line: n })}\n`);
       continue;
     }
     if (facts === null || typeof facts !== 'object' || Array.isArray(facts)) {
-      output.write(`${JSON.stringify({ error: { code: 'RULES_BAD_FACTS', message: `line ${n} is not a JSON object of facts` }, line: n })}\n`);
+      output.write(`${JSON.stringify({ ok: false, error: { code: 'RULES_BAD_FACTS', message: `line ${n} is not a JSON object of facts` }, line: n })}\n`);
+      continue;
+    }
+    const checked = rs.checkFacts(facts);
+    if (!checked.ok) {
+      const { code, message, details } = checked.error;
+      output.write(`${JSON.stringify({ ok: false, error: { code, message: `line ${n}: ${message}`, details: { field: details.field, allowed: details.allowed, issues: details.issues.map(({ field, value, allowed, suggestion }) => ({ field, value, allowed, ...(suggestion ? { suggestion } : {}) })) } }, line: n })}\n`);
       continue;
     }
     output.write(`${JSON.stringify(rs.evaluate(facts as Record<string, never>))}\n`);

@@ -1,6 +1,7 @@
 /**
  * `returns-station decode-image [--json] <file>...`: decodes PNG/JPEG files with the camera pipeline and the same
- * acceptance policy as the live camera. With --json, one JSON object per line and nothing else on stdout.
+ * acceptance policy as the live camera. A `data:image/png;base64,…` URL works in place of a file. With --json, one
+ * JSON object per line and nothing else on stdout.
  */
 import type { Command } from 'commander';
 import { decodeImageFile } from '../../devices/camera/node.js';
@@ -18,9 +19,11 @@ export function register(program: Command): void {
         if (!res.ok) failed++;
         if (opts.json) process.stdout.write(JSON.stringify(res) + '\n');
         else if (res.ok) for (const c of res.codes) process.stdout.write(`${file}\t${c.format}\t${c.text}\t(${c.decoder})\n`);
+        else if (res.error) process.stdout.write(`${file}\terror ${res.error.code}: ${res.error.message}\n`);
         else process.stdout.write(`${file}\tno barcode read\n`);
       }
-      // Exit status tells scripts whether every file gave a code; the JSON lines carry the details.
+      // Exit status tells scripts whether every file gave a code; the JSON lines carry the details (an unreadable
+      // file has `error`, a readable image without a code has none).
       if (failed > 0) process.exitCode = 1;
     });
 }

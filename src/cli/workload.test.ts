@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { Command } from 'commander';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { register, truthPathFor } from './workload.js';
@@ -73,5 +74,58 @@ describe('workload CLI', () => {
     expect(err).toMatch(/error WORKLOAD_NO_DB: There is no database at/);
     expect(existsSync(join(dir, 'nope.db'))).toBe(false);
     expect(process.exitCode).toBe(2);
+  });
+
+  /** The file as it is on disk: its bytes and its modification time. */
+  const fingerprint = (file: string): { bytes: string; mtimeMs: number; size: number } => {
+    const st = statSync(file);
+    return { bytes: readFileSync(file).toString('base64'), mtimeMs: st.mtimeMs, size: st.size };
+  };
+
+  it('report refuses an empty file with WORKLOAD_DB_INVALID and leaves it an empty file', async () => {
+    const file = join(dir, 'empty.json');
+    writeFileSync(file, '');
+    const before = fingerprint(file);
+    const { out, err } = await run('workload', 'report', '--db', file, '--json');
+    expect(out).toBe('');
+    expect(err).toMatch(/^error WORKLOAD_DB_INVALID: .*empty\.json is not a station database/);
+    expect(err).not.toMatch(/\n\s+at /);
+    expect(process.exitCode).toBe(2);
+    expect(fingerprint(file)).toEqual(before);
+  });
+
+  it('report refuses a file that is not SQLite and does not touch it', async () => {
+    const file = join(dir, 'items.json');
+    writeFileSync(file, '{"items":[1,2,3]}\n');
+    const before = fingerprint(file);
+    const { out, err } = await run('workload', 'report', '--db', file);
+    expect(out).toBe('');
+    expect(err).toMatch(/error WORKLOAD_DB_INVALID: .*not a SQLite database/);
+    expect(process.exitCode).toBe(2);
+    expect(fingerprint(file)).toEqual(before);
+  });
+
+  it('report refuses an HQ database (no work_events table) and adds no table to it', async () => {
+    const file = join(dir, 'hq.db');
+    const hq = new Database(file);
+    hq.exec('CREATE TABLE hq_events (event_id TEXT PRIMARY KEY, payload TEXT)');
+    hq.close();
+    const before = fingerprint(file);
+    const { out, err } = await run('workload', 'report', '--db', file);
+    expect(out).toBe('');
+    expect(err).toMatch(/error WORKLOAD_DB_INVALID: .*has no work_events table/);
+    expect(process.exitCode).toBe(2);
+    expect(fingerprint(file)).toEqual(before);
+    const after = new Database(file, { readonly: true });
+    const tables = after.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
+    after.close();
+    expect(tables).toEqual(['hq_events']);
+  });
+
+  it('report only reads: a good history database is byte-for-byte the same afterwards', async () => {
+    const before = fingerprint(db);
+    const { out } = await run('workload', 'report', '--db', db, '--json', '--at', '2026-01-19T15:30:00Z');
+    expect((JSON.parse(out) as { events: number }).events).toBeGreaterThan(0);
+    expect(fingerprint(db)).toEqual(before);
   });
 });

@@ -2,7 +2,7 @@
  * `returns-station workload report --db <file> [--json] [--at <time>] [--station <id>]` and
  * `returns-station workload generate --days N --operators N --seed S --out <db> [--start YYYY-MM-DD] [--force]`.
  */
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, basename, extname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Command } from 'commander';
@@ -34,14 +34,53 @@ function fail(e: unknown): void {
   process.exitCode = 2;
 }
 
-function openDb(file: string, create: boolean): Database.Database {
-  if (!create && !existsSync(file)) {
-    throw new StationError('WORKLOAD_NO_DB', `There is no database at ${file}.`, { hint: 'Give the station database, or make one with `workload generate`.' });
-  }
+function openDb(file: string): Database.Database {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   return db;
+}
+
+const WORK_EVENT_COLUMNS = ['at', 'station', 'operator', 'kind', 'item_id', 'intake'];
+
+/**
+ * A report only reads: the file is opened read-only and must already be a database with the work_events table, so
+ * an empty file, a stray JSON file or HQ's hq.db is refused as it is instead of being turned into a database.
+ */
+export function openReportDb(file: string): Database.Database {
+  if (!existsSync(file)) {
+    throw new StationError('WORKLOAD_NO_DB', `There is no database at ${file}.`, { hint: 'Give the station database, or make one with `workload generate`.' });
+  }
+  const invalid = (why: string, cause?: unknown): StationError =>
+    new StationError('WORKLOAD_DB_INVALID', `${file} is not a station database: ${why}.`, {
+      hint: 'Give the station database (data/station.db) or one made with `workload generate`; HQ’s database has no workload figures.',
+      details: { file },
+      cause,
+    });
+  // SQLite takes a 0-byte file for an empty database; say what it is.
+  if (statSync(file).isFile() && statSync(file).size === 0) throw invalid('the file is empty');
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+  } catch (e) {
+    throw invalid('it cannot be opened as a database', e);
+  }
+  try {
+    let cols: string[];
+    try {
+      cols = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('work_events') as string[];
+    } catch (e) {
+      // SQLITE_NOTADB and friends: the file exists but is not SQLite.
+      throw invalid('it is not a SQLite database', e);
+    }
+    if (cols.length === 0) throw invalid('it has no work_events table');
+    const missing = WORK_EVENT_COLUMNS.filter((c) => !cols.includes(c));
+    if (missing.length > 0) throw invalid(`its work_events table lacks ${missing.join(', ')}`);
+    return db;
+  } catch (e) {
+    db.close();
+    throw e;
+  }
 }
 
 export function register(program: Command): void {
@@ -49,13 +88,13 @@ export function register(program: Command): void {
 
   wl.command('report')
     .description("print the station's figures: arrivals per hour, forecast, staffing suggestion, live signals with reasons")
-    .requiredOption('--db <file>', 'database holding the work_events table')
+    .requiredOption('--db <file>', 'database holding the work_events table (opened read-only)')
     .option('--json', 'print JSON')
     .option('--at <time>', 'report as of this time (ISO 8601 or epoch ms); default: the newest event')
     .option('--station <id>', 'only this station’s events')
     .action((opts: { db: string; json?: boolean; at?: string; station?: string }) => {
       try {
-        const db = openDb(opts.db, false);
+        const db = openReportDb(opts.db);
         try {
           const report = buildReport(db, {
             ...(opts.at === undefined ? {} : { at: parseTime(opts.at) }),
@@ -89,7 +128,7 @@ export function register(program: Command): void {
           if (opts.force !== true) throw new StationError('WORKLOAD_OUT_EXISTS', `${opts.out} already exists.`, { hint: 'Pick another --out or add --force.' });
           for (const suffix of ['', '-wal', '-shm']) rmSync(opts.out + suffix, { force: true });
         }
-        const db = openDb(opts.out, true);
+        const db = openDb(opts.out);
         let truth;
         try {
           ensureWorkloadSchema(db);

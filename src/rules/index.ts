@@ -19,6 +19,7 @@ export type {
   RuleSetRef,
   RuleWarning,
 } from './types.js';
+export { checkFact, checkFacts, type FactCheck, type FactInvalid, type FactIssue } from './check.js';
 export { loadRuleSet, loadRuleSetFile, contentHash, canonicalJson } from './load.js';
 export { runGoldenCases, type GoldenFailure, type GoldenReport } from './golden.js';
 export { RuleRegistry, NO_RULES, type ActivateResult, type ActivationRecord, type RegistryOptions } from './registry.js';

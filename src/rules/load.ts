@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { analyze } from './analyze.js';
+import { checkFacts } from './check.js';
 import { compileModel } from './compile.js';
 import type { Model } from './model.js';
 import { cbvDisposition, type CompiledRuleSet, type LoadResult, type RuleError } from './types.js';
@@ -69,12 +70,13 @@ export function loadRuleSet(source: string | object, format?: 'yaml' | 'json'): 
   const analysis = analyze(model);
   if (analysis.errors.length > 0) return { ok: false, errors: analysis.errors };
   const evaluate = compileModel(model);
+  const facts = Object.fromEntries(model.facts.map((f) => [f.name, f]));
   const rs: CompiledRuleSet = {
     id: model.ref.id,
     version: model.ref.version,
     hash,
     metadata: model.metadata,
-    facts: Object.fromEntries(model.facts.map((f) => [f.name, f])),
+    facts,
     tables: model.tables.map((t) => ({ id: t.id, hitPolicy: t.hitPolicy, inputs: t.inputs, outputs: t.outputs, rows: t.rows.length })),
     golden: model.golden,
     evaluate(facts) {
@@ -85,6 +87,7 @@ export function loadRuleSet(source: string | object, format?: 'yaml' | 'json'): 
         return compileFallback(model);
       }
     },
+    checkFacts: (input) => checkFacts(facts, input),
     source: doc,
   };
   models.set(rs, model);

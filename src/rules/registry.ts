@@ -40,6 +40,7 @@ export const NO_RULES: CompiledRuleSet = (() => {
     tables: [],
     golden: [],
     source: null,
+    checkFacts: () => ({ ok: true }),
     evaluate(): Decision {
       const fb = DEFAULT_FALLBACK;
       return {

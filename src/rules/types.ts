@@ -1,3 +1,5 @@
+import type { FactCheck } from './check.js';
+
 /**
  * Public types of the rule engine. Everything the station, store and UI need to hold a decision lives here so that
  * they can import types without pulling in the compiler.
@@ -132,6 +134,11 @@ export interface CompiledRuleSet {
   golden: GoldenCase[];
   /** Never throws; missing or ill-typed facts are null. */
   evaluate(facts: Facts): Decision;
+  /**
+   * Enum facts whose value is not one of the declared values (`reason: "Defective"`). `evaluate` would still decide
+   * such an item, just not as meant: entry points call this first and refuse (code FACT_INVALID). Never throws.
+   */
+  checkFacts(facts: unknown): FactCheck;
   /** The parsed document, for display and for re-serialising. */
   source: unknown;
 }

@@ -2,7 +2,7 @@
  * The one HTTP + WebSocket API between the station and its screens. Shared by the server and the UI
  * (type-only imports), so both sides change together.
  */
-import type { CaseItemState, GradingQuestion, WorkflowLiveMessage } from './api/workflow-types.js';
+import type { CaseItemState, GradingQuestion, ScanWarning, Text, WorkflowLiveMessage } from './api/workflow-types.js';
 
 export type SyncState = 'pending' | 'sent' | 'confirmed';
 
@@ -24,7 +24,13 @@ export interface ItemView {
   explanation: { en: string; 'zh-CN': string };
   ruleSet: { id: string; version: string; hash: string };
   status: 'decided' | 'exception';
-  exception?: { code: string; message: string };
+  /** `text` (English + Simplified Chinese) is set for exceptions that name the item's own data (LOT_UNCONFIRMED …). */
+  exception?: { code: string; message: string; text?: Text };
+  /**
+   * Identity warnings of the scan, kept with the item. A warning with `reading` means a field's value is uncertain:
+   * the plain scan path then holds the item as an exception (LOT_UNCONFIRMED …) instead of deciding on it.
+   */
+  warnings?: ScanWarning[];
   sync: SyncState;
   eventSeqs: number[];
   /** Workflow state (issue 8); absent for items scanned outside a case (the plain /api/scans path). */
@@ -63,6 +69,11 @@ export interface UiSettings {
   scannerLayout: 'us' | 'uk' | 'fr' | 'de';
   site: string;
   station: string;
+  /**
+   * `returns-station demo` only: its made-up operator badges, offered as sign-in buttons so a first look needs no
+   * scanner. A real station never sends badges to the page.
+   */
+  demoBadges?: Array<{ badge: string; name: string }>;
 }
 
 export interface HealthReport {

@@ -1,15 +1,19 @@
 import { getOrder, latestShipment, lookupCaseCode, onlyOrderWithGtin, orderLines, serialsOf } from '../catalog/expected.js';
-import type { ItemIdentity } from '../identity/index.js';
+import type { IdentityWarning, ItemIdentity } from '../identity/index.js';
 import type { Decision } from '../rules/index.js';
 import type { ExceptionCode, Text, WorkflowError } from '../server/api/workflow-types.js';
 import { newId, Refusal, tx2, type Core } from './core.js';
 import { buildFacts } from './facts.js';
-import { applyAnswer, flowFor, gradeOf, nextQuestion } from './grading.js';
+import { applyAnswer, flowFor, gradeOf, nextQuestion, refuseBadAnswers } from './grading.js';
 import { EXCEPTION_TEXT, matchUnit, type LineFacts, type Verdict } from './matching.js';
+import type { Product } from '../catalog/catalog.js';
+import {
+  confirmReading, isReadingQuestion, openReading, readingFact, readingQuestionId, scanWarnings, storedIdentity, unconfirmedText, withoutUnconfirmed, type StoredIdentity,
+} from './readings.js';
 import { saveScreen, type OperatorRow, type ScreenRow } from './operators.js';
 import type { ItemEventCtx, OutboxEventLike } from './ports.js';
 import { earlierReturns } from './views.js';
-import { getCase, getWfItem, returnedByLine, withEvents, type CaseRow, type StoredDecision, type WfItemRow } from './rows.js';
+import { audit, getCase, getWfItem, returnedByLine, withEvents, type CaseRow, type StoredDecision, type WfItemRow } from './rows.js';
 
 /** Cases and their items: open (scan-first lookup), add, grade, decide. Every function runs inside Core.once's transaction. */
 
@@ -76,6 +80,8 @@ export interface AddInput {
   /** RFID: another physical tag carries the same EPC, or the count is uncertain. */
   sharedEpc?: boolean;
   confirmedBy?: 'scan' | 'rfid';
+  /** Identity's warnings for the scan: kept with the item; an uncertain reading is asked about first (readings.ts). */
+  warnings?: readonly IdentityWarning[];
 }
 
 export interface AddResult {
@@ -111,13 +117,19 @@ function exceptionFrom(v: Verdict | undefined, opts: { noRma: boolean; sharedEpc
 }
 
 export function addItem(core: Core, screen: ScreenRow, op: OperatorRow | null, input: AddInput): AddResult {
-  const { identity } = input;
+  // BUG-19 d / BUG-27 b: a field whose reading is uncertain is used for nothing (case lookup, merge, matching,
+  // events) until the operator has answered which reading is right; that question comes before any other.
+  const warnings = scanWarnings(input.identity, input.warnings);
+  const stored: StoredIdentity = { ...input.identity, warnings };
+  const pending = openReading(warnings);
+  const identity = withoutUnconfirmed(input.identity, warnings);
   const at = core.now();
   const scannedGtin = identity.gtin;
   const base = scannedGtin ? core.deps.catalog.baseOf(scannedGtin) : undefined;
   const gtin = base?.gtin ?? scannedGtin;
   const serial = identity.serial;
   const epc = identity.epc?.pureIdentityUri ?? (identity.epc?.hex ? identity.epc.hex : undefined);
+  refuseBadAnswers(core, flowFor(core.deps.config, core.deps.catalog.get(gtin)?.category).flow, input.answers);
   const { c, opened } = caseForItem(core, screen, op, gtin, serial, input.key);
 
   // BUG-66: one line per serial / EPC in a case; adding it again is a merge, not a second unit.
@@ -127,31 +139,14 @@ export function addItem(core: Core, screen: ScreenRow, op: OperatorRow | null, i
 
   const product = core.deps.catalog.get(gtin);
   const qty = base?.units ?? 1;
-  let verdict: Verdict | undefined;
-  if (c.order_no && gtin) {
-    const later = serial ? latestShipment(core.db, gtin, serial) : undefined;
-    const returnedHere = serial
-      ? (core.st('SELECT i.case_id, c.rma FROM wf_items i JOIN wf_cases c ON c.id = i.case_id WHERE i.order_no = ? AND i.gtin = ? AND i.serial = ? AND i.counts = 1 LIMIT 1').get(c.order_no, gtin, serial) as { case_id: string; rma: string | null } | undefined)
-      : undefined;
-    verdict = matchUnit(
-      {
-        gtin,
-        serial,
-        lot: identity.lot,
-        qty,
-        serialTracked: product?.serialTracked ?? false,
-        lotTracked: product?.lotTracked ?? false,
-        serialShippedLater: later && later.orderNo !== c.order_no && (core.st('SELECT 1 FROM wf_shipped_serials WHERE order_no = ? AND gtin = ? AND serial = ?').get(c.order_no, gtin, serial) !== undefined) ? { orderNo: later.orderNo, shippedAt: later.shippedAt ?? undefined } : undefined,
-        serialReturnedHere: returnedHere ? { caseId: returnedHere.case_id, rma: returnedHere.rma ?? undefined } : undefined,
-      },
-      lineFacts(core, c.order_no, c.id),
-    );
-  }
-  const exc = exceptionFrom(verdict, { noRma: !c.order_no && core.deps.config.requireRma, sharedEpc: input.sharedEpc === true, known: product !== undefined });
+  const verdict = pending ? undefined : verdictFor(core, c, { gtin, serial, lot: identity.lot, qty }, product);
+  const exc = pending ? undefined : exceptionFrom(verdict, { noRma: !c.order_no && core.deps.config.requireRma, sharedEpc: input.sharedEpc === true, known: product !== undefined });
 
   const order = c.order_no ? getOrder(core.db, c.order_no) : undefined;
   const answers: Record<string, string> = { ...input.answers };
-  if (answers.reason === undefined && order?.customer_reason) answers.reason = order.customer_reason;
+  // A stored reason the active rules do not know (imported before imports were checked) is not used: the reason
+  // question is asked instead, so the decision rests on an answer the rules understand.
+  if (answers.reason === undefined && order?.customer_reason && core.deps.rules.active().checkFacts({ reason: order.customer_reason }).ok) answers.reason = order.customer_reason;
   const seq = ((core.st('SELECT MAX(seq) FROM wf_items WHERE case_id = ?').pluck().get(c.id) as number | null) ?? 0) + 1;
   const itemId = newId('item', at, input.key);
   const rowIn: WfItemRow = {
@@ -162,28 +157,99 @@ export function addItem(core: Core, screen: ScreenRow, op: OperatorRow | null, i
   };
   const received = core.deps.events.received({ ...eventCtx(c, rowIn, at, input.key), source: input.source });
 
-  if (exc) {
-    const exId = newId('exc', at, input.key);
-    const links = exc.code === 'SERIAL_SHIPPED_LATER' && exc.details?.latestOrder ? [{ kind: 'order' as const, id: String(exc.details.latestOrder), label: String(exc.details.latestOrder) }] : undefined;
-    core.st('INSERT INTO wf_exceptions (id, item_id, case_id, code, details_json, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(exId, itemId, c.id, exc.code, JSON.stringify({ text: exc.text, ...exc.details, ...(links ? { links } : {}) }), at);
-    rowIn.exception_id = exId;
-    rowIn.state = 'exception';
-  }
-  const q = exc ? undefined : nextQuestion(flowFor(core.deps.config, product?.category).flow, answers);
+  if (exc) recordException(core, c, rowIn, exc, at, input.key);
+  const q = exc ? undefined : pending ? readingQuestionId(pending) : nextQuestion(flowFor(core.deps.config, product?.category).flow, answers)?.id;
   core.work({ at, operator: op?.id ?? null, kind: 'scan', itemId, intake: input.source === 'rfid' ? 'rfid' : input.source === 'camera' ? 'camera' : 'barcode' });
   if (q) {
-    rowIn.question = q.id;
-    core.deps.store.upsertItem(itemRowInput(core, rowIn, identity, c, undefined, undefined));
+    rowIn.question = q;
+    core.deps.store.upsertItem(itemRowInput(core, rowIn, stored, c, undefined, undefined));
     insertWfItem(core, rowIn);
     core.deps.store.append([received], itemId);
     return { row: rowIn, merged: false, ...(opened ? { caseOpened: opened } : {}) };
   }
   // Decided at once (answers known, or an exception): one write per table and one append for all three events.
-  const e = evaluate(core, rowIn, identity, c, { key: input.key, serialMatched: verdict?.serialMatched ?? null, exception: exc?.code });
-  core.deps.store.upsertItem(itemRowInput(core, e.next, identity, c, e.facts, e.decision));
+  const e = evaluate(core, rowIn, stored, c, { key: input.key, serialMatched: verdict?.serialMatched ?? null, exception: exc?.code });
+  core.deps.store.upsertItem(itemRowInput(core, e.next, stored, c, e.facts, e.decision));
   insertWfItem(core, e.next);
   core.deps.store.append([received, ...e.events], itemId);
   return { row: e.next, merged: false, ...(opened ? { caseOpened: opened } : {}) };
+}
+
+/** Whether the unit may be accepted against the case's order (matching.ts), from what was shipped and returned. */
+function verdictFor(core: Core, c: CaseRow, u: { gtin: string | undefined; serial: string | undefined; lot: string | undefined; qty: number }, product: Product | undefined): Verdict | undefined {
+  const { gtin, serial, qty } = u;
+  if (!c.order_no || !gtin) return undefined;
+  const later = serial ? latestShipment(core.db, gtin, serial) : undefined;
+  const returnedHere = serial
+    ? (core.st('SELECT i.case_id, c.rma FROM wf_items i JOIN wf_cases c ON c.id = i.case_id WHERE i.order_no = ? AND i.gtin = ? AND i.serial = ? AND i.counts = 1 LIMIT 1').get(c.order_no, gtin, serial) as { case_id: string; rma: string | null } | undefined)
+    : undefined;
+  return matchUnit(
+    {
+      gtin,
+      serial,
+      lot: u.lot,
+      qty,
+      serialTracked: product?.serialTracked ?? false,
+      lotTracked: product?.lotTracked ?? false,
+      serialShippedLater: later && later.orderNo !== c.order_no && (core.st('SELECT 1 FROM wf_shipped_serials WHERE order_no = ? AND gtin = ? AND serial = ?').get(c.order_no, gtin, serial) !== undefined) ? { orderNo: later.orderNo, shippedAt: later.shippedAt ?? undefined } : undefined,
+      serialReturnedHere: returnedHere ? { caseId: returnedHere.case_id, rma: returnedHere.rma ?? undefined } : undefined,
+    },
+    lineFacts(core, c.order_no, c.id),
+  );
+}
+
+function recordException(core: Core, c: CaseRow, r: WfItemRow, exc: { code: ExceptionCode; text: Text; details?: Record<string, unknown> }, at: number, key: string): void {
+  const exId = newId('exc', at, key);
+  const links = exc.code === 'SERIAL_SHIPPED_LATER' && exc.details?.latestOrder ? [{ kind: 'order' as const, id: String(exc.details.latestOrder), label: String(exc.details.latestOrder) }] : undefined;
+  core.st('INSERT INTO wf_exceptions (id, item_id, case_id, code, details_json, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(exId, r.item_id, c.id, exc.code, JSON.stringify({ text: exc.text, ...exc.details, ...(links ? { links } : {}) }), at);
+  r.exception_id = exId;
+  r.state = 'exception';
+}
+
+/**
+ * The answer to "Lot reads 21G0073JZ2023 — the whole lot, or 21G0073JZ + 2023 (AI 20)?": fixes the field (the split
+ * reading re-parsed, so its extra AIs are real), records who chose what, and only then matches the unit against
+ * the order and goes on with the grading questions or the decision. "Neither" sends it to the exceptions bin.
+ */
+function answerReading(core: Core, r: WfItemRow, c: CaseRow, value: string, key: string): WfItemRow {
+  const at = core.now();
+  const read = storedIdentity(core, r.item_id);
+  const warnings = read?.warnings ?? [];
+  const open = openReading(warnings);
+  const done = read && open && readingQuestionId(open) === r.question ? confirmReading(read, open, value, { operator: r.operator, at }) : undefined;
+  if (!read || !open || !done) {
+    const allowed = ['as_read', ...(open?.split ? ['split'] : []), 'neither'];
+    throw new Refusal('ANSWER_INVALID', tx2(`"${value}" is not one of the answers. Use one of: ${allowed.join(', ')}.`, `"${value}" 不是可选答案。可选：${allowed.join('、')}。`), { details: { field: open ? readingFact(open) : r.question, allowed } });
+  }
+  const nextWarnings = warnings.map((w) => (w.reading === open ? { ...w, reading: done.reading } : w));
+  const stored: StoredIdentity = { ...done.identity, warnings: nextWarnings };
+  const identity = withoutUnconfirmed(done.identity, nextWarnings);
+  const answers = { ...(JSON.parse(r.answers_json) as Record<string, string>), [readingFact(open)]: value };
+  core.work({ at, operator: r.operator, kind: 'tap', itemId: r.item_id });
+  audit(core, 'reading_confirmed', r.item_id, r.operator, null, { ai: open.ai, field: open.field, choice: value, asRead: open.asRead, value: done.reading.value ?? null });
+  const next: WfItemRow = { ...r, serial: identity.serial ?? r.serial, lot: identity.lot ?? null, answers_json: JSON.stringify(answers), question: null, updated_at: at };
+  core.st('UPDATE wf_items SET serial = ?, lot = ? WHERE item_id = ?').run(next.serial, next.lot, r.item_id);
+
+  const another = openReading(nextWarnings);
+  const product = core.deps.catalog.get(r.gtin ?? undefined);
+  let verdict: Verdict | undefined;
+  let exc: { code: ExceptionCode; text: Text; details?: Record<string, unknown> } | undefined;
+  if (done.reading.status === 'rejected') exc = { code: open.code, text: unconfirmedText(open) };
+  else if (!another) {
+    verdict = verdictFor(core, c, { gtin: r.gtin ?? undefined, serial: next.serial ?? undefined, lot: next.lot ?? undefined, qty: r.qty }, product);
+    exc = exceptionFrom(verdict, { noRma: !c.order_no && core.deps.config.requireRma, sharedEpc: false, known: product !== undefined });
+    next.line_no = verdict?.lineNo ?? null;
+    next.counts = verdict?.ok ? 1 : 0;
+  }
+  if (exc) recordException(core, c, next, exc, at, key);
+  const q = exc ? undefined : another ? readingQuestionId(another) : nextQuestion(flowFor(core.deps.config, product?.category).flow, answers)?.id;
+  if (q) {
+    next.question = q;
+    saveWfItem(core, next);
+    core.deps.store.upsertItem(itemRowInput(core, next, stored, c, undefined, undefined));
+    return next;
+  }
+  return decide(core, next, stored, c, { key, serialMatched: verdict?.serialMatched ?? null, exception: exc?.code });
 }
 
 function insertWfItem(core: Core, r: WfItemRow): void {
@@ -232,20 +298,25 @@ type DecideOpts = { key: string; serialMatched: boolean | null; exception?: stri
  * Decision from the rule engine, with the inspecting and disposition events (not yet written). An item in the
  * exceptions queue keeps the rules' explanation but goes to the exceptions bin: never silently into stock.
  */
-function evaluate(core: Core, r: WfItemRow, identity: ItemIdentity | undefined, c: CaseRow, opts: DecideOpts): Evaluated {
+function evaluate(core: Core, r: WfItemRow, identity: StoredIdentity | undefined, c: CaseRow, opts: DecideOpts): Evaluated {
   const at = core.now();
   const answers = JSON.parse(r.answers_json) as Record<string, string>;
   const product = core.deps.catalog.get(r.gtin ?? undefined);
   const order = c.order_no ? getOrder(core.db, c.order_no) : undefined;
   const grade = gradeOf(answers);
-  const facts = buildFacts(identity ?? { raw: r.raw, source: 'gs1', ...(r.gtin ? { gtin: r.gtin } : {}), ...(r.serial ? { serial: r.serial } : {}) }, product, {
+  const facts = buildFacts(identity ?? { raw: r.raw, source: 'gs1', ...(r.gtin ? { gtin: r.gtin } : {}), ...(r.serial ? { serial: r.serial } : {}), ...(r.lot ? { lot: r.lot } : {}) }, product, {
     reason: answers.reason,
     grade,
     ...(answers.packaging ? { packaging: answers.packaging } : {}),
     daysSinceDelivery: answers.daysSinceDelivery !== undefined ? Number(answers.daysSinceDelivery) : order?.delivered_at ? Math.max(0, Math.floor((at - order.delivered_at) / DAY)) : undefined,
     serialMatched: opts.serialMatched ?? undefined,
-  });
-  const decision = core.deps.rules.active().evaluate(facts);
+  }, identity?.warnings);
+  const rs = core.deps.rules.active();
+  // Last guard before deciding: answers are checked where they arrive, but the catalog or the flow config can
+  // still hold a value the active rule set does not know, and that must not be decided as something else.
+  const checked = rs.checkFacts(facts);
+  if (!checked.ok) throw new Refusal('FACT_INVALID', checked.error.text, { kind: 'item', details: checked.error.details });
+  const decision = rs.evaluate(facts);
   const exc = opts.exception ?? (decision.disposition === 'exception' ? 'RULES_EXCEPTION' : undefined);
   let stored: StoredDecision = {
     disposition: decision.disposition, bin: decision.bin, nextDepartment: decision.nextDepartment, explanation: decision.explanation,
@@ -277,7 +348,7 @@ function evaluate(core: Core, r: WfItemRow, identity: ItemIdentity | undefined, 
 }
 
 /** Decides an item already stored (after its last answer, a resolution or a correction). */
-export function decide(core: Core, r: WfItemRow, identity: ItemIdentity | undefined, c: CaseRow, opts: DecideOpts): WfItemRow {
+export function decide(core: Core, r: WfItemRow, identity: StoredIdentity | undefined, c: CaseRow, opts: DecideOpts): WfItemRow {
   const e = evaluate(core, r, identity, c, opts);
   saveWfItem(core, e.next);
   core.deps.store.upsertItem(itemRowInput(core, e.next, identity, c, e.facts, e.decision));
@@ -291,11 +362,21 @@ export function answer(core: Core, itemId: string, questionId: string, value: st
   if (!r) throw new Refusal('ITEM_UNKNOWN', tx2('This item is not known here.', '找不到此商品。'));
   const c = getCase(core, r.case_id) as CaseRow;
   if (r.state !== 'grading' || r.question !== questionId) throw new Refusal('ANSWER_INVALID', tx2('That question is no longer open for this item.', '该问题已不需要回答。'), { details: { open: r.question } });
+  if (isReadingQuestion(questionId)) return answerReading(core, r, c, value, key);
   const product = core.deps.catalog.get(r.gtin ?? undefined);
   const flow = flowFor(core.deps.config, product?.category).flow;
   const q = flow.questions.find((x) => x.id === questionId);
   const answers = q ? applyAnswer(q, value, JSON.parse(r.answers_json) as Record<string, string>) : undefined;
-  if (!q || !answers) throw new Refusal('ANSWER_INVALID', tx2(`"${value}" is not one of the answers.`, `"${value}" 不是可选答案。`));
+  if (!q || !answers) {
+    const allowed = q?.answers.map((a) => a.value) ?? [];
+    throw new Refusal('ANSWER_INVALID', tx2(`"${value}" is not one of the answers${q ? ` to "${q.text.en}". Use one of: ${allowed.join(', ')}` : ''}.`, `"${value}" 不是可选答案${q ? `。可选：${allowed.join('、')}` : ''}。`), {
+      details: { field: q?.fact ?? questionId, allowed },
+    });
+  }
+  // The flow config is written by hand: an answer (or what it sets) the rule set does not know is refused here,
+  // before it is stored, rather than decided as something else.
+  const checked = core.deps.rules.active().checkFacts(answers);
+  if (!checked.ok) throw new Refusal('FACT_INVALID', checked.error.text, { details: checked.error.details });
   const nq = nextQuestion(flow, answers);
   const next: WfItemRow = { ...r, answers_json: JSON.stringify(answers), question: nq?.id ?? null, updated_at: core.now() };
   core.work({ at: core.now(), operator: r.operator, kind: 'tap', itemId });

@@ -73,5 +73,9 @@ export function putOperator(core: Core, req: OperatorUpsertRequest, byAdmin: boo
 }
 
 export function runImport(core: Core, kind: 'returns' | 'catalog', src: ImportSource, opts: ImportOptions = {}): ImportReport {
-  return kind === 'returns' ? importReturns(core.db, src, opts) : importCatalog(core.db, src, { ...opts, catalog: core.deps.catalog });
+  if (kind === 'returns') {
+    const rules = core.deps.rules.active();
+    return importReturns(core.db, src, { checkFacts: (f) => rules.checkFacts(f), ...opts });
+  }
+  return importCatalog(core.db, src, { ...opts, catalog: core.deps.catalog });
 }

@@ -1,6 +1,7 @@
 import type { CorrectionRequest, ExceptionResolution } from '../server/api/workflow-types.js';
 import { binLabels } from './config.js';
 import { decide, eventCtx, saveWfItem } from './cases.js';
+import { flowFor, refuseBadAnswers } from './grading.js';
 import { Refusal, tx2, type Core } from './core.js';
 import { binOfLabel } from './logistics.js';
 import type { OperatorRow } from './operators.js';
@@ -72,6 +73,7 @@ export function correct(core: Core, op: OperatorRow, itemId: string, req: Pick<C
   } else {
     if (!req.answers || Object.keys(req.answers).length === 0) throw new Refusal('NOTHING_TO_CORRECT', tx2('Give the corrected answers.', '请提供更正后的答案。'));
     if (!ev.decided) throw new Refusal('NOTHING_TO_CORRECT', tx2('This item has not been graded yet.', '该商品尚未评估。'));
+    refuseBadAnswers(core, flowFor(core.deps.config, core.deps.catalog.get(r.gtin ?? undefined)?.category).flow, req.answers);
     const oldAnswers = JSON.parse(r.answers_json) as Record<string, string>;
     const answers = { ...oldAnswers, ...req.answers };
     const from = oldAnswers.grade ?? oldAnswers.sealed ?? '';

@@ -1,12 +1,13 @@
 import { getOrder, orderLines, serialsOf } from '../catalog/expected.js';
 import type {
-  Awaiting, CaseItemState, CaseItemView, CaseView, ExceptionView, ExpectedLineView, HandoffView, ScreenState, Text, ToteView,
+  Awaiting, CaseItemState, CaseItemView, CaseView, ExceptionView, ExpectedLineView, GradingQuestion, HandoffView, ScreenState, Text, ToteView,
 } from '../server/api/workflow-types.js';
 import { binLabels } from './config.js';
 import { tx2, type Core } from './core.js';
 import { flowFor, questionView } from './grading.js';
 import { EXCEPTION_TEXT } from './matching.js';
 import { operatorById, operatorView, screenRow } from './operators.js';
+import { isReadingQuestion, openReading, readingQuestion, storedIdentity } from './readings.js';
 import {
   getCase, getException, pendingItem, returnedByLine,
   type CaseRow, type ExceptionRow, type HandoffRow, type StoredDecision, type ToteRow, type WfItemRow,
@@ -37,9 +38,12 @@ export function itemView(core: Core, r: WfItemRow): CaseItemView {
   if (r.pack_gtin) v.packGtin = r.pack_gtin;
   if (r.order_no) v.orderNo = r.order_no;
   if (r.line_no !== null) v.orderLine = r.line_no;
+  // The scan's identity warnings travel with the item (BUG-19 d, BUG-27 b); RFID reads have none of that kind.
+  const warnings = r.source === 'rfid' ? undefined : storedIdentity(core, r.item_id)?.warnings;
+  if (warnings?.length) v.warnings = warnings;
   if (r.state === 'grading' && r.question) {
-    const q = flowFor(core.deps.config, product?.category).flow.questions.find((x) => x.id === r.question);
-    if (q) v.question = questionView(q);
+    const q = questionOf(core, r, product?.category, warnings);
+    if (q) v.question = q;
   }
   if (r.decision_json) {
     const d = JSON.parse(r.decision_json) as StoredDecision;
@@ -55,6 +59,16 @@ export function itemView(core: Core, r: WfItemRow): CaseItemView {
   const corr = core.st("SELECT at, details_json, reason FROM wf_audit WHERE kind = 'correction' AND subject = ? ORDER BY id").all(r.item_id) as Array<{ at: number; details_json: string; reason: string }>;
   if (corr.length) v.corrections = corr.map((c) => ({ at: c.at, reason: c.reason, ...(JSON.parse(c.details_json) as { kind: 'bin' | 'grade'; from: string; to: string }) }));
   return v;
+}
+
+/** The item's open question: a reading to confirm (readings.ts) or the grading flow's. */
+export function questionOf(core: Core, r: WfItemRow, category: string | undefined, warnings = isReadingQuestion(r.question) ? storedIdentity(core, r.item_id)?.warnings : undefined): GradingQuestion | undefined {
+  if (isReadingQuestion(r.question)) {
+    const open = openReading(warnings ?? []);
+    return open ? readingQuestion(open) : undefined;
+  }
+  const q = flowFor(core.deps.config, category).flow.questions.find((x) => x.id === r.question);
+  return q ? questionView(q) : undefined;
 }
 
 export function exceptionText(e: ExceptionRow): Text {
@@ -186,9 +200,8 @@ export function screenState(core: Core, screen: string, withCase = false): Scree
         st.pendingItemId = p.item_id;
         if (p.state === 'grading') {
           awaiting = 'grading';
-          const product = core.deps.catalog.get(p.gtin ?? undefined);
-          const q = flowFor(core.deps.config, product?.category).flow.questions.find((x) => x.id === p.question);
-          if (q) st.question = questionView(q);
+          const q = questionOf(core, p, core.deps.catalog.get(p.gtin ?? undefined)?.category);
+          if (q) st.question = q;
         } else if (p.bin_expected) {
           awaiting = 'bin';
           st.expectedBin = { bin: p.bin_expected, labels: binLabels(core.deps.config, p.bin_expected) };

@@ -143,7 +143,7 @@ export class Workflow {
     }
     if (id.identity.grai || id.identity.sscc) return this.toteScanned(screen, op, id.identity.epc?.pureIdentityUri ?? id.identity.grai ?? id.identity.sscc ?? code, id.identity.grai ? 'grai' : 'sscc', key);
     if (!id.identity.gtin) throw new Refusal('CODE_UNKNOWN', tx2('This code names no product.', '此码不对应任何商品。'), { kind: 'unknown' });
-    return this.itemResponse(addItem(core, screen, op, { identity: id.identity, source: req.source ?? 'barcode', raw: code, answers: req.answers ?? {}, key }));
+    return this.itemResponse(addItem(core, screen, op, { identity: id.identity, warnings: id.warnings, source: req.source ?? 'barcode', raw: code, answers: req.answers ?? {}, key }));
   }
 
   private tryCase(screen: ScreenRow, op: OperatorRow, code: string, key: string): WorkflowScanResponse | undefined {
@@ -257,7 +257,7 @@ export class Workflow {
       const { screen, op } = signedIn(core, screenName);
       const id = identifyEpcHex(p.epc);
       if (!id.ok) throw new Refusal(id.error.code, tx2(id.error.message, `无法识别标签：${id.error.message}`), { kind: 'item' });
-      return this.itemResponse(addItem(core, screen, op, { identity: id.identity, source: 'rfid', raw: p.epc, answers, key, sharedEpc: p.sharedEpc === true || p.needsManualCount === true }));
+      return this.itemResponse(addItem(core, screen, op, { identity: id.identity, warnings: id.warnings, source: 'rfid', raw: p.epc, answers, key, sharedEpc: p.sharedEpc === true || p.needsManualCount === true }));
     });
   }
 

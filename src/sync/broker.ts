@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
+import { listenError } from '../core/listen-error.js';
 import { createLogger } from '../core/logger.js';
 
 const log = createLogger('broker');
@@ -23,13 +24,18 @@ export async function startEmbeddedBroker(opts: { port: number; host?: string })
     socket.once('close', () => sockets.delete(socket));
     aedes.handle(socket);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (e) {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    throw listenError(e, 'the embedded MQTT broker', host, opts.port, 'Stop it, or give the broker another port: --broker-port <n> (0 = any free port) or mqtt.embeddedPort in station.yaml.');
+  }
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   log.info({ host, port }, 'embedded MQTT broker listening');

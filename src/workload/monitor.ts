@@ -52,7 +52,8 @@ export class WorkloadMonitor {
     this.started = true;
     const t0 = performance.now();
     if (this.db) {
-      ensureWorkloadSchema(this.db);
+      // A read-only connection (workload report) reads what is there; it never creates the table.
+      if (!this.db.readonly) ensureWorkloadSchema(this.db);
       for (const r of iterateReplayRows(this.db, this.config.station, until)) this.apply(r[0], r[1], r[2], r[3], r[4]);
     }
     this.startupMs = performance.now() - t0;

@@ -103,4 +103,72 @@ describe('demo: the shipped scenario end to end (emulated R2000 reader, aedes, H
       expect(a.item.gtin).toBe('04012345000740');
     }
   });
+
+  const scan = async (code: string): Promise<{ status: number; body: ScanResponse }> => {
+    const r = await fetch(`${demo.url}/api/scans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, reason: 'changed_mind', grade: 'sealed' }) });
+    return { status: r.status, body: (await r.json()) as ScanResponse };
+  };
+  const stored = (id: string): { status: string; exception_code: string | null; identity: { warnings?: unknown[] }; facts: Record<string, unknown> } => {
+    const row = demo.station.sdb.prepare('SELECT status, exception_code, identity_json, facts_json FROM items WHERE id = ?').get(id) as { status: string; exception_code: string | null; identity_json: string; facts_json: string };
+    return { status: row.status, exception_code: row.exception_code, identity: JSON.parse(row.identity_json) as { warnings?: unknown[] }, facts: JSON.parse(row.facts_json) as Record<string, unknown> };
+  };
+
+  it('BUG-27 (b): POST /api/scans with lot 21G0073JZ2023 (tail 2023 reads as AI 20) is held as LOT_UNCONFIRMED, warning kept, not decided', async () => {
+    const { status, body } = await scan('0100614141009251112107011021G0073JZ2023');
+    expect(status).toBe(200);
+    if (!body.ok) throw new Error(body.error.code);
+    const item = body.item;
+    // Not DONATE on a lot nobody confirmed: the exceptions bin, for a person to check the label.
+    expect(item).toMatchObject({ gtin: '00614141009251', status: 'exception', disposition: 'exception', bin: 'EXCEPTIONS', exception: { code: 'LOT_UNCONFIRMED' } });
+    expect(item.exception?.message).toContain('21G0073JZ2023');
+    expect(item.exception?.text?.['zh-CN']).toContain('21G0073JZ');
+    expect(item.lot).toBeUndefined();
+    expect(item.warnings).toEqual([
+      expect.objectContaining({ code: 'possibleMissingSeparator', reading: expect.objectContaining({ ai: '10', asRead: '21G0073JZ2023', split: { value: '21G0073JZ', ais: { '20': '23' } }, status: 'unconfirmed' }) }),
+    ]);
+    // Stored with the item (the supervisors' item list shows it too); the rules saw lotConfirmed=false.
+    const row = stored(item.id);
+    expect(row).toMatchObject({ status: 'exception', exception_code: 'LOT_UNCONFIRMED', facts: { lot: '21G0073JZ2023', lotConfirmed: false } });
+    expect(row.identity.warnings).toEqual([expect.objectContaining({ code: 'possibleMissingSeparator' })]);
+    const list = (await (await fetch(`${demo.url}/api/items?limit=5`)).json()) as { items: Array<{ id: string; warnings?: unknown[] }> };
+    expect(list.items.find((i) => i.id === item.id)?.warnings).toHaveLength(1);
+    // HQ gets no unconfirmed lot.
+    const payloads = demo.station.sdb.prepare('SELECT payload FROM outbox WHERE item_id = ?').pluck().all(item.id) as string[];
+    expect(payloads.length).toBeGreaterThan(0);
+    expect(payloads.filter((p) => p.includes('21G0073JZ2023'))).toEqual([]);
+  });
+
+  it('BUG-19 (d): POST /api/scans with lot xyz3040 (tail 3040 reads as AI 30) is held as LOT_UNCONFIRMED with the warning', async () => {
+    const { body } = await scan('011111111111111310xyz3040');
+    if (!body.ok) throw new Error(body.error.code);
+    expect(body.item).toMatchObject({ status: 'exception', bin: 'EXCEPTIONS', exception: { code: 'LOT_UNCONFIRMED' } });
+    expect(body.item.warnings?.[0]).toMatchObject({ code: 'possibleMissingSeparator', reading: { ai: '10', asRead: 'xyz3040', split: { value: 'xyz', ais: { '30': '40' } } } });
+    expect(stored(body.item.id)).toMatchObject({ exception_code: 'LOT_UNCONFIRMED', facts: { lot: 'xyz3040', lotConfirmed: false } });
+  });
+});
+
+describe('interactive demo (npm start): the scenario is fed once per data folder', () => {
+  it('a second start continues with the stored items instead of inventing the same returns again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rs-demo-once-'));
+    try {
+      const config = parseConfig({ dataDir: dir, http: { port: 0 }, mqtt: { embeddedPort: await freePort() } });
+      const first = await startDemo({ config, scenarioPath: scenario, exitWhenDone: false });
+      const s1 = await first.done;
+      // The shipped scenario: 26 identifiable items (the one with a bad check digit is refused).
+      expect(s1).toMatchObject({ items: 26, rejected: 1 });
+      expect(s1.alreadyFed).toBeUndefined();
+      await first.stop();
+
+      const second = await startDemo({ config, scenarioPath: scenario, exitWhenDone: false });
+      try {
+        const s2 = await second.done;
+        expect(s2).toMatchObject({ items: 0, alreadyFed: true });
+        expect(second.station.sdb.prepare('SELECT COUNT(*) FROM items').pluck().get()).toBe(26);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -166,3 +166,91 @@ describe('returns field cases', () => {
     expect(refused(h.wf.scan({ code: gs1(WATCH, 'SN2'), idempotencyKey: 'tap-1' })).code).toBe('IDEMPOTENCY_CONFLICT');
   });
 });
+
+describe('uncertain readings (a variable-length field sent without its closing separator)', () => {
+  const SHOE = '04012345000740';
+  const storedIdentity = (itemId: string | undefined): Record<string, unknown> & { lot?: string; ais?: Record<string, string>; warnings?: Array<Record<string, unknown>> } =>
+    JSON.parse(h.sdb.prepare('SELECT identity_json FROM items WHERE id = ?').pluck().get(itemId) as string) as never;
+  const facts = (itemId: string | undefined): Record<string, unknown> => JSON.parse(h.sdb.prepare('SELECT facts_json FROM items WHERE id = ?').pluck().get(itemId) as string) as Record<string, unknown>;
+
+  it('BUG-27 (b): lot ABC2023 (tail 2023 reads as AI 20) is asked about before matching and the decision; the answer fixes the lot', () => {
+    signedIn();
+    ok(h.scan('RMA-5001'));
+    const r = ok(h.scan('010401234500074010ABC2023', { answers: { sealed: 'yes' } }));
+    const itemId = r.item?.itemId;
+    // Not restocked on the unconfirmed lot: a confirmation question first, with both readings as answers.
+    expect(r.action).toBe('question');
+    expect(r.item).toMatchObject({ gtin: SHOE, state: 'grading' });
+    expect(r.item?.lot).toBeUndefined();
+    expect(r.item?.decision).toBeUndefined();
+    expect(r.item?.orderLine).toBeUndefined();
+    expect(r.item?.question?.text.en).toBe('Lot reads ABC2023 — is that the whole lot, or is it ABC + 2023 (AI 20)?');
+    expect(r.item?.question?.text['zh-CN']).toContain('ABC2023');
+    expect(r.item?.question?.answers.map((a) => a.value)).toEqual(['as_read', 'split', 'neither']);
+    expect(r.screen).toMatchObject({ awaiting: 'grading', pendingItemId: itemId, question: { id: r.item?.question?.id } });
+    // The warning is carried in the answer and stored with the item.
+    const warning = { code: 'possibleMissingSeparator', reading: { ai: '10', field: 'lot', asRead: 'ABC2023', split: { value: 'ABC', ais: { '20': '23' } }, code: 'LOT_UNCONFIRMED', status: 'unconfirmed' } };
+    expect(r.item?.warnings).toEqual([expect.objectContaining({ ...warning, reading: expect.objectContaining(warning.reading) })]);
+    expect(storedIdentity(itemId).warnings).toEqual([expect.objectContaining({ code: 'possibleMissingSeparator' })]);
+    expect(h.wf.item(itemId ?? '')?.warnings?.[0]?.reading?.status).toBe('unconfirmed');
+    // Nothing is decided or binned on it meanwhile, and HQ gets no lot yet.
+    expect(refused(h.scan('BIN-APPAREL-REPACK')).code).toBe('GRADING_PENDING');
+    expect(h.events().filter((e) => JSON.stringify(e).includes('ABC2023'))).toEqual([]);
+
+    const a = ok(h.wf.answer(itemId ?? '', { questionId: r.item?.question?.id ?? '', value: 'split', idempotencyKey: h.key() }));
+    expect(a.item).toMatchObject({ state: 'decided', lot: 'ABC', orderLine: 2, answers: { lotReading: 'split' }, decision: { disposition: 'restock' } });
+    expect(a.item?.warnings?.[0]?.reading).toMatchObject({ status: 'confirmed', choice: 'split', value: 'ABC', by: expect.stringMatching(/^op-/) });
+    const id = storedIdentity(itemId);
+    expect(id.lot).toBe('ABC');
+    expect(id.ais?.['20']).toBe('23');
+    expect(facts(itemId)).toMatchObject({ lot: 'ABC', lotConfirmed: true });
+    expect(h.sdb.prepare("SELECT kind, by FROM wf_audit WHERE kind = 'reading_confirmed' AND subject = ?").all(itemId)).toEqual([{ kind: 'reading_confirmed', by: expect.stringMatching(/^op-/) }]);
+  });
+
+  it('BUG-27 (b): lot matching against the shipped lots uses the confirmed lot, never the unconfirmed one', () => {
+    signedIn();
+    ok(h.scan('RMA-3001'));
+    // Coffee, shipped lot L-100; the scanner dropped the separator before (20) 23.
+    const first = ok(h.scan('010061414100925110L-1002023', { answers: { sealed: 'yes' } }));
+    expect(first.action).toBe('question');
+    expect(first.exception).toBeUndefined();
+    expect(first.item?.question?.text.en).toBe('Lot reads L-1002023 — is that the whole lot, or is it L-100 + 2023 (AI 20)?');
+    const split = ok(h.wf.answer(first.item?.itemId ?? '', { questionId: first.item?.question?.id ?? '', value: 'split', idempotencyKey: h.key() }));
+    expect(split.item).toMatchObject({ state: 'decided', lot: 'L-100', orderLine: 2 });
+    ok(h.scan(split.item?.decision?.binLabels[0] ?? ''));
+    // The same scan taken as the whole lot: that lot was not shipped.
+    const second = ok(h.scan('010061414100925110L-1002023', { answers: { sealed: 'yes' } }));
+    const whole = ok(h.wf.answer(second.item?.itemId ?? '', { questionId: second.item?.question?.id ?? '', value: 'as_read', idempotencyKey: h.key() }));
+    expect(whole.item).toMatchObject({ state: 'exception', lot: 'L-1002023', exception: { code: 'LOT_NOT_SHIPPED' } });
+  });
+
+  it('BUG-19 (d): lot xyz3040 asks first; the split reading gives lot xyz and count (30) 40; "neither" holds it as LOT_UNCONFIRMED', () => {
+    signedIn();
+    const r = ok(h.scan('011111111111111310xyz3040'));
+    expect(r.action).toBe('question');
+    expect(r.item?.question?.text.en).toBe('Lot reads xyz3040 — is that the whole lot, or is it xyz + 3040 (AI 30)?');
+    expect(r.item?.warnings?.[0]).toMatchObject({ code: 'possibleMissingSeparator', reading: { ai: '10', asRead: 'xyz3040', split: { value: 'xyz', ais: { '30': '40' } } } });
+    const a = ok(h.wf.answer(r.item?.itemId ?? '', { questionId: r.item?.question?.id ?? '', value: 'split', idempotencyKey: h.key() }));
+    expect(a.item?.lot).toBe('xyz');
+    expect(storedIdentity(a.item?.itemId).ais?.['30']).toBe('40');
+    // The product is not in the catalog: that exception comes after the reading, not instead of it.
+    expect(a.item?.exception?.code).toBe('NOT_IN_CATALOG');
+    expect(facts(a.item?.itemId)).toMatchObject({ lot: 'xyz', lotConfirmed: true, countConfirmed: true });
+
+    const again = ok(h.scan('011111111111111310xyz3040'));
+    expect(again.action).toBe('question');
+    const none = ok(h.wf.answer(again.item?.itemId ?? '', { questionId: again.item?.question?.id ?? '', value: 'neither', idempotencyKey: h.key() }));
+    expect(none.item).toMatchObject({ state: 'exception', exception: { code: 'LOT_UNCONFIRMED' }, decision: { disposition: 'exception', bin: 'EXCEPTIONS' } });
+    expect(none.item?.lot).toBeUndefined();
+    expect(none.item?.exception?.text['zh-CN']).toContain('xyz3040');
+    expect(refused(h.wf.answer(again.item?.itemId ?? '', { questionId: again.item?.question?.id ?? '', value: 'split', idempotencyKey: h.key() })).code).toBe('ANSWER_INVALID');
+  });
+
+  it('BUG-27 (a): the same lot with its separator is used at once, without a question', () => {
+    signedIn();
+    ok(h.scan('RMA-5001'));
+    const r = ok(h.scan(`0104012345000740` + `10ABC<GS>2023`, { answers: { sealed: 'yes' } }));
+    expect(r.item).toMatchObject({ state: 'decided', lot: 'ABC', orderLine: 2 });
+    expect(r.item?.warnings).toBeUndefined();
+  });
+});

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Catalog } from '../../src/catalog/catalog.js';
 import { csvField, readCsv } from '../../src/catalog/csv.js';
 import { importCatalog, importReturns } from '../../src/catalog/import.js';
+import { loadRuleSetFile } from '../../src/rules/index.js';
 import { openStationDb } from '../../src/store/index.js';
 import { fixture } from './helpers.js';
 
@@ -86,6 +87,34 @@ describe('import of expected returns and products', () => {
     sdb.close();
   });
 
+  it('a customer-declared reason the rules do not know ("bogus", "Defective", "sizefit") is refused: FACT_INVALID on field reason', () => {
+    const rules = loadRuleSetFile(fixture('rules/default.yaml'));
+    if (!rules.ok) throw new Error('default rules must load');
+    const rs = rules.ruleSet;
+    const sdb = openStationDb(':memory:');
+    const text = [
+      HEADER,
+      `RMA-1,SO-1,,2026-11-01,bogus,1,${GTINS[0]},,1,1,EA,1,,`,
+      `RMA-2,SO-2,,2026-11-01,Defective,1,${GTINS[0]},,1,1,EA,1,,`,
+      `RMA-3,SO-3,,2026-11-01,sizefit,1,${GTINS[0]},,1,1,EA,1,,`,
+      `RMA-4,SO-4,,2026-11-01,size_fit,1,${GTINS[0]},,1,1,EA,1,,`,
+      `RMA-5,SO-5,,2026-11-01,,1,${GTINS[0]},,1,1,EA,1,,`,
+    ].join('\n');
+    const r = importReturns(sdb.db, { format: 'csv', text }, { checkFacts: (f) => rs.checkFacts(f) });
+    expect(r).toMatchObject({ rows: 5, inserted: 2 });
+    expect(r.errors.map((e) => [e.line, e.code, e.field])).toEqual([
+      [2, 'FACT_INVALID', 'reason'],
+      [3, 'FACT_INVALID', 'reason'],
+      [4, 'FACT_INVALID', 'reason'],
+    ]);
+    for (const a of ['defective', 'damaged_in_transit', 'wrong_item', 'not_as_described', 'changed_mind', 'size_fit']) expect(r.errors[0]?.message).toContain(a);
+    // Nothing of a refused row is stored: no order, no line, no RMA.
+    expect(sdb.prepare("SELECT COUNT(*) FROM wf_orders WHERE order_no IN ('SO-1', 'SO-2', 'SO-3')").pluck().get()).toBe(0);
+    expect(sdb.prepare("SELECT COUNT(*) FROM wf_rmas WHERE rma IN ('RMA-1', 'RMA-2', 'RMA-3')").pluck().get()).toBe(0);
+    expect(sdb.prepare("SELECT customer_reason FROM wf_orders WHERE order_no = 'SO-4'").pluck().get()).toBe('size_fit');
+    sdb.close();
+  });
+
   it('products: CSV cells typed, pack GTIN with its base unit, re-import unchanged, the catalog sees them at once', () => {
     const sdb = openStationDb(':memory:');
     const catalog = Catalog.fromFile(fixture('catalog/products.json'));
@@ -132,5 +161,11 @@ describe('import of expected returns and products', () => {
     const bad = run(badFile);
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.out).errors[0]).toMatchObject({ line: 2, code: 'ROW_INVALID', field: 'gtin' });
+    // The customer's reason is checked against the station's rule set (here the built-in one).
+    const bogusFile = join(dir, 'bogus.csv');
+    writeFileSync(bogusFile, `${HEADER}\nR2,SO-10,,2026-11-01,bogus,1,${GTINS[0]},,1,1,EA,1,,\nR3,SO-11,,2026-11-01,defective,1,${GTINS[0]},,1,1,EA,1,,\n`);
+    const bogus = run(bogusFile);
+    expect(bogus.code).toBe(1);
+    expect(JSON.parse(bogus.out)).toMatchObject({ rows: 2, inserted: 1, errors: [{ line: 2, code: 'FACT_INVALID', field: 'reason' }] });
   }, 60_000);
 });

@@ -289,6 +289,47 @@ export interface CaseItemView {
   handoffId?: string;
   /** Corrections made to this item (newest last). */
   corrections?: Array<{ kind: 'bin' | 'grade'; at: number; from: string; to: string; reason: string }>;
+  /** What identity said about the scan (possibleMissingSeparator …), kept with the item; never dropped. */
+  warnings?: ScanWarning[];
+}
+
+/** Which field an uncertain reading is about; `other` = any other variable-length AI. */
+export type ReadingField = 'lot' | 'serial' | 'count' | 'other';
+
+/** Code of the hold while a reading is unconfirmed (the exception code on the plain scan path). */
+export type UnconfirmedCode = 'LOT_UNCONFIRMED' | 'SERIAL_UNCONFIRMED' | 'COUNT_UNCONFIRMED' | 'READING_UNCONFIRMED';
+
+/**
+ * A variable-length field whose value is uncertain, e.g. a lot read without its closing separator (BUG-19 d,
+ * BUG-27 b): `21G0073JZ2023` as sent, or `21G0073JZ` followed by (20) 23. Nothing uses the value until a person
+ * has confirmed one of the readings.
+ */
+export interface UncertainReading {
+  ai: string;
+  field: ReadingField;
+  /** The value exactly as the scanner sent it. */
+  asRead: string;
+  /** The other reading: the field shorter, its tail as further AIs. Absent when no such reading is valid GS1. */
+  split?: { value: string; ais: Record<string, string> };
+  code: UnconfirmedCode;
+  status: 'unconfirmed' | 'confirmed' | 'rejected';
+  /** The operator's answer: the value as sent, the split reading, or neither (exceptions bin). */
+  choice?: 'as_read' | 'split' | 'neither';
+  /** The confirmed value of the field. */
+  value?: string;
+  by?: string;
+  at?: number;
+}
+
+export interface ScanWarning {
+  /** The identity warning code: possibleMissingSeparator, GS1_RESTRICTED_CIRCULATION, … */
+  code: string;
+  /** Identity's own message. */
+  message: string;
+  /** For the operator, when the warning needs one (uncertain readings). */
+  text?: Text;
+  /** Set when the warning makes a variable-length field's value uncertain. */
+  reading?: UncertainReading;
 }
 
 export interface ExpectedLineView {
@@ -398,6 +439,8 @@ export type ExceptionCode =
   | 'NOT_IN_CATALOG'
   /** the rule set itself sent the item to exceptions */
   | 'RULES_EXCEPTION'
+  /** an uncertain reading (lot/serial/count …) nobody could confirm: the operator answered "neither" */
+  | UnconfirmedCode
   | (string & {});
 
 export interface ExceptionView {

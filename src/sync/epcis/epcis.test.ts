@@ -89,6 +89,16 @@ describe('EPCIS 2.0 events validate against GS1 schema', () => {
     expect(a.eventID).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
+  it('a disposition or bin named like an Object.prototype member stays a plain string (found by the property below)', () => {
+    const p: StationPlace = { site: 'dc x/1', station: 'st #1', tzMinutesWest: 0 };
+    const item = { itemId: 'i', gtin: '4012345111118', serial: 's' };
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const ev = binnedEvent({ place: p, at, item, bin: name, disposition: name });
+      expect(typeof ev.disposition).toBe('string');
+      expect(valid(ev)).toBe('ok');
+    }
+  });
+
   it('property: any serial, RMA, bin and station names still give schema-valid events', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1, maxLength: 30 }), fc.string({ minLength: 1, maxLength: 20 }), fc.string({ minLength: 1, maxLength: 10 }), fc.integer({ min: -840, max: 720 }), (serial, rma, bin, tz) => {

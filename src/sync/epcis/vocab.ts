@@ -34,7 +34,9 @@ export const DISPOSITION_TO_CBV: Readonly<Record<string, string>> = {
 
 export function toCbvDisposition(d: string): string {
   if ((CBV_DISPOSITIONS as readonly string[]).includes(d)) return d;
-  const mapped = DISPOSITION_TO_CBV[d.toLowerCase()];
+  // Own keys only: a disposition named like an Object.prototype member ("__proto__", "constructor") is not a mapping.
+  const key = d.toLowerCase();
+  const mapped = Object.hasOwn(DISPOSITION_TO_CBV, key) ? DISPOSITION_TO_CBV[key] : undefined;
   if (mapped) return mapped;
   // Unknown words become our own vocabulary URI rather than a fake CBV value.
   return `${RS_NS}disp/${encodeURIComponent(d)}`;

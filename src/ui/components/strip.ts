@@ -43,6 +43,7 @@ export function Strip(props: { supervisor?: boolean }) {
     <span class="spacer"></span>
     <span class=${`pill ${c === 'live' ? 'good' : 'bad'}`} id="conn">${c === 'live' ? t('live') : t('reconnecting')}</span>
     <button class="lang" data-testid="lang" onClick=${() => setLang(lang.get() === 'en' ? 'zh-CN' : 'en')}>${t('language')}</button>
+    <a class="navlink" href="#/items" data-testid="station-log">${t('stationLog')}</a>
     ${props.supervisor
       ? html`<a class="navlink" href="#/">${t('operatorScreen')}</a>`
       : html`<a class="navlink" href="#/supervisor">${t('supervisor')}</a>`}

@@ -11,11 +11,46 @@ import { lang, t, tx } from '../i18n.js';
 import { playSound } from '../sound.js';
 import { useStore } from '../store.js';
 
+const REASONS = ['defective', 'damaged_in_transit', 'wrong_item', 'not_as_described', 'changed_mind', 'size_fit'] as const;
+const GRADES = ['sealed', 'like_new', 'used', 'damaged', 'missing_parts'] as const;
+
+/** Typing a code by hand (no scanner at a desk, a smudged label): the same intake as a scan, with its answers. */
+function ManualEntry(props: { onResult: (code: string, r: ScanResponse | undefined) => void }) {
+  const [code, setCode] = useState('');
+  const [reason, setReason] = useState<string>('changed_mind');
+  const [grade, setGrade] = useState<string>('sealed');
+  const submit = (e: Event): void => {
+    e.preventDefault();
+    const c = code.trim();
+    if (!c) return;
+    void postJson<ScanResponse>('/api/scans', { code: c, source: 'barcode', reason, grade, idempotencyKey: newKey() }).then((r) => {
+      props.onResult(c, r.body as ScanResponse | undefined);
+      setCode('');
+    });
+  };
+  const sel = (v: string, set: (x: string) => void, opts: readonly string[], name: string) =>
+    html`<select name=${name} value=${v} onChange=${(e: Event) => set((e.target as HTMLSelectElement).value)}>${opts.map((o) => html`<option value=${o}>${o.replace(/_/g, ' ')}</option>`)}</select>`;
+  return html`<form class="manual-entry" data-testid="manual-entry" onSubmit=${submit}>
+    <input name="code" autocomplete="off" placeholder=${t('typeCode')} value=${code} onInput=${(e: Event) => setCode((e.target as HTMLInputElement).value)} />
+    ${sel(reason, setReason, REASONS, 'reason')} ${sel(grade, setGrade, GRADES, 'grade')}
+    <button type="submit">${t('addItem')}</button>
+  </form>`;
+}
+
 export function ItemsScreen() {
   useStore(lang);
   const [items, setItems] = useState<ItemView[]>([]);
   const [last, setLast] = useState<ItemView | null>(null);
   const [err, setErr] = useState('');
+  const showResult = (code: string, b: ScanResponse | undefined): void => {
+    if (b && !b.ok) {
+      setErr(`${code}: ${b.error.message}`);
+      playSound('error');
+    } else if (b?.ok) {
+      setErr('');
+      playSound(b.item.status === 'exception' ? 'attention' : 'ok');
+    }
+  };
   useEffect(() => {
     const off = connectLive(
       (m) => {
@@ -32,11 +67,7 @@ export function ItemsScreen() {
     setScanHandler((s) => {
       setErr('');
       void postJson<ScanResponse>('/api/scans', { code: s.code, source: s.source === 'camera' ? 'camera' : 'barcode', ...(s.symbology ? { symbology: s.symbology } : {}), idempotencyKey: newKey() }).then((r) => {
-        const b = r.body as ScanResponse | undefined;
-        if (b && !b.ok) {
-          setErr(`${s.code}: ${b.error.message}`);
-          playSound('error');
-        } else if (b?.ok) playSound(b.item.status === 'exception' ? 'attention' : 'ok');
+        showResult(s.code, r.body as ScanResponse | undefined);
       });
     });
     return off;
@@ -47,6 +78,7 @@ export function ItemsScreen() {
       <div class="what">${last ? `${last.disposition.replace(/_/g, ' ')} → ${last.nextDepartment}${last.productName ? ` · ${last.productName}` : ''}` : t('scanPrompt')}</div>
       ${last ? html`<div class="why-text">${tx(last.explanation)}</div>` : null}
     </section>
+    <${ManualEntry} onResult=${showResult} />
     ${err ? html`<div class="error" role="alert">${err}</div>` : null}
     <table id="items" class="grid">
       <thead><tr><th>time</th><th>source</th><th>item</th><th>product</th><th>disposition</th><th>bin</th><th>next</th><th>rule</th><th>sync</th></tr></thead>

@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { GradingQuestion } from '../../server/api/workflow-types.js';
 import { cameraRunning, setScanHandler, startCamera, stopCameraScanner } from '../capture.js';
 import { lang, t, tx } from '../i18n.js';
-import { answer, camera, isLegacy, result, screen, submitScan, undoGrade, UNDO_WINDOW_MS, type ResultView } from '../state.js';
+import { answer, camera, isLegacy, result, screen, settings, submitScan, undoGrade, UNDO_WINDOW_MS, type ResultView } from '../state.js';
 import { useStore } from '../store.js';
 import { myWorkload, NUDGE_SNOOZE_MS, nudgeSnoozedUntil } from '../workload.js';
 
@@ -128,10 +128,18 @@ function CameraBox() {
 }
 
 function SignIn() {
+  const st = useStore(settings);
+  const demo = st?.demoBadges ?? [];
   return html`<section class="signin" data-testid="signin">
     <div class="badge-icon">▭</div>
     <h1>${t('signInTitle')}</h1>
     <p>${t('signInHint')}</p>
+    ${demo.length
+      ? html`<div class="demo-badges" data-testid="demo-badges">
+          <p>${t('demoSignIn')}</p>
+          ${demo.map((b) => html`<button class="big" onClick=${() => void submitScan({ code: b.badge, source: 'keyboard' })}>${b.name} (${b.badge})</button>`)}
+        </div>`
+      : null}
     <${ResultPanelSmall} />
   </section>`;
 }
