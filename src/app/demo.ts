@@ -21,6 +21,8 @@ export interface DemoOptions {
   config: StationConfig;
   scenarioPath: string;
   exitWhenDone: boolean;
+  /** Register the demo's made-up operators and supervisor (default true); a test that registers its own says false. */
+  demoPeople?: boolean;
   /** Stop waiting for HQ's confirmations after this long (then exit non-zero). */
   confirmTimeoutMs?: number;
 }
@@ -72,7 +74,7 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
   const protocolVersion = cfg.mqtt.url ? (cfg.mqtt.protocolVersion ?? 5) : 4;
   const hq = new HqIngest({ url: cfg.mqtt.url ?? broker.url, dbPath: hqDbPath, workerId: `demo-${cfg.site}-${cfg.station}`, mqtt: { protocolVersion } });
   const answersByEpc = new Map<string, GradingAnswers>();
-  const station = new StationApp({ config: cfg, brokerUrl: cfg.mqtt.url ?? broker.url, answersForTag: (epc) => answersByEpc.get(epc.toUpperCase()), protocolVersion, demoBadges: demoBadges() });
+  const station = new StationApp({ config: cfg, brokerUrl: cfg.mqtt.url ?? broker.url, answersForTag: (epc) => answersByEpc.get(epc.toUpperCase()), protocolVersion, ...(opts.demoPeople === false ? {} : { demoBadges: demoBadges() }) });
   const stopAll = async (): Promise<void> => {
     await station.stop();
     await hq.stop();
@@ -86,7 +88,7 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     await stopAll().catch((ce: unknown) => log.warn({ err: ce instanceof Error ? ce.message : String(ce) }, 'cleanup after a failed start'));
     throw e;
   }
-  seedDemoOperators(station.workflow.core);
+  if (opts.demoPeople !== false) seedDemoOperators(station.workflow.core);
   const readyMs = Math.round(performance.now() - t0);
   log.info({ url: station.httpUrl, readyMs }, 'demo ready');
 

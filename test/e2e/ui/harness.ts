@@ -31,7 +31,8 @@ export async function startStation(): Promise<{ demo: RunningDemo; dir: string; 
   writeFileSync(scenario, JSON.stringify({ intervalMs: 10, items: [{ barcode: '4012345000740', reason: 'changed_mind', grade: 'sealed' }] }));
   const config = parseConfig({ dataDir: dir, http: { port: 0 }, mqtt: { embeddedPort: await freePort() } });
   const t0 = performance.now();
-  const demo = await startDemo({ config, scenarioPath: scenario, exitWhenDone: false });
+  // The shift registers its own people (an admin first), as a real site does: no demo badges.
+  const demo = await startDemo({ config, scenarioPath: scenario, exitWhenDone: false, demoPeople: false });
   return { demo, dir, startedMs: performance.now() - t0 };
 }
 
