@@ -79,6 +79,8 @@ export class OutboxPublisher extends EventEmitter {
   private cursor = 0;
   private buffer: Row[] = [];
   private bufferAt = 0;
+  private resendRows: Row[] = [];
+  private resendAt = 0;
   private readonly inFlight = new Set<number>();
   private readonly acked = new Set<number>();
   private sentThrough = 0;
@@ -255,6 +257,8 @@ export class OutboxPublisher extends EventEmitter {
     // What was in flight on the dead connection is sent again on the next one.
     this.inFlight.clear();
     this.buffer = [];
+    this.resendRows = [];
+    this.resendAt = 0;
     this.cursor = this.sentThrough;
     if (this.backoff.closed(wasConnected ? this.connectedAt : undefined)) {
       this.alarm = { code: 'MQTT_DUPLICATE_CLIENT_ID', message: 'Another device seems to use this station\'s MQTT client id; the broker keeps disconnecting us.', at: Date.now() };
@@ -292,6 +296,10 @@ export class OutboxPublisher extends EventEmitter {
   }
 
   private nextRow(): Row | undefined {
+    // Re-sends first: a gap HQ reported holds its receipt back, so the window below cannot move until the gap is
+    // filled. Queued behind a window-blocked buffer, a re-send would wait for ever.
+    const again = this.nextResend();
+    if (again) return again;
     for (;;) {
       if (this.bufferAt >= this.buffer.length) {
         this.buffer = this.refill();
@@ -305,7 +313,20 @@ export class OutboxPublisher extends EventEmitter {
     }
   }
 
-  private refill(): Row[] {
+  /** Rows of the ranges asked for again (HQ's gaps, time-outs), in order; HQ's PUBACK history does not matter here. */
+  private nextResend(): Row | undefined {
+    for (;;) {
+      if (this.resendAt >= this.resendRows.length) {
+        this.resendRows = this.refillResend();
+        this.resendAt = 0;
+        if (this.resendRows.length === 0) return undefined;
+      }
+      const row = this.resendRows[this.resendAt++];
+      if (row && row.seq > this.confirmed && !this.inFlight.has(row.seq)) return row;
+    }
+  }
+
+  private refillResend(): Row[] {
     while (this.resend.length > 0) {
       const r = this.resend[0] as [number, number];
       r[0] = Math.max(r[0], this.confirmed + 1);
@@ -322,6 +343,10 @@ export class OutboxPublisher extends EventEmitter {
       r[0] = last.seq + 1;
       return rows;
     }
+    return [];
+  }
+
+  private refill(): Row[] {
     const rows = rowsFrom(this.o.db, Math.max(this.cursor, this.confirmed), this.o.batchRows);
     const last = rows[rows.length - 1];
     if (last) this.cursor = last.seq;
@@ -438,7 +463,7 @@ export class OutboxPublisher extends EventEmitter {
   private queueResend(a: number, b: number): void {
     const from = Math.max(a, this.confirmed + 1);
     if (from > b) return;
-    // Served when the current buffer is used up; dropping the buffer would skip rows the cursor already passed.
+    // Served ahead of the stream (nextResend); the stream's buffer stays, so no row the cursor passed is skipped.
     this.resend.push([from, b]);
     this.pump();
   }
