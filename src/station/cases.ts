@@ -298,6 +298,9 @@ type DecideOpts = { key: string; serialMatched: boolean | null; exception?: stri
  * Decision from the rule engine, with the inspecting and disposition events (not yet written). An item in the
  * exceptions queue keeps the rules' explanation but goes to the exceptions bin: never silently into stock.
  */
+/** Exceptions whose item is held in the quarantine bin rather than the exceptions bin. */
+const QUARANTINED: ReadonlySet<string> = new Set(['SERIAL_NOT_SHIPPED']);
+
 function evaluate(core: Core, r: WfItemRow, identity: StoredIdentity | undefined, c: CaseRow, opts: DecideOpts): Evaluated {
   const at = core.now();
   const answers = JSON.parse(r.answers_json) as Record<string, string>;
@@ -323,7 +326,11 @@ function evaluate(core: Core, r: WfItemRow, identity: StoredIdentity | undefined
     ruleSet: decision.ruleSet, matchedRows: decision.matchedRows.map((m) => `${m.table}#${m.row}`),
   };
   if (opts.override) stored = { ...stored, ...opts.override };
-  else if (exc) stored = { ...stored, disposition: 'exception', bin: core.deps.config.exceptionsBin, nextDepartment: 'supervisor' };
+  else if (exc) {
+    // Still in the supervisor's exceptions queue; physically, an unknown serial is held in quarantine (BUG-64).
+    const bin = QUARANTINED.has(exc) ? core.deps.config.quarantineBin : core.deps.config.exceptionsBin;
+    stored = { ...stored, disposition: 'exception', bin, nextDepartment: 'supervisor' };
+  }
   let exceptionId = r.exception_id;
   if (exc && !exceptionId) {
     exceptionId = newId('exc', at, opts.key);

@@ -54,6 +54,8 @@ export const workflowConfigSchema = z
     /** How often the escalation check runs, seconds. */
     escalationCheckSec: z.number().positive().default(15),
     exceptionsBin: z.string().min(1).default('EXCEPTIONS'),
+    /** Where an item whose serial was never shipped on its order goes physically (BUG-64): held, never stock. */
+    quarantineBin: z.string().min(1).default('QUARANTINE'),
     /** Bin name → labels that confirm it. Unlisted bins are confirmed by `BIN-<bin>`. */
     binLabels: z.record(z.string(), z.array(z.string().min(1))).default({}),
     /** Labels that are totes: prefix match (GRAI / SSCC are recognised by identity). */

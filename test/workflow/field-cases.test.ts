@@ -120,6 +120,7 @@ describe('returns field cases', () => {
     expect(unknown.exception?.code).toBe('SERIAL_NOT_SHIPPED');
     // Quarantine, never stock: the rules saw serialMatched = false and the item holds no stock.
     expect(unknown.item?.decision?.disposition).toBe('exception');
+    expect(unknown.item?.decision?.bin).toBe('QUARANTINE');
     const facts = JSON.parse(h.sdb.prepare('SELECT facts_json FROM items WHERE id = ?').pluck().get(unknown.item?.itemId) as string) as Record<string, unknown>;
     expect(facts.serialMatched).toBe(false);
     expect(h.sdb.prepare('SELECT counts FROM wf_items WHERE item_id = ?').pluck().get(unknown.item?.itemId)).toBe(0);
