@@ -9,7 +9,7 @@ import type { ItemView, LiveMessage, ScanResponse, SyncState } from '../server/a
 import { buildFacts, exceptionFor, type GradingAnswers } from '../station/facts.js';
 import { openReading, scanWarnings, unconfirmedText, withoutUnconfirmed, type StoredIdentity } from '../station/readings.js';
 import type { ItemEventCtx, WorkflowEvents, WorkflowStore } from '../station/ports.js';
-import { appendEvents, getItem, listItems, readWatermarks, recordItem, type ItemRow, type StationDb } from '../store/index.js';
+import { appendEvents, getItem, listItems, readWatermarks, recordItem, type ItemRecord, type ItemRow, type StationDb } from '../store/index.js';
 import { itemParams, UPSERT_ITEM_SQL } from '../store/items.js';
 import {
   acknowledgedEvent, binnedEvent, correctionEvent, dispositionEvent, handoffEvent, inspectingEvent, packedEvent, receivingEvent, stableEventId,
@@ -50,9 +50,19 @@ export class IntakePipeline {
   process(read: IntakeRead): ScanResponse {
     const { sdb, bus } = this.deps;
     const itemId = read.idempotencyKey ? `k-${createHash('sha256').update(read.idempotencyKey).digest('hex').slice(0, 32)}` : randomUUID();
+    const fingerprint = scanFingerprint(read);
     if (read.idempotencyKey) {
       const existing = getItem(sdb, itemId);
-      if (existing) return { ok: true, item: this.view(existing), duplicate: true };
+      if (existing) {
+        // Same key, same scan: a retry or a double tap gets the stored item. Same key, another scan: refused (as the
+        // workflow's `once` does), or the second scan's grade or reason would silently be dropped.
+        const prior = sdb.prepare('SELECT kind, request_hash FROM wf_actions WHERE key = ?').get(read.idempotencyKey) as { kind: string; request_hash: string } | undefined;
+        if (prior && prior.request_hash !== fingerprint) return idempotencyConflict(read.idempotencyKey, prior.kind, prior.request_hash, fingerprint);
+        return { ok: true, item: this.view(existing), duplicate: true };
+      }
+      // A workflow action already used this key: one key names one action.
+      const other = sdb.prepare('SELECT kind FROM wf_actions WHERE key = ?').pluck().get(read.idempotencyKey) as string | undefined;
+      if (other !== undefined) return idempotencyConflict(read.idempotencyKey, other);
     }
 
     const identified: IdentifyResult = read.source === 'rfid' ? identifyEpcHex(read.code) : identify(read.code, read.symbology ? { symbology: read.symbology } : undefined);
@@ -82,29 +92,36 @@ export class IntakePipeline {
     const decision = openReading(warnings) && exception?.text ? heldDecision(evaluated, exception.text) : evaluated;
 
     const events = this.events(itemId, known, decision, read);
-    recordItem(
-      sdb,
-      {
-        id: itemId,
-        createdAt: read.at,
-        source: read.source,
-        raw: read.code,
-        gtin: identity.gtin ?? null,
-        serial: known.serial ?? null,
-        epc: identity.epc?.pureIdentityUri ?? identity.epc?.hex ?? null,
-        identity: { ...identity, warnings } satisfies StoredIdentity,
-        facts,
-        decision,
-        disposition: decision.disposition,
-        bin: decision.bin,
-        nextDepartment: decision.nextDepartment,
-        status: exception ? 'exception' : 'decided',
-        exceptionCode: exception?.code ?? null,
-        operator: read.operator ?? null,
-        rma: read.answers.rma ?? null,
-      },
-      events,
-    );
+    const record = {
+      id: itemId,
+      createdAt: read.at,
+      source: read.source,
+      raw: read.code,
+      gtin: identity.gtin ?? null,
+      serial: known.serial ?? null,
+      epc: identity.epc?.pureIdentityUri ?? identity.epc?.hex ?? null,
+      identity: { ...identity, warnings } satisfies StoredIdentity,
+      facts,
+      decision,
+      disposition: decision.disposition,
+      bin: decision.bin,
+      nextDepartment: decision.nextDepartment,
+      status: exception ? 'exception' : 'decided',
+      exceptionCode: exception?.code ?? null,
+      operator: read.operator ?? null,
+      rma: read.answers.rma ?? null,
+    } satisfies ItemRecord;
+    if (read.idempotencyKey) {
+      const key = read.idempotencyKey;
+      // The key and the scan it stands for commit with the item (recordItem nests as a savepoint), so a crash in
+      // between cannot leave an item whose key would later accept any scan.
+      sdb.db.transaction(() => {
+        recordItem(sdb, record, events);
+        sdb.prepare('INSERT INTO wf_actions (key, kind, request_hash, response_json, at) VALUES (?, ?, ?, ?, ?)').run(key, SCAN_KIND, fingerprint, JSON.stringify({ itemId }), read.at);
+      }).immediate();
+    } else {
+      recordItem(sdb, record, events);
+    }
     const row = getItem(sdb, itemId);
     if (!row) throw new Error(`item ${itemId} vanished right after it was stored`);
     const item = this.view(row);
@@ -204,6 +221,45 @@ export class IntakePipeline {
  * The plain scan path has nobody to ask: an item with an unconfirmed reading goes to the exceptions bin for a
  * supervisor, whatever the rules would have decided on the uncertain value (their rows stay on record).
  */
+/** `wf_actions.kind` of a keyed /api/scans (or RFID) intake; the workflow's actions have their own kinds. */
+const SCAN_KIND = 'scan';
+
+/** What a keyed scan is, for comparing a retry with the first request: everything the operator sent, not when. */
+function scanFingerprint(read: IntakeRead): string {
+  const a = read.answers;
+  const request = {
+    source: read.source,
+    code: read.code,
+    symbology: read.symbology ?? null,
+    reason: a.reason ?? null,
+    grade: a.grade ?? null,
+    daysSinceDelivery: a.daysSinceDelivery ?? null,
+    rma: a.rma ?? null,
+    operator: read.operator ?? null,
+  };
+  return `${SCAN_KIND}\u0000${JSON.stringify(request)}`;
+}
+
+/** IDEMPOTENCY_CONFLICT for a key already used: which fields differ when the first use was a scan too. */
+function idempotencyConflict(key: string, priorKind: string, priorFingerprint?: string, fingerprint?: string): ScanResponse {
+  const fields = (fp: string | undefined): Record<string, unknown> | undefined => {
+    const json = fp?.startsWith(`${SCAN_KIND}\u0000`) ? fp.slice(SCAN_KIND.length + 1) : undefined;
+    return json ? (JSON.parse(json) as Record<string, unknown>) : undefined;
+  };
+  const before = fields(priorFingerprint);
+  const now = fields(fingerprint);
+  const shown = (v: unknown): string => (v === null || v === undefined ? 'none' : JSON.stringify(v));
+  const changes = before && now ? Object.keys(now).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(now[k])).map((k) => `${k} ${shown(before[k])} then ${shown(now[k])}`) : [];
+  const what = priorKind === SCAN_KIND ? `a different scan${changes.length ? ` (${changes.join(', ')})` : ''}` : `a different action (${priorKind})`;
+  return {
+    ok: false,
+    error: {
+      code: 'IDEMPOTENCY_CONFLICT',
+      message: `The request key "${key}" was already used for ${what}. Nothing was stored. Send a new key to record this scan, or send the first scan unchanged to get its item.`,
+    },
+  };
+}
+
 function heldDecision(decision: Decision, text: Text): Decision {
   return { ...decision, disposition: 'exception', cbvDisposition: cbvDisposition('exception'), bin: 'EXCEPTIONS', nextDepartment: 'supervisor', explanation: text, priority: Math.max(decision.priority, 7) };
 }

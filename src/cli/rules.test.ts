@@ -121,6 +121,45 @@ describe('returns-station rules eval --json -', () => {
   });
 });
 
+describe('returns-station rules eval: exit code', () => {
+  /** Runs `rules eval <default> --json -` with `lines` on stdin. */
+  async function evalCli(lines: string[]): Promise<{ out: string; err: string; code: number }> {
+    const stdin = new PassThrough();
+    stdin.end(lines.join('\n'));
+    const s = vi.spyOn(process, 'stdin', 'get').mockReturnValue(stdin as unknown as typeof process.stdin);
+    try {
+      return await cli('rules', 'eval', defaultPath, '--json', '-');
+    } finally {
+      s.mockRestore();
+    }
+  }
+  const toys = { catalogKnown: true, category: 'toys', grade: 'sealed', packaging: 'original_sealed', daysSinceDelivery: 2, price: 30 };
+
+  it('exits 0 when every line got a decision', async () => {
+    const r = await evalCli([JSON.stringify({ ...toys, reason: 'changed_mind' }), JSON.stringify({ ...toys, reason: 'defective' })]);
+    expect(r.code).toBe(0);
+    expect(r.out.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('exits 1 when every line was refused with FACT_INVALID, still one output line per input line', async () => {
+    const r = await evalCli([JSON.stringify({ ...toys, reason: 'bogus' }), JSON.stringify({ ...toys, reason: 'Defective' })]);
+    expect(r.code).toBe(1);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { ok?: boolean; line?: number; error?: { code: string } });
+    expect(lines).toEqual([expect.objectContaining({ ok: false, line: 1, error: expect.objectContaining({ code: 'FACT_INVALID' }) }), expect.objectContaining({ ok: false, line: 2, error: expect.objectContaining({ code: 'FACT_INVALID' }) })]);
+    expect(r.err).toContain('2 line(s) refused');
+  });
+
+  it('exits 1 when one line of several is refused (not JSON), and the others are still decided', async () => {
+    const r = await evalCli([JSON.stringify({ ...toys, reason: 'changed_mind' }), 'not json', JSON.stringify({ ...toys, reason: 'defective' })]);
+    expect(r.code).toBe(1);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { ok?: boolean; disposition?: string; error?: { code: string } });
+    expect(lines).toHaveLength(3);
+    expect(lines[0]?.disposition).toBe('restock');
+    expect(lines[1]).toMatchObject({ ok: false, error: { code: 'RULES_BAD_FACTS' } });
+    expect(lines[2]?.disposition).toBeDefined();
+  });
+});
+
 describe('returns-station rules replay', () => {
   it('reads items(id, created_at, facts_json, decision_json) and reports old → new dispositions', async () => {
     const db = join(dir, 'station.db');

@@ -64,10 +64,12 @@ export class SqliteReplaySource implements ReplaySource {
  * One decision JSON line per facts JSON line; a bad line gets an error line `{"ok":false,"error":{code,message},"line":n}`,
  * so outputs stay aligned with inputs. An enum fact outside its values (reason "bogus") is such a line
  * (FACT_INVALID), not a decision: the engine alone would decide it as if it were some other value.
+ * Returns the lines read and how many got an error line (the command exits 1 if any did).
  */
-export async function evalLines(rs: CompiledRuleSet, input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<number> {
+export async function evalLines(rs: CompiledRuleSet, input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<{ lines: number; refused: number }> {
   const rl = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
+  let refused = 0;
   for await (const line of rl) {
     n++;
     if (line.trim() === '') continue;
@@ -76,21 +78,24 @@ export async function evalLines(rs: CompiledRuleSet, input: NodeJS.ReadableStrea
       facts = JSON.parse(line);
     } catch {
       output.write(`${JSON.stringify({ ok: false, error: { code: 'RULES_BAD_FACTS', message: `line ${n} is not JSON` }, line: n })}\n`);
+      refused++;
       continue;
     }
     if (facts === null || typeof facts !== 'object' || Array.isArray(facts)) {
       output.write(`${JSON.stringify({ ok: false, error: { code: 'RULES_BAD_FACTS', message: `line ${n} is not a JSON object of facts` }, line: n })}\n`);
+      refused++;
       continue;
     }
     const checked = rs.checkFacts(facts);
     if (!checked.ok) {
       const { code, message, details } = checked.error;
       output.write(`${JSON.stringify({ ok: false, error: { code, message: `line ${n}: ${message}`, details: { field: details.field, allowed: details.allowed, issues: details.issues.map(({ field, value, allowed, suggestion }) => ({ field, value, allowed, ...(suggestion ? { suggestion } : {}) })) } }, line: n })}\n`);
+      refused++;
       continue;
     }
     output.write(`${JSON.stringify(rs.evaluate(facts as Record<string, never>))}\n`);
   }
-  return n;
+  return { lines: n, refused };
 }
 
 export function formatError(e: RuleError): string {
@@ -150,7 +155,7 @@ export function register(program: Command): void {
 
   rules
     .command('eval <file>')
-    .description('evaluate facts: one JSON object per line on stdin, one decision JSON per line on stdout')
+    .description('evaluate facts: one JSON object per line on stdin, one decision JSON per line on stdout (exit 1 if any line got an error line)')
     .option('--json <input>', 'input source; only "-" (stdin) is supported', '-')
     .action(async (file: string, opts: { json: string }) => {
       if (opts.json !== '-') {
@@ -160,7 +165,12 @@ export function register(program: Command): void {
       }
       const rs = loadOrReport(file);
       if (!rs) return;
-      await evalLines(rs, process.stdin, process.stdout);
+      // Every line is still answered; a script piping facts in must still learn that some were refused.
+      const { refused } = await evalLines(rs, process.stdin, process.stdout);
+      if (refused > 0) {
+        process.stderr.write(`${refused} line(s) refused (see the "ok":false lines)\n`);
+        process.exitCode = 1;
+      }
     });
 
   rules

@@ -117,29 +117,27 @@ export function parseAiData(data: string, detectMissingSeparator: boolean): Outc
   if (elements.length === 0) return fail(Codes.SYNTAX, 'No GS1 data after the FNC1');
   // A scanner that sent one GS evidently sends them, so only GS-less data is suspect.
   if (detectMissingSeparator && lastEndedByData && !sawSeparator) {
-    const last = elements[elements.length - 1];
-    if (last !== undefined) {
-      const w = missingSeparatorWarning(last);
-      if (w !== undefined) warnings.push(w);
-    }
+    const w = missingSeparatorWarning(elements);
+    if (w !== undefined) warnings.push(w);
   }
   return okv({ elements, warnings });
 }
 
 /**
  * A variable-length field that runs to the end of raw data may have swallowed AIs whose FNC1 the
- * scanner or keyboard wedge dropped (BUG-19, BUG-27). If some tail of the value is itself valid AI
- * data, we keep the value as transmitted but say so, so no rule uses the lot/serial unconfirmed.
+ * scanner or keyboard wedge dropped (BUG-19, BUG-27). If some tail of the value is plausibly AI data
+ * of its own (separatorTail), we keep the value as transmitted but say so, so no rule uses the
+ * lot/serial unconfirmed. `elements` ends with the field that ran to the end.
  */
-function missingSeparatorWarning(el: Gs1Element): IdentityWarning | undefined {
+function missingSeparatorWarning(elements: readonly Gs1Element[]): IdentityWarning | undefined {
+  const el = elements[elements.length - 1];
+  if (el === undefined) return undefined;
   const v = el.value;
   for (let i = 1; i < v.length - 2; i++) {
-    const c = v.charCodeAt(i);
-    if (c < 48 || c > 57) continue;
     const tail = v.slice(i);
-    const r = parseAiData(tail, false);
-    if (r.ok) {
-      const parts = r.value.elements.map((x) => `(${x.ai})${x.value}`).join('');
+    const r = separatorTail(elements, tail);
+    if (r !== undefined) {
+      const parts = r.elements.map((x) => `(${x.ai})${x.value}`).join('');
       return {
         code: WarningCodes.possibleMissingSeparator,
         message: `(${el.ai}) "${v}" may be missing a separator: its end "${tail}" reads as ${parts}. Confirm the ${el.def.title.toLowerCase()} before using it`,
@@ -147,6 +145,45 @@ function missingSeparatorWarning(el: Gs1Element): IdentityWarning | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Lot (10) and serial (21) are free text, but they follow each other on nearly every label that has both
+ * (01 17 10 21), so a serial running into "10…" or a lot running into "21…" is a dropped separator often
+ * enough to ask.
+ */
+const FREE_TEXT_THAT_FOLLOWS = new Set(['10', '21']);
+
+/**
+ * Whether an AI's value is constrained enough that a tail matching it by chance is unlikely: a predefined
+ * length, or a numeric or checked (date, check digit, code list) component. Free-text variable-length AIs
+ * (company-internal 90–99, 240, 241, 250, 400, 7020 …) accept "two digits and anything", so nearly any lot
+ * that contains a digit pair would match one ("L-999" = "L-" + (99) 9).
+ */
+function specificAi(def: AiDef): boolean {
+  if (/^9[0-9]$/.test(def.ai)) return false;
+  return def.fixed || def.components.some((c) => c.charset === 'N' || c.linters.length > 0);
+}
+
+/**
+ * The end `tail` of the last element's value, parsed as AI data, if it is evidence of a dropped separator; else
+ * undefined. Beyond parsing, every AI of the tail must (1) be specific (specificAi) or lot/serial, (2) not repeat
+ * an AI of the data (a second lot inside the lot is no reading) and (3) have its GS1 requisites met by the data
+ * (a count (30) needs a GTIN (01) or content (02) before it): a tail AI that could not stand on this label does not
+ * commonly follow the field. Shared with the station, which offers the split reading.
+ */
+export function separatorTail(elements: readonly Gs1Element[], tail: string): ParsedElements | undefined {
+  const c = tail.charCodeAt(0);
+  if (c < 48 || c > 57) return undefined;
+  const r = parseAiData(tail, false);
+  if (!r.ok) return undefined;
+  const all = [...elements, ...r.value.elements];
+  for (const t of r.value.elements) {
+    if (!specificAi(t.def) && !FREE_TEXT_THAT_FOLLOWS.has(t.ai)) return undefined;
+    if (all.filter((x) => x.ai === t.ai).length > 1) return undefined;
+    for (const group of t.def.req) if (!group.some((g) => present(all, g))) return undefined;
+  }
+  return r.value;
 }
 
 /** Bracketed form `(01)…(10)…`; `\(` is a literal bracket; `|` separates a composite component. */

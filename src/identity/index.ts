@@ -7,7 +7,7 @@ export { identify, identifyEpcHex } from './identify.js';
 export { encodeEpc, encodeEpcDetailed, encodeEpcForGtin, gs1ToPureIdentityUri, pureIdentityToGs1, type EncodeResult } from './encode.js';
 export { Codes, WarningCodes, type IdentityError } from './errors.js';
 export { gs1CheckDigit, hasValidCheckDigit, expandUpcE, validateGs1Number, normalizeGtin, gtinShortForm, classifyGtin, type GtinClass, type Gs1NumberKind } from './check-digit.js';
-export { parseAiData, parseBracketed, parseCaretElementString, toCaretString, toBracketed, toHri, associationWarnings, type Gs1Element, type ParsedElements } from './element-string.js';
+export { parseAiData, separatorTail, parseBracketed, parseCaretElementString, toCaretString, toBracketed, toHri, associationWarnings, type Gs1Element, type ParsedElements } from './element-string.js';
 export { parseDigitalLink, buildDigitalLink } from './digital-link.js';
 export { parseScanData, generateScanData, type ScanData } from './scan-data.js';
 export { interpretAi, withDecimals, type AiValue } from './interpret.js';

@@ -75,7 +75,8 @@ export async function createHttpServer<Ctx>(api: StationApi, opts: { uiDir?: str
       return reply.status(400).send({ ok: false, error: { code: 'SCAN_INVALID', message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` } });
     }
     const res = await api.submitScan(parsed.data);
-    return reply.status(res.ok ? 200 : 422).send(res);
+    // 409 like the workflow API: the key was already used for another scan; anything else refused is unprocessable.
+    return reply.status(res.ok ? 200 : res.error.code === 'IDEMPOTENCY_CONFLICT' ? 409 : 422).send(res);
   });
 
   app.register(async (scope) => {

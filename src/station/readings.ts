@@ -1,4 +1,4 @@
-import { AI_TABLE, identify, parseAiData, parseCaretElementString, type IdentityWarning, type ItemIdentity } from '../identity/index.js';
+import { AI_TABLE, identify, parseCaretElementString, separatorTail, type IdentityWarning, type ItemIdentity } from '../identity/index.js';
 import type { GradingQuestion, ReadingField, ScanWarning, Text, UncertainReading, UnconfirmedCode } from '../server/api/workflow-types.js';
 import type { Core } from './core.js';
 
@@ -44,22 +44,22 @@ function readingOf(identity: ItemIdentity, ai: string, asRead: string): Uncertai
 }
 
 /**
- * The reading with a separator after a shorter value: the first (longest) tail that makes the whole data valid GS1
- * again, e.g. `21G0073JZ` + (20) 23. Identity alone accepts any tail that parses; here the whole data must, so a
- * tail that would repeat the field's own AI with another value is no candidate.
+ * The reading with a separator after a shorter value: the first (longest) tail that identity counts as evidence of a
+ * dropped separator (separatorTail: no company-internal or free-text AI, no repeated AI) and that makes the whole data
+ * valid GS1 again, e.g. `21G0073JZ` + (20) 23. So the split offered is the one the warning was about.
  */
 function splitReading(identity: ItemIdentity, v: string): { value: string; ais: Record<string, string>; identity: ItemIdentity } | undefined {
   const es = identity.elementString;
   if (!es?.endsWith(v)) return undefined;
+  const parsed = parseCaretElementString(es);
+  if (!parsed.ok) return undefined;
   const prefix = es.slice(0, es.length - v.length);
   for (let i = 1; i < v.length - 2; i++) {
-    const c = v.charCodeAt(i);
-    if (c < 48 || c > 57) continue;
-    const tail = parseAiData(v.slice(i), false);
-    if (!tail.ok) continue;
+    const tail = separatorTail(parsed.value.elements, v.slice(i));
+    if (!tail) continue;
     const whole = identify(`${prefix}${v.slice(0, i)}^${v.slice(i)}`);
     if (!whole.ok) continue;
-    const ais = Object.fromEntries(tail.value.elements.map((e) => [e.ai, e.value]));
+    const ais = Object.fromEntries(tail.elements.map((e) => [e.ai, e.value]));
     return { value: v.slice(0, i), ais, identity: { ...whole.identity, raw: identity.raw, ...(identity.symbology ? { symbology: identity.symbology } : {}) } };
   }
   return undefined;

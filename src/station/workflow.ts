@@ -12,7 +12,7 @@ import { authenticate, operatorByBadge, requireRole, screenRow, signedIn, signIn
 import type { WorkflowDeps } from './ports.js';
 import { getCase, getException, getHandoff, getTote, getWfItem, pendingItem, type WfItemRow } from './rows.js';
 import { correct, resolveException } from './supervision.js';
-import { caseView, exceptionView, handoffView, itemView, screenState, toteView } from './views.js';
+import { caseView, exceptionView, handoffView, itemView, questionOf, screenState, toteView } from './views.js';
 
 const DEFAULT_SCREEN = 'main';
 const CASE_CODE = /^(RMA|RET|RA|SO|DN|ORD|ORDER)[-_ ]?[A-Z0-9]/i;
@@ -133,7 +133,7 @@ export class Workflow {
     if (core.deps.config.totePrefixes.some((p) => code.toUpperCase().startsWith(p.toUpperCase()))) return this.toteScanned(screen, op, code, 'label', key);
     // RMA, order and tracking numbers first: an order number may look like anything, even digits.
     if (req.source !== 'rfid') {
-      const ref = this.tryCase(screen, op, code, key);
+      const ref = this.tryCase(screen, op, code, key, req.source);
       if (ref) return ref;
     }
     const id = req.source === 'rfid' ? identifyEpcHex(code) : identify(code, req.symbology ? { symbology: req.symbology } : undefined);
@@ -143,12 +143,19 @@ export class Workflow {
     }
     if (id.identity.grai || id.identity.sscc) return this.toteScanned(screen, op, id.identity.epc?.pureIdentityUri ?? id.identity.grai ?? id.identity.sscc ?? code, id.identity.grai ? 'grai' : 'sscc', key);
     if (!id.identity.gtin) throw new Refusal('CODE_UNKNOWN', tx2('This code names no product.', '此码不对应任何商品。'), { kind: 'unknown' });
+    if (req.source !== 'rfid') this.refuseWhilePending(screen, 'item');
     return this.itemResponse(addItem(core, screen, op, { identity: id.identity, warnings: id.warnings, source: req.source ?? 'barcode', raw: code, answers: req.answers ?? {}, key }));
   }
 
-  private tryCase(screen: ScreenRow, op: OperatorRow, code: string, key: string): WorkflowScanResponse | undefined {
+  private tryCase(screen: ScreenRow, op: OperatorRow, code: string, key: string, source: WorkflowScanRequest['source']): WorkflowScanResponse | undefined {
     // Most scans are items: look the code up first rather than paying for a refusal every time.
-    if (!lookupCaseCode(this.core.db, code)) return undefined;
+    const ref = lookupCaseCode(this.core.db, code);
+    if (!ref) return undefined;
+    // Another case would take the screen away from an item still waiting for its answers or its bin; the current
+    // case's own label (resume) changes nothing and stays allowed.
+    const current = screen.case_id ? getCase(this.core, screen.case_id) : undefined;
+    const same = current?.status === 'open' && current.order_no === ref.orderNo && (ref.rma === undefined || current.rma === ref.rma);
+    if (source !== 'rfid' && !same) this.refuseWhilePending(screen, 'case');
     try {
       const { case: c, resumed } = openCase(this.core, screen, op, code, key);
       return this.ok('case', resumed ? 'case_resumed' : 'case_opened', screen.screen, tx2(`Case ${c.rma ?? c.order_no ?? c.id} ${resumed ? 'resumed' : 'opened'}: scan the items.`, `退货单 ${c.rma ?? c.order_no ?? c.id} 已${resumed ? '继续' : '打开'}：请扫描商品。`), { case: caseView(this.core, c) });
@@ -156,6 +163,29 @@ export class Workflow {
       if (e instanceof Refusal && e.wfCode === 'RMA_UNKNOWN') return undefined;
       throw e;
     }
+  }
+
+  /**
+   * One item at a time on a scanning screen: while an earlier item still waits for its answers or its bin scan, a new
+   * item (or another case) is refused, or the screen's bin prompt would point at one item while the operator holds
+   * another (wrong-bin risk). RFID bulk reads are not refused: their tags queue as pending items by design.
+   */
+  private refuseWhilePending(screen: ScreenRow, kind: ScanKind): void {
+    const core = this.core;
+    const p = pendingOpen(core, screen);
+    if (!p) return;
+    const product = core.deps.catalog.get(p.pack_gtin ?? p.gtin ?? undefined) ?? core.deps.catalog.get(p.gtin ?? undefined);
+    const name = product?.name ?? p.gtin ?? p.raw;
+    const details = { pendingItemId: p.item_id, awaiting: p.state === 'grading' ? 'grading' : 'bin' };
+    if (p.state === 'grading') {
+      const q = questionOf(core, p, product?.category);
+      const text = q
+        ? tx2(`First answer: ${q.text.en} (${name})`, `请先回答：${q.text['zh-CN']}（${name}）`)
+        : tx2(`First answer the questions for the ${name}.`, `请先回答 ${name} 的问题。`);
+      throw new Refusal('ITEM_PENDING', text, { kind, details: { ...details, ...(q ? { questionId: q.id } : {}) } });
+    }
+    const bin = p.bin_expected ?? '';
+    throw new Refusal('ITEM_PENDING', tx2(`First put the ${name} in bin ${bin} and scan the bin label.`, `请先将 ${name} 放入货位 ${bin} 并扫描货位标签。`), { kind, details: { ...details, bin } });
   }
 
   private badgeScanned(badge: OperatorRow, screenName: string, pin: string | undefined, key: string): WorkflowScanResponse {

@@ -5,7 +5,7 @@
  */
 import type { DeviceView, HealthReport, ItemView, ScanResponse, SyncView, UiSettings } from '../server/api-types.js';
 import type {
-  CaseItemView, OperatorView, ScreenState, Text, WorkflowConfigView, WorkflowError, WorkflowRefused, WorkflowScanResponse,
+  CaseItemView, CaseView, OperatorView, ScreenState, Text, WorkflowConfigView, WorkflowError, WorkflowRefused, WorkflowScanResponse,
 } from '../server/api/workflow-types.js';
 import { connectLive, getJson, newKey, postJson, type AnyLive } from './api.js';
 import { playSound, type SoundName } from './sound.js';
@@ -42,6 +42,11 @@ export const devices = new Store<DeviceView[]>([]);
 export const sync = new Store<SyncView | null>(null);
 export const settings = new Store<UiSettings | null>(null);
 export const screen = new Store<ScreenState | null>(null);
+/**
+ * The operator screen's open case with its items. Scan answers keep the screen state small (no case), so the case
+ * comes from the screen GET and is then kept current from answers and live pushes (wf-case, wf-item).
+ */
+export const openCase = new Store<CaseView | null>(null);
 export const result = new Store<ResultView | null>(null);
 export const fatal = new Store<Fatal | null>(null);
 export const wfConfig = new Store<WorkflowConfigView | null>(null);
@@ -79,10 +84,33 @@ function itemResult(it: CaseItemView, at: number): ResultView | null {
   };
 }
 
+/** An item of the open case, new or changed: replaced in place, or added at the end. */
+function keepItem(it: CaseItemView): void {
+  openCase.update((c) => {
+    if (!c || c.id !== it.caseId) return c;
+    const i = c.items.findIndex((x) => x.itemId === it.itemId);
+    return { ...c, items: i < 0 ? [...c.items, it] : c.items.map((x, j) => (j === i ? it : x)) };
+  });
+}
+
+/**
+ * Shows a screen state and keeps its case in step: the state's own case (GET), a case the answer carried, the item
+ * the answer changed, or, for a case this page has not seen yet (opened by a scan-first item, resumed), the GET.
+ */
+function showScreen(s: ScreenState, from: { case?: CaseView; item?: CaseItemView; fetched?: boolean } = {}): void {
+  screen.set(s);
+  if (s.case) openCase.set(s.case);
+  else if (!s.caseId) openCase.set(null);
+  else if (from.case?.id === s.caseId) openCase.set(from.case);
+  else if (openCase.get()?.id === s.caseId) {
+    if (from.item) keepItem(from.item);
+  } else if (!from.fetched) void refreshScreen();
+}
+
 /** Turns any workflow answer into screen state, a result and a sound. */
 export function applyResponse(res: WorkflowScanResponse, t0?: number): void {
   const now = Date.now();
-  if (res.screen) screen.set(res.screen);
+  if (res.screen) showScreen(res.screen, res.ok ? { ...(res.case ? { case: res.case } : {}), ...(res.item ? { item: res.item } : {}) } : {});
   if (!res.ok) {
     const e = res.error;
     const big = e.code === 'WRONG_BIN' ? '✗' : '!';
@@ -205,7 +233,13 @@ function onLive(m: AnyLive): void {
       sync.set(m.sync);
       break;
     case 'wf-screen':
-      if (m.screen.screen === OPERATOR_SCREEN) screen.set(m.screen);
+      if (m.screen.screen === OPERATOR_SCREEN) showScreen(m.screen);
+      break;
+    case 'wf-case':
+      if (m.case.id === screen.get()?.caseId) openCase.set(m.case);
+      break;
+    case 'wf-item':
+      keepItem(m.item);
       break;
     case 'wf-refused':
       if (m.screen === OPERATOR_SCREEN) applyResponse({ ok: false, kind: 'unknown', sound: 'error', error: m.error });
@@ -272,7 +306,7 @@ async function refreshScreen(): Promise<void> {
   const r = await getJson<ScreenState>(`/api/workflow/screens/${OPERATOR_SCREEN}`);
   if (r.ok) {
     legacy = false;
-    screen.set(r.body);
+    showScreen(r.body, { fetched: true });
   } else if (r.status === 404 && !(r.body && typeof r.body === 'object' && 'awaiting' in r.body)) {
     legacy = true;
   }

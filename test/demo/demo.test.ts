@@ -104,6 +104,32 @@ describe('demo: the shipped scenario end to end (emulated R2000 reader, aedes, H
     }
   });
 
+  it('POST /api/scans with a used idempotency key and different data is refused with 409 IDEMPOTENCY_CONFLICT, nothing stored', async () => {
+    const post = async (body: unknown): Promise<{ status: number; body: ScanResponse }> => {
+      const r = await fetch(`${demo.url}/api/scans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: r.status, body: (await r.json()) as ScanResponse };
+    };
+    const first = { code: '4012345000740', reason: 'defective', grade: 'used', idempotencyKey: 'conc-1' };
+    const a = await post(first);
+    expect(a.status).toBe(200);
+    if (!a.body.ok) throw new Error(a.body.error.code);
+    const before = demo.station.health().database.items;
+    const events = demo.station.sdb.prepare('SELECT COUNT(*) FROM outbox').pluck().get() as number;
+    const b = await post({ ...first, grade: 'damaged' });
+    expect(b.status).toBe(409);
+    expect(b.body).toMatchObject({ ok: false, error: { code: 'IDEMPOTENCY_CONFLICT' } });
+    if (!b.body.ok) expect(b.body.error.message).toMatch(/conc-1.*grade "used" then "damaged"/);
+    // Nothing stored: no item, no event, and the first item keeps its grade.
+    expect(demo.station.health().database.items).toBe(before);
+    expect(demo.station.sdb.prepare('SELECT COUNT(*) FROM outbox').pluck().get()).toBe(events);
+    const facts = JSON.parse(demo.station.sdb.prepare('SELECT facts_json FROM items WHERE id = ?').pluck().get(a.body.item.id) as string) as Record<string, unknown>;
+    expect(facts.grade).toBe('used');
+    // The same request again still gets the stored answer.
+    const c = await post(first);
+    expect(c.status).toBe(200);
+    expect(c.body).toMatchObject({ ok: true, duplicate: true, item: { id: a.body.item.id } });
+  });
+
   const scan = async (code: string): Promise<{ status: number; body: ScanResponse }> => {
     const r = await fetch(`${demo.url}/api/scans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, reason: 'changed_mind', grade: 'sealed' }) });
     return { status: r.status, body: (await r.json()) as ScanResponse };

@@ -167,5 +167,11 @@ describe('import of expected returns and products', () => {
     const bogus = run(bogusFile);
     expect(bogus.code).toBe(1);
     expect(JSON.parse(bogus.out)).toMatchObject({ rows: 2, inserted: 1, errors: [{ line: 2, code: 'FACT_INVALID', field: 'reason' }] });
+    // Every row refused with FACT_INVALID: nothing imported, exit 1 like any other refusal.
+    const allBogusFile = join(dir, 'all-bogus.csv');
+    writeFileSync(allBogusFile, `${HEADER}\nR4,SO-12,,2026-11-01,bogus,1,${GTINS[0]},,1,1,EA,1,,\nR5,SO-13,,2026-11-01,Defective,1,${GTINS[0]},,1,1,EA,1,,\n`);
+    const allBogus = run(allBogusFile);
+    expect(allBogus.code).toBe(1);
+    expect(JSON.parse(allBogus.out)).toMatchObject({ rows: 2, inserted: 0, updated: 0, errors: [{ line: 2, code: 'FACT_INVALID' }, { line: 3, code: 'FACT_INVALID' }] });
   }, 60_000);
 });

@@ -87,10 +87,13 @@ describe('a mistyped return reason or grade is refused at the station API, never
     // Values the rules know but no button of their question offers (grade "sealed", packaging "original_sealed") are fine.
     const sealed = await wf('/api/workflow/scan', { code: CHARGER, answers: { reason: 'changed_mind', sealed: 'no', grade: 'sealed', packaging: 'original_sealed' } });
     expect(sealed.body).toMatchObject({ ok: true, action: 'item_decided' });
+    // Binned, so the screen takes the next item.
+    const label = sealed.body.ok ? (sealed.body.item?.decision?.binLabels[0] ?? '') : '';
+    expect((await wf('/api/workflow/scan', { code: label })).body).toMatchObject({ ok: true, action: 'bin_confirmed' });
   });
 
   it('POST /api/workflow/items/:id/answer: a value outside the question\'s options is ANSWER_INVALID; the right answers decide', async () => {
-    // A second charger unit: serial-less GTIN in the same open case is a new item (the first was decided).
+    // A second charger unit: serial-less GTIN in the same open case is a new item (the first was decided and binned).
     const scanned = await wf('/api/workflow/scan', { code: `(01)${CHARGER}(21)UNIT-2` });
     expect(scanned.body).toMatchObject({ ok: true, action: 'question', item: { question: { id: 'reason' } } });
     const id = scanned.body.ok ? (scanned.body.item?.itemId ?? '') : '';

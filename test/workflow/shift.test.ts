@@ -35,6 +35,18 @@ describe('a shift through the station API (sign-in, RFID + barcode, exceptions, 
     if (!r.ok) throw new Error(`refused: ${JSON.stringify(r)}`);
     return r;
   };
+  const refused = (r: WorkflowScanResponse): Extract<WorkflowScanResponse, { ok: false }>['error'] => {
+    if (r.ok) throw new Error(`expected a refusal, got ${r.action}`);
+    return r.error;
+  };
+  /** Confirms every pending item of the main screen into its shown bin. */
+  const binPending = async (): Promise<void> => {
+    for (let guard = 0; guard < 10; guard++) {
+      const s = await get<{ awaiting: string; expectedBin?: { labels: string[] } }>('/api/workflow/screens/main');
+      if (s.awaiting !== 'bin') return;
+      expect(okv(await scan(s.expectedBin?.labels[0] ?? '')).action).toBe('bin_confirmed');
+    }
+  };
   const until = async (f: () => boolean, ms = 8000): Promise<boolean> => {
     const end = Date.now() + ms;
     while (Date.now() < end) {
@@ -104,6 +116,10 @@ describe('a shift through the station API (sign-in, RFID + barcode, exceptions, 
       const q = okv(await act(`/api/workflow/items/${it.item_id}/answer`, { questionId: 'sealed', value: 'yes' }));
       expect(q.action).toBe('item_decided');
     }
+    // One item at a time: the queued RFID items are binned before the next barcode item is accepted.
+    const pendingShoe = refused(await scan(SHOE));
+    expect(pendingShoe).toMatchObject({ code: 'ITEM_PENDING', details: { awaiting: 'bin' } });
+    await binPending();
     // A barcode item with the longer path: opened → condition → packaging.
     const shoe = okv(await scan(SHOE));
     expect(shoe.item?.question?.id).toBe('sealed');
@@ -112,6 +128,7 @@ describe('a shift through the station API (sign-in, RFID + barcode, exceptions, 
     okv(await act(`/api/workflow/items/${shoeId}/answer`, { questionId: 'grade', value: 'like_new' }));
     const shoeDone = okv(await act(`/api/workflow/items/${shoeId}/answer`, { questionId: 'packaging', value: 'original_opened' }));
     expect(shoeDone.action).toBe('item_decided');
+    await binPending();
 
     // An item not on the order goes to the exceptions queue.
     const kettle = okv(await scan(KETTLE, { answers: { sealed: 'yes' } }));
@@ -123,12 +140,7 @@ describe('a shift through the station API (sign-in, RFID + barcode, exceptions, 
     const wrong = await post('/api/workflow/scan', { code: first.expectedBin?.bin === 'REPAIR' ? 'BIN-RESTOCK' : 'BIN-REPAIR' });
     expect(wrong.status).toBe(422);
     expect(wrong.body).toMatchObject({ ok: false, sound: 'error', error: { code: 'WRONG_BIN' } });
-    // Confirm every pending item into its shown bin.
-    for (let guard = 0; guard < 10; guard++) {
-      const s = await get<{ awaiting: string; expectedBin?: { labels: string[] } }>('/api/workflow/screens/main');
-      if (s.awaiting !== 'bin') break;
-      expect(okv(await scan(s.expectedBin?.labels[0] ?? '')).action).toBe('bin_confirmed');
-    }
+    await binPending();
 
     // The supervisor resolves the exception: quarantine.
     const exc = await get<{ exceptions: Array<{ id: string; code: string }> }>('/api/workflow/exceptions?status=open');

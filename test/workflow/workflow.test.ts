@@ -220,6 +220,75 @@ describe('workflow', () => {
   });
 });
 
+describe('one item at a time on a scanning screen (wrong-bin risk)', () => {
+  const PHONE = '00614141002597';
+  const NOVEL = '00614141007776';
+  const counts = (): { items: number; events: number } => ({
+    items: h.sdb.prepare('SELECT COUNT(*) FROM wf_items').pluck().get() as number,
+    events: h.sdb.prepare('SELECT COUNT(*) FROM outbox').pluck().get() as number,
+  });
+
+  it('an item waiting for the exceptions bin: the next item scan is refused (ITEM_PENDING, nothing stored); after binning it, the next item is taken', () => {
+    h = harness();
+    ok(h.scan(BADGE.ana));
+    ok(h.scan('RMA-3001'));
+    const first = ok(h.scan(PHONE, { answers: { sealed: 'yes' } }));
+    expect(first.item?.decision?.bin).toBe('EXCEPTIONS');
+    expect(first.screen.expectedBin?.bin).toBe('EXCEPTIONS');
+    const before = counts();
+    const req = { code: gs1(PHONE, 'PH-1'), idempotencyKey: 'second-item', answers: { sealed: 'yes' } };
+    const second = h.wf.scan(req);
+    expect(second).toMatchObject({ ok: false, kind: 'item', sound: 'error', error: { code: 'ITEM_PENDING', details: { pendingItemId: first.item?.itemId, awaiting: 'bin', bin: 'EXCEPTIONS' } } });
+    const err = refused(second) as { code: string; text?: { en: string; 'zh-CN': string } };
+    expect(err.text?.en).toContain('EXCEPTIONS');
+    expect(err.text?.['zh-CN']).toContain('EXCEPTIONS');
+    // The screen still points at the first item and its bin; retrying the same scan gets the same refusal.
+    expect(second.screen).toMatchObject({ awaiting: 'bin', pendingItemId: first.item?.itemId, expectedBin: { bin: 'EXCEPTIONS' } });
+    expect(refused(h.wf.scan(req)).code).toBe('ITEM_PENDING');
+    expect(counts()).toEqual(before);
+
+    expect(ok(h.scan(first.item?.decision?.binLabels[0] ?? '')).action).toBe('bin_confirmed');
+    const next = ok(h.scan(gs1(PHONE, 'PH-1'), { answers: { sealed: 'yes' } }));
+    expect(next.action).toBe('item_decided');
+    expect(next.screen).toMatchObject({ awaiting: 'bin', pendingItemId: next.item?.itemId, expectedBin: { bin: next.item?.decision?.bin } });
+  });
+
+  it('an item waiting for its grading answer: the next item scan is refused and names the question; the screen keeps asking it', () => {
+    h = harness();
+    ok(h.scan(BADGE.ana));
+    ok(h.scan('RMA-2001'));
+    const first = ok(h.scan(NOVEL));
+    expect(first.action).toBe('question');
+    const q = first.item?.question;
+    if (!q) throw new Error('no question');
+    const second = h.scan(NOVEL, { answers: { sealed: 'yes' } });
+    expect(second).toMatchObject({ ok: false, sound: 'error', error: { code: 'ITEM_PENDING', details: { pendingItemId: first.item?.itemId, awaiting: 'grading', questionId: q.id } } });
+    const err = refused(second) as { text?: { en: string; 'zh-CN': string } };
+    expect(err.text?.en).toContain(q.text.en);
+    expect(err.text?.['zh-CN']).toContain(q.text['zh-CN']);
+    expect(second.screen).toMatchObject({ awaiting: 'grading', pendingItemId: first.item?.itemId, question: { id: q.id } });
+    // Answered, it waits for its bin: still one item at a time.
+    const decided = ok(h.wf.answer(first.item?.itemId ?? '', { questionId: q.id, value: 'yes', idempotencyKey: h.key() }));
+    expect(decided.action).toBe('item_decided');
+    expect(refused(h.scan(NOVEL, { answers: { sealed: 'yes' } })).details).toMatchObject({ awaiting: 'bin', bin: decided.item?.decision?.bin });
+    ok(h.scan(decided.item?.decision?.binLabels[0] ?? ''));
+    expect(ok(h.scan(NOVEL, { answers: { sealed: 'yes' } })).action).toBe('item_decided');
+  });
+
+  it('while an item is pending: another case is refused, the own case label and a badge still work, RFID reads still queue', () => {
+    h = harness({ rfidScreen: 'main' });
+    ok(h.scan(BADGE.ana));
+    const opened = ok(h.scan('RMA-5001'));
+    const first = ok(h.scan('00614141000371'));
+    expect(first.action).toBe('question');
+    expect(refused(h.scan('RMA-2001'))).toMatchObject({ code: 'ITEM_PENDING', details: { awaiting: 'grading' } });
+    expect(ok(h.scan('RMA-5001'))).toMatchObject({ action: 'case_resumed', case: { id: opened.case?.id } });
+    const rfid = ok(h.wf.addRfid({ epc: epcHex('00614141000371', '1000'), key: 'a', firstSeen: 2 }) ?? refusedResponse());
+    expect(rfid.item?.source).toBe('rfid');
+    expect(ok(h.scan(BADGE.ana)).action).toBe('signed_out');
+  });
+});
+
 function refusedResponse(): never {
   throw new Error('no case was open for the RFID screen');
 }

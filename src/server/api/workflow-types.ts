@@ -159,6 +159,8 @@ export type WorkflowErrorCode =
   | 'CASE_CLOSED'
   | 'ITEM_UNKNOWN'
   | 'GRADING_PENDING'
+  /** A new item or case was scanned while an earlier item still waits for its answers or its bin scan; nothing stored. */
+  | 'ITEM_PENDING'
   | 'ANSWER_INVALID'
   | 'BIN_PENDING'
   /** The scanned bin is not the one the screen shows; nothing was stored (a misbin is counted). */

@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { GradingQuestion } from '../../server/api/workflow-types.js';
 import { cameraRunning, setScanHandler, startCamera, stopCameraScanner } from '../capture.js';
 import { lang, t, tx } from '../i18n.js';
-import { answer, camera, isLegacy, result, screen, settings, submitScan, undoGrade, UNDO_WINDOW_MS, type ResultView } from '../state.js';
+import { answer, camera, isLegacy, openCase, result, screen, settings, submitScan, undoGrade, UNDO_WINDOW_MS, type ResultView } from '../state.js';
 import { useStore } from '../store.js';
 import { myWorkload, NUDGE_SNOOZE_MS, nudgeSnoozedUntil } from '../workload.js';
 
@@ -100,11 +100,11 @@ function Task() {
 }
 
 function CaseList() {
-  const s = useStore(screen);
-  const items = s?.case?.items ?? [];
+  const c = useStore(openCase);
+  const items = c?.items ?? [];
   // Tapping the list must not focus anything (BUG-57): plain elements, no inputs.
   return html`<aside class="case" data-testid="case">
-    <h2>${t('itemsInCase')}${s?.case?.rma ? ` · ${s.case.rma}` : ''}</h2>
+    <h2>${t('itemsInCase')}${c?.rma ? ` · ${c.rma}` : ''}</h2>
     ${items.length === 0
       ? html`<p class="muted">${t('noItems')}</p>`
       : html`<ul>${[...items].reverse().map(

@@ -59,6 +59,17 @@ describe.skipIf(!chromiumAvailable())('operator shift in Chromium', () => {
   const awaiting = async (): Promise<string | undefined> => (await screenState())?.awaiting;
   const resultTone = async (): Promise<string | undefined> => page.evaluate(() => (window as unknown as RsWindow).__rs.result.get()?.tone);
   const lastSound = async (): Promise<string | undefined> => page.evaluate(() => document.body.dataset.lastSound);
+  const caseList = async (): Promise<string[]> => page.locator('[data-testid="case"] li').allTextContents();
+  /** Answers the open questions with the buttons shown, then waits for the bin prompt. */
+  const grade = async (): Promise<void> => {
+    for (let i = 0; i < 6 && (await awaiting()) === 'grading'; i++) {
+      const q = (await screenState())?.question;
+      const pick = q?.answers.find((a) => ['changed_mind', 'yes', 'like_new', 'original_opened'].includes(a.value)) ?? q?.answers[0];
+      await page.click(`[data-testid="grading"] button[data-answer="${pick?.value}"]`);
+      await expect.poll(async () => (await screenState())?.question?.id !== q?.id || (await awaiting()) !== 'grading').toBe(true);
+    }
+    await expect.poll(awaiting).toBe('bin');
+  };
 
   it('BUG-57/BUG-18: badge sign-in by wedge scan (AZERTY host, CR+LF), nothing focused, no field needed', async ({ skip }) => {
     if (!workflow) skip();
@@ -74,14 +85,10 @@ describe.skipIf(!chromiumAvailable())('operator shift in Chromium', () => {
     if (!workflow) skip();
     await wedgeScan(cdp, '4012345000740');
     await expect.poll(awaiting).toBe('grading');
+    // The case list shows the item right after the scan, without a reload.
+    await expect.poll(caseList).toEqual([expect.stringMatching(/^Women's running shoe, 39.*grading$/)]);
     await shot(page, 'operator-grading');
-    for (let i = 0; i < 6 && (await awaiting()) === 'grading'; i++) {
-      const q = (await screenState())?.question;
-      const pick = q?.answers.find((a) => ['changed_mind', 'yes', 'like_new', 'original_opened'].includes(a.value)) ?? q?.answers[0];
-      await page.click(`[data-testid="grading"] button[data-answer="${pick?.value}"]`);
-      await expect.poll(async () => (await screenState())?.question?.id !== q?.id || (await awaiting()) !== 'grading').toBe(true);
-    }
-    await expect.poll(awaiting).toBe('bin');
+    await grade();
     const bin = (await screenState())?.expectedBin?.bin;
     expect(await page.textContent('#result-bin')).toBe(bin);
     expect(await resultTone()).toBe('decided');
@@ -104,6 +111,7 @@ describe.skipIf(!chromiumAvailable())('operator shift in Chromium', () => {
     await expect.poll(resultTone).toBe('confirmed');
     expect(await lastSound()).toBe('ok');
     expect(await awaiting()).toBe('case_or_item');
+    await expect.poll(caseList).toEqual([`Women's running shoe, 39${expected?.bin ?? ''}binned`]);
     // Tapping the item list leaves focus on the body: no on-screen keyboard (BUG-57).
     await page.click('[data-testid="case"]');
     expect(await page.evaluate(() => document.activeElement === document.body)).toBe(true);
@@ -134,6 +142,22 @@ describe.skipIf(!chromiumAvailable())('operator shift in Chromium', () => {
     await shot(page, 'operator-nudge');
     await wedgeScan(cdp, '4012345000740');
     await expect.poll(awaiting).toBe('grading');
+  }, 60_000);
+
+  it('wrong-bin risk: while an item waits for its bin, another item scan is refused and the bin prompt stays', async ({ skip }) => {
+    if (!workflow) skip();
+    await grade();
+    const expected = (await screenState())?.expectedBin;
+    const pendingId = (await screenState())?.pendingItemId;
+    await wedgeScan(cdp, '4012345000740');
+    await expect.poll(resultTone).toBe('refused');
+    expect(await lastSound()).toBe('error');
+    expect(await page.textContent('#result-what')).toContain(`First put the Women's running shoe, 39 in bin ${expected?.bin ?? ''}`);
+    expect(await screenState()).toMatchObject({ awaiting: 'bin', pendingItemId: pendingId, expectedBin: { bin: expected?.bin } });
+    expect(await page.locator('[data-testid="await-bin"]').count()).toBe(1);
+    await wedgeScan(cdp, expected?.labels[0] ?? '');
+    await expect.poll(resultTone).toBe('confirmed');
+    expect(await awaiting()).not.toBe('bin');
   }, 60_000);
 
   it('camera: the fake camera playing a fixture photo becomes one scan on the screen', async () => {
