@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { operatorByBadge } from '../station/operators.js';
-import { putOperator } from '../station/queries.js';
+import { putOperator, runImport } from '../station/queries.js';
 import type { Core } from '../station/core.js';
 
 /**
@@ -23,3 +24,15 @@ export function seedDemoOperators(core: Core): void {
 /** What the sign-in screen offers as buttons: the operators only (the supervisor signs in with a PIN). */
 export const demoBadges = (): Array<{ badge: string; name: string }> =>
   DEMO_OPERATORS.filter((o) => o.role === 'operator').map((o) => ({ badge: o.badge, name: o.displayName }));
+
+const FIXTURES = new URL('../../fixtures/returns/', import.meta.url);
+
+/**
+ * Expected returns (RMAs with their order lines) and the extra products they need, so the operator screen has
+ * cases to open: scan `RMA-2001`, then item `00614141007776`. Imports are idempotent, so every start may run them.
+ */
+export function seedDemoReturns(core: Core): void {
+  const extra = JSON.parse(readFileSync(new URL('catalog-extra.json', FIXTURES), 'utf8')) as { products: unknown[] };
+  runImport(core, 'catalog', { format: 'json', rows: extra.products });
+  runImport(core, 'returns', { format: 'csv', text: readFileSync(new URL('expected-returns.csv', FIXTURES), 'utf8') });
+}

@@ -9,7 +9,7 @@ import type { ItemView, LiveMessage } from '../server/api-types.js';
 import type { GradingAnswers } from '../station/facts.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../sync/broker.js';
 import { HqIngest } from '../hq/ingest.js';
-import { demoBadges, seedDemoOperators } from './demo-operators.js';
+import { demoBadges, seedDemoOperators, seedDemoReturns } from './demo-operators.js';
 import { ensureWritableDir } from './data-dir.js';
 import { loadScenario, type Scenario, type ScenarioItem } from './scenario.js';
 import { loadRuleSetFile } from '../rules/index.js';
@@ -21,7 +21,7 @@ export interface DemoOptions {
   config: StationConfig;
   scenarioPath: string;
   exitWhenDone: boolean;
-  /** Register the demo's made-up operators and supervisor (default true); a test that registers its own says false. */
+  /** Register the demo's made-up people and expected returns (default true); a test that brings its own says false. */
   demoPeople?: boolean;
   /** Stop waiting for HQ's confirmations after this long (then exit non-zero). */
   confirmTimeoutMs?: number;
@@ -88,7 +88,10 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     await stopAll().catch((ce: unknown) => log.warn({ err: ce instanceof Error ? ce.message : String(ce) }, 'cleanup after a failed start'));
     throw e;
   }
-  if (opts.demoPeople !== false) seedDemoOperators(station.workflow.core);
+  if (opts.demoPeople !== false) {
+    seedDemoOperators(station.workflow.core);
+    seedDemoReturns(station.workflow.core);
+  }
   const readyMs = Math.round(performance.now() - t0);
   log.info({ url: station.httpUrl, readyMs }, 'demo ready');
 

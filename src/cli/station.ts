@@ -70,7 +70,8 @@ function demoBanner(url: string, dbPath: string): string {
   return [
     '',
     `Returns Station demo is ready: open ${url}`,
-    `  operator screen  ${url}/   (sign in with the demo badge button, or scan badge B-100 / B-101)`,
+    `  operator screen  ${url}/   (sign in with the demo badge button, or scan badge B-100 / B-101;`,
+    '                   then scan RMA-2001 to open a return and 00614141007776 for its item)',
     `  station log      ${url}/#/items   (every item as it is read, decided and synced; type a barcode there)`,
     `  supervisor       ${url}/#/supervisor   (badge B-900, PIN 4321)`,
     `  station database ${dbPath}; Ctrl+C stops`,

@@ -183,6 +183,11 @@ describe('interactive demo (npm start): the scenario is fed once per data folder
       // The shipped scenario: 26 identifiable items (the one with a bad check digit is refused).
       expect(s1).toMatchObject({ items: 26, rejected: 1 });
       expect(s1.alreadyFed).toBeUndefined();
+      // A first look at the operator screen has someone to sign in as and a return to open.
+      const post = async (path: string, body: unknown): Promise<{ ok: boolean; action?: string }> =>
+        (await (await fetch(`${first.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as { ok: boolean; action?: string };
+      expect(await post('/api/workflow/sign-in', { badge: 'B-100', idempotencyKey: 'demo-sign-in' })).toMatchObject({ ok: true });
+      expect(await post('/api/workflow/scan', { code: 'RMA-2001', idempotencyKey: 'demo-rma' })).toMatchObject({ ok: true, action: 'case_opened' });
       await first.stop();
 
       const second = await startDemo({ config, scenarioPath: scenario, exitWhenDone: false });
