@@ -31,6 +31,18 @@ function binIt(r: ReturnType<typeof ok>): void {
 }
 
 describe('returns field cases', () => {
+  it('BUG-60: an earlier return opened by order number (no RMA) is linked by its order and closing time, not an internal id', () => {
+    signedIn();
+    const first = ok(h.scan('SO-1001'));
+    expect(first.action).toBe('case_opened');
+    returnOne(JACKET);
+    ok(h.wf.closeCase(first.case?.id ?? '', { idempotencyKey: h.key() }));
+    const again = refused(h.scan('SO-1001'));
+    expect(again.code).toBe('NOTHING_RETURNABLE');
+    // The harness clock starts at 2026-12-03 09:00 UTC.
+    expect(again.links).toEqual([{ kind: 'case', id: first.case?.id, label: expect.stringMatching(/^return of SO-1001, closed 2026-12-03 09:00 UTC$/) }]);
+  });
+
   it('BUG-60: a delivery returned once offers 0 the second time; the block links to RET-1; a supervisor override is logged', () => {
     signedIn();
     const first = ok(h.scan('RET-1'));
