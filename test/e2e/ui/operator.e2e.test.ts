@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningDemo } from '../../../src/app/demo.js';
 import type { ScreenState } from '../../../src/server/api/workflow-types.js';
-import { api, chromiumAvailable, ensureUiBuilt, launchChromium, seedOperators, photoToY4m, ROOT, shot, startStation, wedgeScan } from './harness.js';
+import { api, chromiumAvailable, ensureUiBuilt, key, launchChromium, seedOperators, photoToY4m, ROOT, shot, startStation, wedgeScan } from './harness.js';
 import { workloadFixture } from './workload-fixture.js';
 
 type RsWindow = { __rs: { screen: { get(): ScreenState | null }; result: { get(): { tone: string; big: string; at: number } | null }; played: string[]; metrics: { scanToPaint: number[] }; refreshWorkload(): Promise<void> } };
@@ -171,8 +171,12 @@ describe.skipIf(!chromiumAvailable())('operator shift in Chromium', () => {
 
   it('supervisor override: resolving an exception needs a reason, then it is gone from the queue', async ({ skip }) => {
     if (!workflow) skip();
+    // An exception of its own, so this test does not depend on what the camera step read: a second screen, another
+    // operator, a product missing from the catalog (EAN-13 4006381333931, valid check digit).
+    expect((await api<{ ok: boolean }>(demo.url, '/api/workflow/sign-in', { badge: 'RCV-0007', screen: 'side', idempotencyKey: key() })).body.ok).toBe(true);
+    const scanned = await api<{ ok: boolean; exception?: { code: string } }>(demo.url, '/api/workflow/scan', { code: '4006381333931', screen: 'side', answers: { sealed: 'yes' }, idempotencyKey: key() });
+    expect(scanned.body).toMatchObject({ ok: true, exception: { code: expect.any(String) } });
     const open = await api<{ exceptions: Array<{ id: string }> }>(demo.url, '/api/workflow/exceptions?status=open');
-    // The shift above leaves exceptions (a product missing from the catalog): none here means a step went wrong.
     expect(open.body.exceptions.length).toBeGreaterThan(0);
     const sup = await ctx.newPage();
     await sup.goto(`${demo.url}/#/supervisor`);
