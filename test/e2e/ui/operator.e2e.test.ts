@@ -164,6 +164,10 @@ describe.skipIf(!chromiumAvailable())('operator shift in Chromium', () => {
     const before = await page.evaluate(() => (window as unknown as RsWindow).__rs.metrics.scanToPaint.length);
     await page.click('[data-testid="camera"]');
     await expect.poll(() => page.evaluate(() => (window as unknown as RsWindow).__rs.metrics.scanToPaint.length), { timeout: 30_000 }).toBeGreaterThan(before);
+    // The photo's code (fixtures/images/manifest.json: 5201815331227, from ZXing's test set) is now an item of the case.
+    const items = async (): Promise<string[]> =>
+      ((await api<{ case?: { items: Array<{ gtin?: string }> } }>(demo.url, '/api/workflow/screens/main')).body.case?.items ?? []).map((i) => i.gtin ?? '');
+    await expect.poll(items, { timeout: 10_000 }).toContain('05201815331227');
     await shot(page, 'operator-camera');
     await page.click('[data-testid="camera"]');
     expect(await page.textContent('[data-device="camera"]')).toContain('camera');
