@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openCamera } from './browser.js';
+import { openCamera, startCameraScanner } from './browser.js';
 
 /** Page-side modules the operator screen imports: no Node built-ins, no Node-only project modules. */
 const PAGE_MODULES = [
@@ -41,6 +41,18 @@ describe('camera choice', () => {
     vi.stubGlobal('navigator', { mediaDevices: { getUserMedia } });
     await expect(openCamera('gone')).resolves.toMatchObject({ deviceId: 'usb-2', usedFallback: true });
     expect(getUserMedia).toHaveBeenCalledTimes(3);
+  });
+  it('a stream that will not play is released and reported as no camera, not left running', async () => {
+    let stopped = 0;
+    const t = { getSettings: () => ({ deviceId: 'dock-1' }), label: 'cam dock-1', stop: () => void stopped++ };
+    vi.stubGlobal('navigator', { mediaDevices: { getUserMedia: () => Promise.resolve({ getVideoTracks: () => [t], getTracks: () => [t] }) } });
+    const video = { srcObject: null as unknown, muted: false, playsInline: false, play: () => Promise.reject(err('NotAllowedError')) };
+    const states: string[] = [];
+    const r = await startCameraScanner({ video: video as unknown as HTMLVideoElement, onScan: () => undefined, onState: (s) => states.push(s.state) });
+    expect(r.state).toMatchObject({ state: 'no-camera', reason: 'failed' });
+    expect(states).toEqual(['starting', 'no-camera']);
+    expect(stopped).toBe(1);
+    expect(video.srcObject).toBeNull();
   });
   it('no camera at all, refused, and busy each give their own state', async () => {
     vi.stubGlobal('navigator', { mediaDevices: { getUserMedia: () => Promise.reject(err('NotFoundError')) } });

@@ -103,7 +103,15 @@ export async function startCameraScanner(opts: CameraScannerOptions): Promise<{ 
   video.srcObject = cam.stream;
   video.muted = true;
   video.playsInline = true;
-  await video.play();
+  try {
+    await video.play();
+  } catch {
+    // The stream opened but will not play (autoplay policy, device gone mid-start): release the camera so another
+    // attempt or program can have it, and show the "no camera" state instead of a dead preview.
+    for (const t of cam.stream.getTracks()) t.stop();
+    video.srcObject = null;
+    return { stop: () => undefined, state: report(noCamera('failed')) };
+  }
   const pipeline = new DecodePipeline(createZxingDecoder({ wasmUrl: opts.wasmUrl ?? '/assets/zxing_reader.wasm' }), createQuaggaBrowserDecoder(), opts);
   pipeline.onScan(opts.onScan);
   const canvas = document.createElement('canvas');

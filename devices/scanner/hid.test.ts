@@ -86,6 +86,35 @@ describe('node-hid field cases', () => {
     expect(open).not.toHaveBeenCalled();
   });
 
+  it('BUG-08: the wedge hand-over is announced once, not on every poll of the device list', async () => {
+    vi.useFakeTimers();
+    try {
+      const open = vi.fn(() => Promise.reject(new Error('cannot open device')));
+      const s = new HidScannerSession({ devicesAsync: () => Promise.resolve([keyboardScanner]), open }, { match: { vendorId: 0x2dd6, productId: 0x0260 }, kind: 'hid-pos' });
+      const seen: unknown[] = [];
+      s.bus.on('wedge', (c) => seen.push(c));
+      s.start();
+      await vi.advanceTimersByTimeAsync(5_500);
+      expect(seen).toEqual([{ info: keyboardScanner, kind: 'wedge', hint: WEDGE_HINT }]);
+      expect(open).not.toHaveBeenCalled();
+      await s.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('BUG-09: a device with numbered reports gets its configured output report ID in front', async () => {
+    const dev = new FakeHandle();
+    const api: HidApi = { devicesAsync: () => Promise.resolve([posScanner]), open: () => Promise.resolve(dev) };
+    const s = new HidScannerSession(api, { match: { vendorId: 0x0c2e, productId: 0x0b61 }, kind: 'hid-pos', reportIds: true, outputReportId: 0x04 });
+    const up = new Promise((resolve) => s.bus.on('status', resolve));
+    s.start();
+    await up;
+    await s.write([0x00, 0x04, 0x01]);
+    expect(dev.written).toEqual([[0x04, 0x00, 0x04, 0x01]]);
+    await s.stop();
+  });
+
   it('BUG-09: output reports always start with the report id: [0x00, 0x00, 0x04, 0x01]', async () => {
     expect(outputReport([0x00, 0x04, 0x01])).toEqual([0x00, 0x00, 0x04, 0x01]);
     expect(outputReport([0x00, 0x04, 0x01], 0x05)).toEqual([0x05, 0x00, 0x04, 0x01]);

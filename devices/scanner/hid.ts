@@ -102,6 +102,11 @@ export interface HidSessionOptions {
   gsReplacement?: string;
   /** Numbered reports when no descriptor is readable; see reportIdsFor. */
   reportIds?: boolean;
+  /**
+   * Report ID of the beep/LED output report for devices with numbered reports (from the scanner manual). Devices
+   * without numbered reports leave it unset and get 0x00, which hidapi needs as the first byte on every OS (BUG-09).
+   */
+  outputReportId?: number;
   /** Device-list poll while disconnected. Default 1000 ms (BUG-10 asks for at least every 1 s). */
   pollMs?: number;
   closeTimeoutMs?: number;
@@ -114,7 +119,8 @@ export class HidScannerSession {
   private timer: ReturnType<typeof setInterval> | undefined;
   private opening = false;
   private statusNow: HidStatus = 'disconnected';
-  private reportId = 0;
+  /** The wedge hand-over is announced once per session, not on every poll of the device list. */
+  private wedgeAnnounced = false;
 
   constructor(private readonly api: HidApi, private readonly opts: HidSessionOptions) {}
 
@@ -133,13 +139,14 @@ export class HidScannerSession {
     this.timer = undefined;
     await this.closeHandle();
     this.setStatus('disconnected');
+    this.wedgeAnnounced = false;
   }
 
   /** Send an output report (beep/LED command); the report-ID byte is always first (BUG-09). */
   async write(data: readonly number[]): Promise<boolean> {
     if (!this.handle) return false;
     try {
-      await this.handle.write(outputReport(data, this.reportId));
+      await this.handle.write(outputReport(data, this.opts.outputReportId ?? 0));
       return true;
     } catch (e) {
       log.warn({ err: errorMessage(e) }, 'scanner output report failed');
@@ -160,7 +167,8 @@ export class HidScannerSession {
       const c = classifyHidDevice(info, this.opts.kind === 'boot-keyboard' ? [m] : []);
       if (c.kind === 'wedge') {
         // The OS owns it; opening would throw "cannot open device". Hand it to wedge capture instead (BUG-08).
-        this.bus.emit('wedge', c);
+        if (!this.wedgeAnnounced) this.bus.emit('wedge', c);
+        this.wedgeAnnounced = true;
         return;
       }
       const numbered = reportIdsFor(info, this.opts.reportIds);

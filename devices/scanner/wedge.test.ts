@@ -9,9 +9,10 @@ const vectors = (JSON.parse(readFileSync(new URL('../../fixtures/vectors/hid-sca
 
 type Step = Partial<WedgeKey> & { code: string; gap?: number };
 
-function run(opts: WedgeOptions, steps: Step[], flushAfter = true): { scans: WedgeScan[]; consumed: boolean[]; warnings: string[] } {
+function run(opts: WedgeOptions, steps: Step[], flushAfter = true): { scans: WedgeScan[]; consumed: boolean[]; warnings: string[]; released: string[] } {
   const warnings: string[] = [];
-  const d = new WedgeDecoder({ onWarn: (c) => warnings.push(c), ...opts });
+  const released: string[] = [];
+  const d = new WedgeDecoder({ onWarn: (c) => warnings.push(c), onRelease: (t) => released.push(t), ...opts });
   const scans: WedgeScan[] = [];
   d.onScan((s) => scans.push(s));
   let t = 1000;
@@ -20,7 +21,7 @@ function run(opts: WedgeOptions, steps: Step[], flushAfter = true): { scans: Wed
     return d.handleKey({ shiftKey: false, ctrlKey: false, altKey: false, ...s, timeStamp: t });
   });
   if (flushAfter) d.flush(t + 10_000);
-  return { scans, consumed, warnings };
+  return { scans, consumed, warnings, released };
 }
 
 function typed(layout: LayoutId, text: string, gap = 8): Step[] {
@@ -82,12 +83,51 @@ describe('keyboard wedge field cases', () => {
     expect(r.consumed.at(-1)).toBe(false);
   });
 
+  it('BUG-16 (c): "jkl" mashed at 10 ms into a focused field is no scan, and the field gets back every key it lost', () => {
+    const steps = typed('us', 'jkl', 10).map((s, i) => ({ ...s, key: 'jkl'[i], editableTarget: true }));
+    const r = run({ layout: 'us' }, [...steps, { code: 'Enter', gap: 10, editableTarget: true }]);
+    expect(r.scans).toEqual([]);
+    // 'j' was left to the field; 'k' and 'l' were held back as a possible scan and are handed back before Enter acts.
+    expect(r.consumed).toEqual([false, true, true, false]);
+    expect(r.released).toEqual(['kl']);
+  });
+
+  it('BUG-16: fast typing that trails off (no Enter) gives its held keys back, in the host layout\'s characters', () => {
+    // A French operator types "àé" quickly after "t": the scanner layout (us) would read Digit0/Digit2 as "0"/"2",
+    // but the field must get what the person typed.
+    const steps: Step[] = [
+      { code: 'KeyT', key: 't', editableTarget: true },
+      { code: 'Digit0', key: 'à', gap: 20, editableTarget: true },
+      { code: 'Digit2', key: 'é', gap: 20, editableTarget: true },
+      { code: 'Space', key: ' ', gap: 150, editableTarget: true },
+    ];
+    const r = run({ layout: 'us' }, steps);
+    expect(r.scans).toEqual([]);
+    expect(r.consumed).toEqual([false, true, true, false]);
+    expect(r.released).toEqual(['àé']);
+    // Backspace (a non-character key) right after a fast pair: the pair goes back first, then Backspace acts on it.
+    const bs = run({ layout: 'us' }, [{ code: 'KeyO', key: 'o', editableTarget: true }, { code: 'KeyK', key: 'k', gap: 15, editableTarget: true }, { code: 'Backspace', gap: 15, editableTarget: true }]);
+    expect(bs.released).toEqual(['k']);
+    expect(bs.consumed).toEqual([false, true, false]);
+  });
+
+  it('BUG-16: a real scan in a focused field gives nothing back (only the first character leaked, reported)', () => {
+    const steps = typed('us', '4006381333931').map((s) => ({ ...s, editableTarget: true }));
+    const r = run({ layout: 'us' }, [...steps, { code: 'Enter', editableTarget: true }]);
+    expect(r.scans).toEqual([expect.objectContaining({ text: '4006381333931', leakedChars: 1 })]);
+    expect(r.released).toEqual([]);
+  });
+
   it('BUG-16 (d): a scan pausing 200 ms after 5 characters is discarded whole, tail included', () => {
     const steps = typed('us', '4006381333931');
     steps[5] = { ...steps[5]!, gap: 200 };
     const r = run({ layout: 'us' }, [...steps, enter()]);
     expect(r.scans).toEqual([]);
     expect(r.consumed.every(Boolean)).toBe(true); // nothing leaks into a field, so nothing is typed twice
+    expect(r.released).toEqual([]);
+    const inField = run({ layout: 'us' }, [...steps.map((s) => ({ ...s, editableTarget: true })), { code: 'Enter', editableTarget: true }]);
+    expect(inField.scans).toEqual([]);
+    expect(inField.released).toEqual([]); // a broken scan is never typed into the field
     // the next real scan still works
     const r2 = run({ layout: 'us' }, [...steps, enter(), ...typed('us', '4006381333931').map((s, i) => (i === 0 ? { ...s, gap: 900 } : s)), enter()]);
     expect(r2.scans.map((s) => s.text)).toEqual(['4006381333931']);
@@ -184,6 +224,16 @@ describe('hid-scanner.json wedge-timing vectors', () => {
     it(v.id, () => {
       const input = v.input as { options: { minLength: number; avgTimeByChar: number }; chars: string; firstCharTimeMs: number; lastCharTimeMs: number };
       expect(isScanTiming(input, input.options)).toEqual(v.expected);
+    });
+    it(`${v.id}: the live WedgeDecoder reaches the same verdict on the same keystrokes`, () => {
+      // The vector's characters, evenly spaced between its first and last key times, then the suffix key (Enter) at
+      // once, as onscan.js evaluates a scan on its suffix key. Our rule is per-gap, so avgTimeByChar is the gap limit.
+      const input = v.input as { options: { minLength: number; avgTimeByChar: number }; chars: string; firstCharTimeMs: number; lastCharTimeMs: number };
+      const n = input.chars.length;
+      const gap = n > 1 ? (input.lastCharTimeMs - input.firstCharTimeMs) / (n - 1) : 0;
+      const steps = typed('us', input.chars).map((st, i) => ({ ...st, gap: i === 0 ? 0 : gap }));
+      const r = run({ layout: 'us', minLength: input.options.minLength, maxInterKeyMs: input.options.avgTimeByChar }, [...steps, enter(1)]);
+      expect(r.scans.map((x) => x.text)).toEqual(v.expected.isScan === true ? [input.chars] : []);
     });
   }
 });

@@ -26,6 +26,12 @@ export interface WedgeOptions {
   resumeWindowMs?: number;
   /** Called for operator-visible oddities, e.g. LAYOUT_MISMATCH (once per decoder). */
   onWarn?: (code: string, message: string) => void;
+  /**
+   * Called with the characters a short burst in a focused field took from it (all but the first, which was left to
+   * the field) once the burst turns out to be fast typing, not a scan: the caller puts them back (BUG-16). Called
+   * synchronously from handleKey, before the key that ended the burst has its default action.
+   */
+  onRelease?: (text: string) => void;
 }
 
 export interface WedgeScan {
@@ -47,6 +53,9 @@ export interface WedgeKey {
   editableTarget?: boolean;
 }
 
+/** Characters that can go back into a text field (not GS or other control characters from Ctrl/Alt codes). */
+const printable = (c: string): boolean => c.length === 1 && c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f;
+
 const MODIFIERS = new Set([
   'ShiftLeft', 'ShiftRight', 'ControlLeft', 'ControlRight', 'AltLeft', 'AltRight', 'MetaLeft', 'MetaRight', 'CapsLock', 'NumLock', 'AltGraph',
 ]);
@@ -55,9 +64,11 @@ const GS = '\x1d';
 type KeyKind = { kind: 'char'; ch: string } | { kind: 'alt-digit'; digit: string } | { kind: 'terminator' } | { kind: 'other' };
 
 export class WedgeDecoder {
-  private readonly opts: Required<Omit<WedgeOptions, 'idleTimeoutMs' | 'prefix' | 'suffix' | 'gsReplacement' | 'onWarn'>> & WedgeOptions;
+  private readonly opts: Required<Omit<WedgeOptions, 'idleTimeoutMs' | 'prefix' | 'suffix' | 'gsReplacement' | 'onWarn' | 'onRelease'>> & WedgeOptions;
   private readonly listeners = new Set<(s: WedgeScan) => void>();
   private buf: string[] = [];
+  /** What the host layout typed for the same keys (`key`): what a field would have shown, for onRelease. */
+  private typed: string[] = [];
   private firstAt = 0;
   private lastAt = 0;
   private leaked = 0;
@@ -93,7 +104,7 @@ export class WedgeDecoder {
     if (this.taintAt !== null && now - this.taintAt > this.opts.resumeWindowMs) this.taintAt = null;
 
     if (kind.kind === 'other') {
-      this.reset();
+      this.discard();
       return false;
     }
     if (this.taintAt !== null) {
@@ -111,6 +122,7 @@ export class WedgeDecoder {
     if (kind.kind === 'alt-digit') this.altDigits = (this.altDigits ?? '') + kind.digit;
     else {
       this.buf.push(kind.ch);
+      this.typed.push(ev.key !== undefined && ev.key.length === 1 ? ev.key : kind.ch);
       this.checkLayout(ev, kind.ch);
     }
     const first = this.buf.length + (this.altDigits?.length ?? 0) === 1;
@@ -158,7 +170,7 @@ export class WedgeDecoder {
     if (this.altDigits !== null) this.finishAltCode();
     if (this.buf.length < this.opts.minLength) {
       // Not a scan (a typed Enter, or a too-short burst): the key keeps its normal meaning.
-      this.reset();
+      this.discard();
       return false;
     }
     this.emit(now);
@@ -172,8 +184,24 @@ export class WedgeDecoder {
       this.emit(lastAt);
       return;
     }
-    if (this.buf.length >= this.opts.minLength) this.taintAt = lastAt;
+    if (this.buf.length >= this.opts.minLength) {
+      // Long enough to be a scanner that paused: its characters are dropped, never typed into a field (BUG-16 d).
+      this.taintAt = lastAt;
+      this.reset();
+      return;
+    }
+    this.discard();
+  }
+
+  /**
+   * End a burst that was not a scan. Below minLength it can only have been typing, so the characters taken from a
+   * focused field go back to it; otherwise a fast typist loses every key after the first (BUG-16 b/c).
+   */
+  private discard(): void {
+    // The host layout's characters (`key`), not the scanner layout's: a person typing on AZERTY gets what they typed.
+    const back = this.leaked > 0 && this.buf.length < this.opts.minLength ? this.typed.slice(1).filter(printable).join('') : '';
     this.reset();
+    if (back !== '') this.opts.onRelease?.(back);
   }
 
   private emit(at: number): void {
@@ -189,6 +217,7 @@ export class WedgeDecoder {
 
   private reset(): void {
     this.buf = [];
+    this.typed = [];
     this.altDigits = null;
     this.leaked = 0;
   }
@@ -248,8 +277,31 @@ function isEditable(target: EventTarget | null): boolean {
 }
 
 /** Window-level capture (no focused field needed); consumed keys, terminators included, get preventDefault(). */
+/** Put typed characters back into the focused field at its caret, as the keys themselves would have (BUG-16). */
+function insertIntoFocused(doc: Document | undefined, text: string): void {
+  const el = doc?.activeElement as (HTMLElement & Partial<Pick<HTMLInputElement, 'value' | 'selectionStart' | 'selectionEnd' | 'setRangeText'>>) | null | undefined;
+  if (!el || !isEditable(el)) return;
+  // execCommand keeps the field's undo history and fires `input` like typing; it is deprecated but still the only
+  // way to do that, so the value setters below are the fallback where it is missing or refused.
+  if (typeof doc?.execCommand === 'function' && doc.execCommand('insertText', false, text)) return;
+  if (typeof el.setRangeText === 'function' && typeof el.selectionStart === 'number') {
+    el.setRangeText(text, el.selectionStart, el.selectionEnd ?? el.selectionStart, 'end');
+  } else if (typeof el.value === 'string') {
+    el.value += text;
+  } else {
+    el.textContent = (el.textContent ?? '') + text;
+  }
+  el.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
 export function attachWedge(target: Window, opts: WedgeOptions, onScan: (s: WedgeScan) => void): () => void {
-  const decoder = new WedgeDecoder(opts);
+  const decoder = new WedgeDecoder({
+    ...opts,
+    onRelease: (text) => {
+      opts.onRelease?.(text);
+      insertIntoFocused(target.document, text);
+    },
+  });
   const off = decoder.onScan(onScan);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const wait = Math.max(opts.idleTimeoutMs ?? 0, opts.maxInterKeyMs ?? 30) + 5;

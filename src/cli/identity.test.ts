@@ -3,20 +3,24 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { identifyLines, register, resultToJson } from './identity.js';
 import { identify } from '../identity/index.js';
 
-async function runCli(args: string[]): Promise<{ out: string; code: number | undefined }> {
+async function runCli(args: string[]): Promise<{ out: string; err: string; code: number | undefined }> {
   let out = '';
+  let err = '';
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     out += String(chunk);
     return true;
   });
-  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
   const before = process.exitCode;
   process.exitCode = undefined;
   try {
     const program = new Command().exitOverride();
     register(program);
     await program.parseAsync(['node', 'returns-station', ...args]);
-    return { out, code: process.exitCode as number | undefined };
+    return { out, err, code: process.exitCode as number | undefined };
   } finally {
     spy.mockRestore();
     errSpy.mockRestore();
@@ -66,6 +70,22 @@ describe('identify CLI', () => {
     const parsed = out.map((l) => JSON.parse(l) as { ok: boolean; identity?: { gtin?: string } });
     expect(parsed.map((p) => p.ok)).toEqual([false, true, true]);
     expect(parsed[2]?.identity?.gtin).toBe('80614141123458');
+  });
+
+  it('epc encode: usage errors exit 2 with CLI_BAD_OPTION, an unencodable URI exits 1, each one line with its code', async () => {
+    const uri = 'urn:epc:id:sgtin:0614141.812345.6789';
+    for (const args of [['--scheme', 'sgtin-96', '--filter', 'abc'], ['--scheme', 'sgtin-96', '--filter', '9'], ['--scheme', 'sgtin96']]) {
+      const r = await runCli(['epc', 'encode', uri, ...args]);
+      expect(r, args.join(' ')).toMatchObject({ out: '', code: 2 });
+      expect(r.err).toMatch(/^returns-station: error CLI_BAD_OPTION: --(filter|scheme) "[^"]+" is not accepted; use [^\n]+\n$/);
+    }
+    const noScheme = await runCli(['epc', 'encode', uri]);
+    expect(noScheme.err).toMatch(/^returns-station: error EPC_SCHEME_REQUIRED: /);
+    // Field case BUG-39: a restricted-circulation number has no GS1 company prefix, so it cannot be an SGTIN.
+    const rcn = await runCli(['epc', 'encode', 'urn:epc:id:sgtin:2100000.010986.1', '--scheme', 'sgtin-96']);
+    expect(rcn).toMatchObject({ out: '', code: 1 });
+    expect(rcn.err).toMatch(/^returns-station: error EPC_RESTRICTED_CIRCULATION: .*restricted circulation number/);
+    expect(rcn.err.split('\n')).toHaveLength(2);
   });
 
   it('epc encode prints the hex', async () => {

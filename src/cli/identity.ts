@@ -6,6 +6,9 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { AI_TABLE } from '../identity/ai-table.js';
 import { encodeEpc, identify, identifyEpcHex, interpretAi, type IdentifyResult } from '../identity/index.js';
+import { SCHEMES } from '../identity/epc/schemes.js';
+import { StationError } from '../core/errors.js';
+import { EXIT_USAGE, badOption, printError } from './errors.js';
 
 /** JSON with `ais` keys in AI order ("01" before "10"): JS objects would put integer-like keys first. */
 export function resultToJson(r: IdentifyResult): string {
@@ -75,17 +78,35 @@ export function register(program: Command): void {
     .option('--scheme <scheme>', 'sgtin-96, sgtin-198, sscc-96, sgln-96, sgln-195, grai-96, grai-170, giai-96, giai-202, gsrn-96, gsrnp-96, gid-96')
     .option('--filter <n>', 'filter value 0-7 (default 0)')
     .action((uri: string, opts: { scheme?: string; filter?: string }) => {
-      const filter = opts.filter === undefined ? undefined : Number(opts.filter);
+      // Usage errors (a missing or unknown --scheme, a filter that is not 0-7) exit 2 like every other command;
+      // a URI that cannot be encoded is a refused input (exit 1). One line each, never a stack trace.
+      const schemes = SCHEMES.map((d) => d.name);
       if (opts.scheme === undefined && !uri.trim().startsWith('urn:epc:tag:')) {
         // A tag URI names its scheme; a pure identity URI does not (SGTIN-96 or -198 depends on the tag's memory).
-        process.stderr.write('EPC_SCHEME_REQUIRED: say which tag encoding to write with --scheme, e.g. --scheme sgtin-96 (96-bit tags) or --scheme sgtin-198\n');
-        process.exitCode = 2;
+        printError(
+          new StationError('EPC_SCHEME_REQUIRED', 'Say which tag encoding to write with --scheme, e.g. --scheme sgtin-96 (96-bit tags) or --scheme sgtin-198.', {
+            details: { valid: schemes },
+          }),
+          false,
+        );
+        process.exitCode = EXIT_USAGE;
         return;
       }
+      if (opts.scheme !== undefined && !schemes.includes(opts.scheme)) {
+        printError(badOption('--scheme', opts.scheme, schemes), false);
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
+      if (opts.filter !== undefined && !/^[0-7]$/.test(opts.filter.trim())) {
+        printError(badOption('--filter', opts.filter, 'a filter value from 0 to 7'), false);
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
+      const filter = opts.filter === undefined ? undefined : Number(opts.filter);
       const r = encodeEpc(uri, opts.scheme ?? '', filter);
       if (r.ok) process.stdout.write(r.hex + '\n');
       else {
-        process.stderr.write(`${r.error.code}: ${r.error.message}\n`);
+        printError(new StationError(r.error.code, r.error.message), false);
         process.exitCode = 1;
       }
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandUpcE, identify, identifyEpcHex, type IdentifyResult } from './index.js';
+import { classifyGtin, expandUpcE, identify, identifyEpcHex, interpretAi, type IdentifyResult } from './index.js';
 
 function ok(r: IdentifyResult) {
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
@@ -18,6 +18,51 @@ describe('identify: input forms', () => {
     }
     // FNC1 in first position sent as a leading GS
     expect(ok(identify('\x1d0109520123456788')).identity.gtin).toBe('09520123456788');
+  });
+
+  it('a textual FNC1 after an AIM id is a separator too, never lot data (issue 3: `<GS>` for FNC1)', () => {
+    // Field case BUG-27 (a) as a GS1-128 scan logged with its AIM id and the separator as text.
+    for (const sep of ['<GS>', '{GS}', '\\x1d', '\x1d']) {
+      const r = ok(identify(`]C10110884521761599112107011021G0073JZ${sep}2023`));
+      expect(r.identity, JSON.stringify(sep)).toMatchObject({ symbology: 'GS1_128', gtin: '10884521761599', lot: '21G0073JZ' });
+      expect(r.identity.ais?.['20']).toBe('23');
+      expect(r.warnings).toEqual([]);
+    }
+    expect(ok(identify(']d2011231231231233310ABC123<GS>99TESTING')).identity.elementString).toBe('^011231231231233310ABC123^99TESTING');
+    // Non-GS1 symbologies keep their text as sent.
+    expect(code(identify(']A0RMA<GS>1'))).toBe('NOT_GS1');
+  });
+
+  it('an EPC without GS1 keys (GID-96) has no ais and no element string', () => {
+    // GID has no GS1 key (TDS §6.3.9: manager.class.serial), so there is nothing to put in ais.
+    const r = ok(identify('urn:epc:id:gid:95100000.12345.400'));
+    expect(r.identity.epc?.pureIdentityUri).toBe('urn:epc:id:gid:95100000.12345.400');
+    expect(r.identity.ais).toBeUndefined();
+    expect(r.identity.elementString).toBeUndefined();
+    expect(r.identity.gtin).toBeUndefined();
+  });
+
+  it('decimal AIs 39xx: amount with implied decimals, ISO 4217 currency in front for 391n/393n', () => {
+    // python-stdnum tests/test_gs1_128.doctest: info('(391)3123123456') == {'391': ('123', Decimal('123.456'))}
+    expect(interpretAi('3913', '123123456')).toBe('123 123.456');
+    expect(interpretAi('3922', '1234')).toBe('12.34');
+    expect(interpretAi('3932', '9781234')).toBe('978 12.34');
+    expect(ok(identify('(01)09520123456788(3932)9781234')).identity.ais?.['3932']).toBe('9781234');
+    // the currency is linted like GS1's syntax engine does (123 is not an ISO 4217 code)
+    expect(code(identify('(01)09520123456788(3913)123123456'))).toBe('GS1_INVALID_CURRENCY');
+  });
+
+  it('restricted-circulation prefixes 02, 04 and 20-29 are recognised and named (GS1 prefix list: 02, 04, 20-29 = RCN)', () => {
+    for (const [gtin, prefix] of [['00204012345672', '02'], ['00412345678903', '04'], ['02100000109869', '21'], ['02912345678906', '29']] as const) {
+      const c = classifyGtin(gtin);
+      expect(c, gtin).toMatchObject({ restricted: true, prefix });
+      expect(c.name).toMatch(/restricted circulation number/);
+    }
+    expect(classifyGtin('04006381333931')).toMatchObject({ restricted: false });
+    for (const g of ['00204012345672', '02912345678906']) expect(ok(identify(g.slice(1))).identity.gtin).toBe(g);
+    const r = ok(identify('0412345678903'));
+    expect(r.warnings.map((w) => w.code)).toEqual(['GS1_RESTRICTED_CIRCULATION']);
+    expect(r.warnings[0]?.message).toMatch(/prefix 04/);
   });
 
   it('AIM-prefixed scans carry their symbology', () => {

@@ -28,6 +28,8 @@ const CR_LF = /[\r\n]+$/;
 /** Textual stand-ins for FNC1/GS that wedge scanners and copy-paste produce. */
 const GS_FORMS = /\^\]|<GS>|\{GS\}|\[GS\]|<FNC1>|\{FNC1\}|\\x1[dD]|\\u001[dD]|\u241D/g;
 const MAYBE_GS_FORM = /[<{[\\^\u241D]/;
+/** AIM identifiers whose data is GS1 AI syntax (or an EAN/UPC with a GS1 composite), where a textual GS means FNC1. */
+const GS1_AIM = /^\](?:C1|d2|Q3|J1|e0|E0|E3|E4)/;
 const HEXISH = /^(?:[0-9A-Fa-f]{4}){6,16}$/;
 
 const fail = (code: string, message: string): IdentifyResult => ({ ok: false, error: { code, message } });
@@ -86,8 +88,11 @@ function fromElements(parsed: ParsedElements, raw: string, source: ItemIdentity[
       }
     }
   }
-  id.ais = ais;
-  id.elementString = toCaretString(elements);
+  // A GID (or any identity without GS1 keys) has no AIs: omit both fields rather than print `{}` and a bare "^".
+  if (elements.length > 0) {
+    id.ais = ais;
+    id.elementString = toCaretString(elements);
+  }
   if (id.gtin !== undefined) {
     const c = classifyGtin(id.gtin);
     if (c.restricted) warnings.push({ code: WarningCodes.restrictedCirculation, message: `GTIN ${id.gtin} is a ${c.name}` });
@@ -189,7 +194,9 @@ function identifyInner(input: string, opts: { symbology?: string } | undefined):
   if (lower.startsWith('urn:epc:')) return epcUri(s);
   if (lower.startsWith('http://') || lower.startsWith('https://')) return fromOutcome(parseDigitalLink(s), raw, 'digital-link');
   if (s[0] === ']') {
-    const sd = parseScanData(s);
+    // A wedge or a copied log turns FNC1 into text (`<GS>`, `{GS}`, `\x1d`) after the AIM id just as often as without one.
+    const aim = GS1_AIM.test(s) && MAYBE_GS_FORM.test(s.slice(3)) ? s.slice(0, 3) + s.slice(3).replace(GS_FORMS, GS) : s;
+    const sd = parseScanData(aim);
     if (!sd.ok) return { ok: false, error: sd.error };
     const { symbology, dataStr, gs1 } = sd.value;
     if (!gs1) {

@@ -156,6 +156,17 @@ describe.skipIf(!enabled)('scanner page in Chromium', () => {
     expect(await page.evaluate(() => (window as unknown as { wedgeScans: unknown[] }).wedgeScans.length)).toBe(1);
   });
 
+  it('BUG-16 (c): "jkl" mashed into the note field is no scan and the field keeps every key', async () => {
+    await page.evaluate(() => ((window as unknown as { wedgeScans: unknown[] }).wedgeScans = []));
+    await page.fill('#note', '');
+    await page.focus('#note');
+    // Back to back over CDP, so the gaps are a few ms: faster than any scanner's inter-key timing limit.
+    await azertyKeys([{ code: 'KeyJ', key: 'j', vk: 74 }, { code: 'KeyK', key: 'k', vk: 75 }, { code: 'KeyL', key: 'l', vk: 76 }]);
+    await page.waitForTimeout(150);
+    expect(await page.inputValue('#note')).toBe('jkl');
+    expect(await page.evaluate(() => (window as unknown as { wedgeScans: unknown[] }).wedgeScans.length)).toBe(0);
+  });
+
   it('camera: the fake camera playing a fixture photo gives one accepted scan, wasm served locally', async () => {
     const state = await page.evaluate(() => (window as unknown as { startCamera: (id?: string) => Promise<{ state: string }> }).startCamera('no-such-camera'));
     expect(state).toMatchObject({ state: 'running', usedFallback: true });
