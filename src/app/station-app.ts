@@ -17,7 +17,7 @@ import { loadWorkflowConfig, workflowConfig, type WorkflowConfig } from '../stat
 import type { GradingAnswers } from '../station/facts.js';
 import { Workflow } from '../station/workflow.js';
 import { ensureWorkloadSchema, WorkloadMonitor } from '../workload/index.js';
-import { openStationDb, outboxStats, type StationDb } from '../store/index.js';
+import { openStationDb, outboxStats, StoreUpkeep, type StationDb } from '../store/index.js';
 import { OutboxPublisher } from '../sync/publisher.js';
 import { IntakePipeline, workflowEvents, workflowStore } from './pipeline.js';
 import { ensureWritableDir } from './data-dir.js';
@@ -55,6 +55,8 @@ export class StationApp {
   catalog!: Catalog;
   workflow!: Workflow;
   workload!: WorkloadMonitor;
+  /** retention of confirmed outbox rows, idle WAL checkpoints, scheduled online backups (issue 7) */
+  upkeep: StoreUpkeep | undefined;
   /** Components added by areas (workflow, workload …), shared with route modules through the context. */
   readonly services = new Map<string, unknown>();
   http: FastifyInstance | undefined;
@@ -73,6 +75,8 @@ export class StationApp {
     const cfg = this.opts.config;
     ensureWritableDir(cfg.dataDir);
     this.sdb = openStationDb(this.dbPath);
+    this.upkeep = new StoreUpkeep(this.sdb);
+    this.upkeep.start();
     const catalog = Catalog.fromFile(cfg.catalog.file ?? DEFAULT_CATALOG);
     // Imported products (`import catalog`, HQ downlink) override the file's.
     catalog.put(storedProducts(this.sdb.db));
@@ -259,6 +263,7 @@ export class StationApp {
     this.workflow?.stop();
     await this.http?.close();
     await this.publisher?.stop();
+    await this.upkeep?.stop();
     this.sdb?.close();
   }
 }

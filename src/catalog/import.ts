@@ -174,7 +174,7 @@ export function importReturns(db: BetterSqlite3.Database, src: ImportSource, opt
     lots = excluded.lots, row_hash = excluded.row_hash`);
   const dropSerials = db.prepare('DELETE FROM wf_shipped_serials WHERE order_no = ? AND line_no = ?');
   const putSerial = db.prepare('INSERT OR REPLACE INTO wf_shipped_serials (order_no, line_no, gtin, serial, shipped_at) VALUES (?, ?, ?, ?, ?)');
-  const getOrder = db.prepare('SELECT row_hash FROM wf_orders WHERE order_no = ?').pluck();
+  const getOrder = db.prepare('SELECT row_hash, tracking, delivered_at, customer_reason FROM wf_orders WHERE order_no = ?');
   const putOrder = db.prepare(`INSERT INTO wf_orders (order_no, tracking, delivered_at, customer_reason, source, row_hash, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT(order_no) DO UPDATE SET tracking = excluded.tracking, delivered_at = excluded.delivered_at, customer_reason = excluded.customer_reason,
     source = excluded.source, row_hash = excluded.row_hash, updated_at = excluded.updated_at`);
@@ -204,27 +204,33 @@ export function importReturns(db: BetterSqlite3.Database, src: ImportSource, opt
       }
       let changed = false;
       let inserted = false;
-      const orderHash = hash([r.tracking, r.deliveredAt, r.reason]);
-      const oh = getOrder.get(r.orderNo) as string | undefined;
-      if (oh !== orderHash) {
-        putOrder.run(r.orderNo, r.tracking ?? null, r.deliveredAt ?? null, r.reason ?? null, opts.source ?? null, orderHash, now);
+      // Order-level fields are often given on an order's first line only (JSON, ERP exports): a line that leaves
+      // them out keeps what is stored, or the order's tracking number and reason would depend on the line order
+      // and every re-import would rewrite them back and forth.
+      const cur = getOrder.get(r.orderNo) as { row_hash: string; tracking: string | null; delivered_at: number | null; customer_reason: string | null } | undefined;
+      const tracking = r.tracking ?? cur?.tracking ?? undefined;
+      const deliveredAt = r.deliveredAt ?? cur?.delivered_at ?? undefined;
+      const reason = r.reason ?? cur?.customer_reason ?? undefined;
+      const orderHash = hash([tracking, deliveredAt, reason]);
+      if (cur?.row_hash !== orderHash) {
+        putOrder.run(r.orderNo, tracking ?? null, deliveredAt ?? null, reason ?? null, opts.source ?? null, orderHash, now);
         changed = true;
       }
-      const lineHash = hash([r.gtin, r.sku, r.qtyOrdered, r.qtyShipped, r.uom, r.unitsPerUom, r.serials, r.lots, r.deliveredAt]);
+      const lineHash = hash([r.gtin, r.sku, r.qtyOrdered, r.qtyShipped, r.uom, r.unitsPerUom, r.serials, r.lots, deliveredAt]);
       const lh = getLine.get(r.orderNo, r.lineNo) as string | undefined;
       if (lh !== lineHash) {
         inserted = lh === undefined;
         putLine.run(r.orderNo, r.lineNo, r.gtin, r.sku ?? null, r.qtyOrdered * r.unitsPerUom, r.qtyShipped * r.unitsPerUom, r.uom, r.unitsPerUom, r.lots.length ? JSON.stringify(r.lots) : null, lineHash);
         dropSerials.run(r.orderNo, r.lineNo);
-        for (const s of r.serials) putSerial.run(r.orderNo, r.lineNo, r.gtin, s, r.deliveredAt ?? null);
+        for (const s of r.serials) putSerial.run(r.orderNo, r.lineNo, r.gtin, s, deliveredAt ?? null);
         changed = true;
       }
       if (r.rma) {
-        const cur = getRma.get(r.rma) as { order_no: string; tracking: string | null; reason: string | null } | undefined;
-        if (!cur || cur.order_no !== r.orderNo || cur.tracking !== (r.tracking ?? null) || cur.reason !== (r.reason ?? null)) {
-          putRma.run(r.rma, r.orderNo, r.tracking ?? null, r.reason ?? null, now);
+        const rc = getRma.get(r.rma) as { order_no: string; tracking: string | null; reason: string | null } | undefined;
+        if (!rc || rc.order_no !== r.orderNo || rc.tracking !== (tracking ?? null) || rc.reason !== (reason ?? null)) {
+          putRma.run(r.rma, r.orderNo, tracking ?? null, reason ?? null, now);
           changed = true;
-          if (!cur) inserted = true;
+          if (!rc) inserted = true;
         }
       }
       if (inserted) tally.report.inserted++;

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { errorMessage } from '../core/errors.js';
+import { StationError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
+import { EXIT_USAGE, asStationError, badOption, portOption, printError } from './errors.js';
 
 const log = createLogger('cli:hq');
 
@@ -12,12 +14,54 @@ interface HqCliOptions {
   worker: string;
   embeddedBroker?: string;
   stations?: boolean;
+  hours: string;
+  json?: boolean;
   protocol: string;
   username?: string;
   password?: string;
   ca?: string;
   cert?: string;
   key?: string;
+}
+
+/** One line (JSON on stdout with --json), never a stack trace; usage errors exit 2, anything else 1. */
+function fail(e: unknown, json: boolean): never {
+  const se = asStationError(e, 'HQ_FAILED');
+  printError(se, json);
+  process.exit(se.code === 'CLI_BAD_OPTION' ? EXIT_USAGE : 1);
+}
+
+const isPg = (db: string): boolean => /^postgres(ql)?:\/\//.test(db);
+
+/**
+ * Checks every option before anything is opened, so a typo is one line naming the option (exit 2) instead of a
+ * stack trace from deep inside net, pg or MQTT.js, or an HQ that silently runs with another setting.
+ */
+export function checkHqOptions(o: HqCliOptions): { protocolVersion: 4 | 5; embeddedPort?: number; hours: number } {
+  if (o.protocol !== '4' && o.protocol !== '5') throw badOption('--protocol', o.protocol, ['4', '5']);
+  if (!/^(mqtts?|wss?):\/\/[^\s/]+/.test(o.broker)) throw badOption('--broker', o.broker, 'an MQTT URL such as mqtt://host:1883 or mqtts://host:8883');
+  if (o.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(o.schema)) throw badOption('--schema', o.schema, 'a PostgreSQL schema name (lower-case letters, digits, _)');
+  if (o.schema !== undefined && !isPg(o.db)) throw badOption('--schema', o.schema, 'only together with --db postgres://…');
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(o.worker)) throw badOption('--worker', o.worker, 'letters, digits, . - _ (it names the MQTT session)');
+  if (typeof o.shared === 'string' && !/^[A-Za-z0-9._-]{1,64}$/.test(o.shared)) throw badOption('--shared', o.shared, 'a group name of letters, digits, . - _');
+  const hours = /^\d+$/.test(o.hours) ? Number(o.hours) : Number.NaN;
+  if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 366) throw badOption('--hours', o.hours, 'a whole number of hours from 1 to 8784');
+  const out: { protocolVersion: 4 | 5; embeddedPort?: number; hours: number } = { protocolVersion: o.protocol === '4' ? 4 : 5, hours };
+  if (o.embeddedBroker !== undefined) {
+    out.embeddedPort = portOption('--embedded-broker', o.embeddedBroker);
+    out.protocolVersion = 4; // aedes speaks MQTT 3.1.1 only
+  }
+  return out;
+}
+
+/** A database HQ cannot open or reach, as a typed error a person can act on (the raw pg/SQLite error is the cause). */
+function storeError(e: unknown, db: string): StationError {
+  if (e instanceof StationError) return e;
+  const where = isPg(db) ? db.replace(/\/\/[^@/]*@/, '//…@') : db; // never print a password from the URL
+  return new StationError('HQ_DB_UNAVAILABLE', `HQ's database ${where} could not be opened: ${errorMessage(e)}`, {
+    hint: isPg(db) ? 'Check that PostgreSQL runs, and the host, port, user and database in --db.' : 'Check that the folder exists and is writable.',
+    cause: e,
+  });
 }
 
 /** `returns-station hq`: HQ ingest (SQLite by default, `--db postgres://…` for PostgreSQL). */
@@ -37,28 +81,47 @@ export function register(program: Command): void {
     .option('--ca <pem>', 'CA certificate file for TLS')
     .option('--cert <pem>', 'client certificate file')
     .option('--key <pem>', 'client key file')
-    .option('--stations', 'print the stations view (JSON) and exit')
+    .option('--stations', 'print the HQ views (stations: last contact, receipt, backlog; events per hour) as JSON and exit')
+    .option('--hours <n>', 'with --stations: hours of events per hour', '24')
+    .option('--json', 'errors as one JSON line on stdout')
     .action(async (o: HqCliOptions) => {
+      const json = o.json === true;
+      let checked: ReturnType<typeof checkHqOptions>;
+      try {
+        checked = checkHqOptions(o);
+      } catch (e) {
+        fail(e, json);
+      }
       const { HqIngest, PgHqStore, SqliteHqStore } = await import('../hq/index.js');
-      const pg = /^postgres(ql)?:\/\//.test(o.db);
+      const pg = isPg(o.db);
       if (o.stations) {
+        // A view must not create an empty database where the operator mistyped the path.
+        if (!pg && !existsSync(o.db)) fail(new StationError('HQ_DB_NOT_FOUND', `There is no HQ database at ${o.db}.`, { hint: 'Give the file HQ ingest writes (--db, default data/hq.db).' }), json);
         const store = pg ? new PgHqStore(o.db, o.schema ? { schema: o.schema } : {}) : new SqliteHqStore(o.db);
-        await store.init();
-        process.stdout.write(JSON.stringify({ stations: await store.stations(), eventsPerHour: await store.eventsPerHour(24) }, null, 2) + '\n');
+        try {
+          await store.init();
+          process.stdout.write(JSON.stringify({ stations: await store.stations(), eventsPerHour: await store.eventsPerHour(checked.hours) }, null, 2) + '\n');
+        } catch (e) {
+          await store.close().catch(() => undefined);
+          fail(storeError(e, o.db), json);
+        }
         await store.close();
         return;
       }
       let closeBroker: (() => Promise<void>) | undefined;
       let url = o.broker;
-      if (o.embeddedBroker) {
+      if (checked.embeddedPort !== undefined) {
         const { startEmbeddedBroker } = await import('../sync/broker.js');
-        const b = await startEmbeddedBroker({ port: Number(o.embeddedBroker) });
-        closeBroker = b.close;
-        url = b.url;
+        try {
+          const b = await startEmbeddedBroker({ port: checked.embeddedPort });
+          closeBroker = b.close;
+          url = b.url;
+        } catch (e) {
+          fail(e, json);
+        }
       }
-      const protocolVersion = o.embeddedBroker ? 4 : o.protocol === '4' ? 4 : 5;
       const mqtt = {
-        protocolVersion: protocolVersion as 4 | 5,
+        protocolVersion: checked.protocolVersion,
         ...(o.username ? { username: o.username } : {}),
         ...(o.password ? { password: o.password } : {}),
         ...(o.ca ? { ca: o.ca } : {}),
@@ -75,9 +138,8 @@ export function register(program: Command): void {
       try {
         await hq.start();
       } catch (e) {
-        log.error({ err: errorMessage(e) }, 'HQ could not start');
-        process.exitCode = 1;
-        return;
+        await closeBroker?.();
+        fail(e instanceof StationError ? e : storeError(e, o.db), json);
       }
       log.info({ url, db: pg ? 'postgres' : o.db, worker: o.worker, shared: o.shared ?? false }, 'HQ ingest running');
       const timer = setInterval(() => log.info(hq.stats(), 'HQ ingest'), 60_000);

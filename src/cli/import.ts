@@ -12,6 +12,7 @@ import { errorMessage, isStationError, StationError } from '../core/errors.js';
 import { loadRuleSetFile, type CompiledRuleSet } from '../rules/index.js';
 import type { ImportReport } from '../server/api/workflow-types.js';
 import { openStationDb } from '../store/index.js';
+import { asStationError, printError } from './errors.js';
 
 /** The station's built-in rule set (the same file as DEFAULT_RULES in src/app/station-app.ts). */
 const BUILT_IN_RULES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures/rules/default.yaml');
@@ -106,7 +107,8 @@ export function register(program: Command): void {
             sdb.close();
           }
         } catch (e) {
-          process.stderr.write(`error ${isStationError(e) ? e.code : 'IMPORT_FAILED'}: ${errorMessage(e)}\n`);
+          // The file as a whole could not be imported: one line like every command (JSON on stdout with --json), exit 2.
+          printError(isStationError(e) ? e : asStationError(e, 'IMPORT_FAILED'), opts.json === true);
           process.exitCode = 2;
         }
       });

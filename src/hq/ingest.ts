@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import { errorMessage } from '../core/errors.js';
+import { StationError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { checkEvent } from '../sync/epcis/check.js';
 import { buildClientOptions, type MqttSettings } from '../sync/connection.js';
@@ -71,8 +71,14 @@ export class HqIngest extends EventEmitter {
 
   async start(): Promise<void> {
     if (this.running) return;
+    try {
+      await this.store.init();
+    } catch (e) {
+      // A half-opened store (a pg pool, the SQLite worker thread) would keep the process alive after the failure.
+      await this.store.close().catch(() => undefined);
+      throw e;
+    }
     this.running = true;
-    await this.store.init();
     const workerId = this.o.workerId ?? 'hq-1';
     const base = buildClientOptions({ clean: false, protocolVersion: 5, ...this.o.mqtt }, `hq-${workerId}`, {
       topic: `returns/v1/_hq/${workerId}/status`,
@@ -84,7 +90,14 @@ export class HqIngest extends EventEmitter {
       // makes HQ's throughput a function of round-trip time; a slow round trip then overflows its queue.
       opts.properties = { ...opts.properties, receiveMaximum: this.o.receiveMaximum ?? 1000 };
     }
-    const client = mqtt.connect(this.o.url, opts);
+    let client: MqttClient;
+    try {
+      client = mqtt.connect(this.o.url, opts);
+    } catch (e) {
+      this.running = false;
+      await this.store.close().catch(() => undefined);
+      throw new StationError('HQ_BROKER_URL', `HQ cannot connect to ${this.o.url}: ${errorMessage(e)}`, { hint: 'Use an MQTT URL such as mqtt://host:1883 or mqtts://host:8883.', cause: e });
+    }
     this.client = client;
     // Flow control: holding `done` stops MQTT.js reading, so a slow HQ slows its own session, not its RAM.
     client.handleMessage = (packet: IPublishPacket, done: (e?: Error) => void): void => {

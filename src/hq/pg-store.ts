@@ -1,8 +1,12 @@
 import pg from 'pg';
+import { StationError, errorMessage } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
 import { walkAsync, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView } from './types.js';
 
 // Lean on purpose (every index costs on each of tens of thousands of inserts a second): the event key is the
 // primary key, (site, station, seq) is unique and doubles as the receipt index, arrival time gets a BRIN index.
+const log = createLogger('hq.pg');
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS hq_events (
   key TEXT PRIMARY KEY,
@@ -32,11 +36,17 @@ CREATE TABLE IF NOT EXISTS hq_stations (
 // strings (every quote escaped, then unescaped by the server) cost ten times more than the insert itself.
 // Idempotent on the event key and on station + seq; a row not inserted is a duplicate, or a conflict when its
 // station + seq is held by a different event (counted only then).
+// Inserted rows are counted per station in the same statement: the stations view counts each station's events, and
+// a batch of a shared worker holds several stations.
 const INSERT_EVENTS = `
-INSERT INTO hq_events (key, event_id, site, station, seq, type, event_time, received_at, payload)
-SELECT k, e, si, st, sq, ty, et::timestamptz, to_timestamp(ra / 1000.0), p
-FROM json_to_recordset($1::json) AS t(k text, e text, si text, st text, sq bigint, ty text, et text, ra float8, p json)
-ON CONFLICT DO NOTHING`;
+WITH ins AS (
+  INSERT INTO hq_events (key, event_id, site, station, seq, type, event_time, received_at, payload)
+  SELECT k, e, si, st, sq, ty, et::timestamptz, to_timestamp(ra / 1000.0), p
+  FROM json_to_recordset($1::json) AS t(k text, e text, si text, st text, sq bigint, ty text, et text, ra float8, p json)
+  ON CONFLICT DO NOTHING
+  RETURNING site, station
+)
+SELECT site, station, count(*)::int AS n FROM ins GROUP BY site, station`;
 
 const COUNT_CONFLICTS = `
 SELECT count(*)::int AS n FROM json_array_elements_text($1::json) AS x(k) WHERE NOT EXISTS (SELECT 1 FROM hq_events h WHERE h.key = x.k)`;
@@ -73,11 +83,16 @@ export class PgHqStore implements HqStore {
 
   /** `schema` keeps HQ's tables in their own PostgreSQL schema (created if missing). */
   constructor(url: string, opts: { schema?: string; max?: number } = {}) {
-    this.pool = new pg.Pool({ connectionString: url, max: opts.max ?? 4 });
-    if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(opts.schema)) throw new Error(`bad PostgreSQL schema name ${opts.schema}`);
+    if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(opts.schema)) {
+      throw new StationError('HQ_BAD_SCHEMA', `"${opts.schema}" is not a usable PostgreSQL schema name (lower-case letters, digits, _).`);
+    }
+    // search_path as a connection option: set before the first query, unlike a query fired from 'connect', which
+    // races the pool's own first query on that client (pg warns it will stop queueing such calls).
+    this.pool = new pg.Pool({ connectionString: url, max: opts.max ?? 4, ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}) });
+    // An idle client's error (PostgreSQL restarted, connection cut) is emitted on the pool; unheard, it would
+    // crash HQ. The next query gets a fresh connection, and a failed batch is retried by the ingest.
+    this.pool.on('error', (e) => log.warn({ err: errorMessage(e) }, 'PostgreSQL connection lost; reconnecting on the next batch'));
     this.schema = opts.schema;
-    const schema = this.schema;
-    if (schema) this.pool.on('connect', (client) => void client.query(`SET search_path TO ${schema}`));
   }
 
   async init(): Promise<void> {
@@ -99,9 +114,13 @@ export class PgHqStore implements HqStore {
       await c.query('BEGIN');
       let inserted = 0;
       let conflicts = 0;
+      const insertedBy = new Map<string, number>();
       if (events.length) {
-        const r = await c.query(INSERT_EVENTS, [eventsJson(events)]);
-        inserted = r.rowCount ?? 0;
+        const r = await c.query<{ site: string; station: string; n: number }>(INSERT_EVENTS, [eventsJson(events)]);
+        for (const row of r.rows) {
+          inserted += row.n;
+          insertedBy.set(`${row.site}\u0000${row.station}`, row.n);
+        }
         if (inserted < events.length) {
           // Rare path (re-sends): which of the refused keys are not stored at all, i.e. lost to a seq clash?
           const cf = await c.query<{ n: number }>(COUNT_CONFLICTS, [JSON.stringify(events.map((e) => e.key))]);
@@ -114,11 +133,7 @@ export class PgHqStore implements HqStore {
       const touched = new Map<string, { site: string; station: string; inserted: number }>();
       for (const x of [...events, ...skips]) {
         const k = `${x.site}\u0000${x.station}`;
-        if (!touched.has(k)) touched.set(k, { site: x.site, station: x.station, inserted: 0 });
-      }
-      if (events.length && touched.size === 1) {
-        const only = [...touched.values()][0];
-        if (only) only.inserted = inserted;
+        if (!touched.has(k)) touched.set(k, { site: x.site, station: x.station, inserted: insertedBy.get(k) ?? 0 });
       }
       const receipts: StationReceipt[] = [];
       const at = new Date(now);

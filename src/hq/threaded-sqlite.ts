@@ -69,7 +69,13 @@ export class ThreadedSqliteHqStore implements HqStore {
   }
   async close(): Promise<void> {
     if (!this.worker) return;
-    await this.call('close', []);
+    // A worker that failed to start never answers; close() must still end (and free the thread) rather than hang.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.call('close', []).catch(() => undefined),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000))),
+    ]);
+    clearTimeout(timer);
     await this.worker.terminate();
     this.worker = undefined;
   }

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import { StationError, errorMessage } from '../core/errors.js';
@@ -97,10 +97,11 @@ function quickCheck(db: BetterSqlite3.Database, path: string): void {
   }
   if (result !== 'ok') {
     throw new StationError('DB_CORRUPT', `The station database ${path} is damaged (${result.slice(0, 200)}).`, {
+      // Only steps that exist: there is no restore command yet, so the hint names the files (docs/sync.md).
       hint:
-        'Stop the station, move the damaged file aside, restore the latest backup with ' +
-        '`returns-station db restore <backup>` (it removes stale -wal/-shm files), then start again; ' +
-        'events HQ already confirmed are safe at HQ.',
+        `Stop the station; move ${basename(path)} and its -wal/-shm files aside (never keep a stale -wal next to a restored file); ` +
+        `copy the newest backup from ${join(dirname(path), 'backups')} in as ${basename(path)}; start again (docs/sync.md, Store operations). ` +
+        'Events HQ already confirmed are safe at HQ.',
       details: { path, quickCheck: result.slice(0, 1000) },
     });
   }

@@ -12,3 +12,4 @@ export {
 export {
   backupStationDb, restoreStationDb, recoverFromLatestBackup, listBackups, checkpoint, exportItemsCsv,
 } from './maintenance.js';
+export { StoreUpkeep, type UpkeepOptions, type UpkeepRound } from './upkeep.js';

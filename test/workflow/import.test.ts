@@ -130,6 +130,48 @@ describe('import of expected returns and products', () => {
     sdb.close();
   });
 
+  it('JSON expected returns: serials, lots, packaging and reasons land; a bad row is reported by its position; re-import changes nothing', () => {
+    const sdb = openStationDb(':memory:');
+    const rows = [
+      { rma: 'RMA-J1', orderNo: 'SO-J1', tracking: '1ZJ1', deliveredAt: '2026-11-20', reason: 'defective', lineNo: 1, gtin: '04012345002225', qtyOrdered: 2, qtyShipped: 2, serials: ['ABC1', 'ABC2'] },
+      { rma: 'RMA-J1', orderNo: 'SO-J1', lineNo: 2, gtin: '00614141009251', qtyShipped: 2, lots: ['L-100'] },
+      { rma: 'RMA-J2', orderNo: 'SO-J2', lineNo: 1, gtin: '04012345007404', qtyShipped: 1, uom: 'BOX', unitsPerUom: 6 },
+      { rma: 'RMA-J3', orderNo: 'SO-J3', lineNo: 1, gtin: '00614141000372', qtyShipped: 1 }, // check digit wrong
+    ];
+    const first = importReturns(sdb.db, { format: 'json', rows });
+    expect(first).toMatchObject({ rows: 4, inserted: 3, errors: [{ line: 4, code: 'ROW_INVALID', field: 'gtin' }] });
+    expect(sdb.prepare("SELECT serial FROM wf_shipped_serials WHERE order_no = 'SO-J1' ORDER BY serial").pluck().all()).toEqual(['ABC1', 'ABC2']);
+    expect(sdb.prepare("SELECT lots FROM wf_order_lines WHERE order_no = 'SO-J1' AND line_no = 2").pluck().get()).toBe('["L-100"]');
+    // A box of 6 shipped once is 6 base units.
+    expect(sdb.prepare("SELECT qty_shipped, uom, units_per_uom FROM wf_order_lines WHERE order_no = 'SO-J2'").get()).toEqual({ qty_shipped: 6, uom: 'BOX', units_per_uom: 6 });
+    expect(sdb.prepare("SELECT tracking, customer_reason FROM wf_orders WHERE order_no = 'SO-J1'").get()).toEqual({ tracking: '1ZJ1', customer_reason: 'defective' });
+    expect(importReturns(sdb.db, { format: 'json', rows })).toMatchObject({ inserted: 0, updated: 0, unchanged: 3 });
+    sdb.close();
+  });
+
+  it('CLI: a file that cannot be imported at all is one line with a stable code (JSON with --json), exit 2, no stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rs-import-cli-'));
+    dirs.push(dir);
+    const notRows = join(dir, 'not-rows.json');
+    writeFileSync(notRows, '{"x":1}');
+    const run = (...args: string[]): { code: number; out: string; err: string } => {
+      try {
+        return { code: 0, out: execFileSync('npx', ['tsx', 'src/cli.ts', 'import', 'returns', ...args, '--data-dir', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }), err: '' };
+      } catch (e) {
+        const x = e as { status: number; stdout: string; stderr: string };
+        return { code: x.status, out: x.stdout, err: x.stderr };
+      }
+    };
+    const missing = run(join(dir, 'missing.csv'));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/^returns-station: error IMPORT_UNREADABLE: /m);
+    expect(missing.err).not.toMatch(/\n\s+at /);
+    const json = run(notRows, '--json');
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.out)).toMatchObject({ ok: false, error: { code: 'IMPORT_BAD_JSON' } });
+    expect(run(notRows, '--format', 'xml', '--json').out).toContain('"code":"IMPORT_BAD_FORMAT"');
+  }, 60_000);
+
   it('CSV reader: quotes, doubled quotes, line breaks inside quotes, CRLF, BOM; never throws on an open quote', () => {
     const recs = [...readCsv('\ufeffa,b\r\n"x, y","he said ""hi"""\n"multi\nline",z\n"open')];
     expect(recs).toEqual([
