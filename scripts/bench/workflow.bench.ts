@@ -154,15 +154,17 @@ async function scanToDecision(dir: string, scans: number): Promise<{ p50: number
     };
     for (let i = 0; i < 40; i++) await send(100_000 + i); // warm-up
     lat.length = 0;
-    const pending: Array<Promise<void>> = [];
+    // Scans arrive every 50 ms, but one screen works one item at a time (a new item waits until the last is
+    // binned), so each scan is sent once the previous item is in its bin; latency counts from that send.
+    let chain: Promise<void> = Promise.resolve();
     const t0 = performance.now();
     for (let i = 0; i < scans; i++) {
       const due = t0 + i * 50;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      pending.push(send(i));
+      chain = chain.then(() => send(i));
     }
-    await Promise.all(pending);
+    await chain;
     const end = Date.now() + 5000;
     while (lat.length < scans && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
     ws.close();
