@@ -56,7 +56,7 @@ describe('electron-builder.yml', () => {
   it('ships the compiled shell, the preload and the maintenance page, but no tests or test fakes', () => {
     expect(cfg.extraMetadata.main).toBe('dist/electron/main.js');
     const globs = cfg.files.filter((f): f is string => typeof f === 'string');
-    expect(globs).toEqual(expect.arrayContaining(['dist/electron/**/*.cjs', 'electron/maintenance.html', 'electron/maintenance.js', '!dist/**/*.test.js', '!dist/electron/testing/**']));
+    expect(globs).toEqual(expect.arrayContaining(['dist/electron/**/*.cjs', 'electron/maintenance.html', 'electron/maintenance.js', 'electron/maintenance.css', '!dist/**/*.test.js', '!dist/electron/testing/**']));
     const mapped = cfg.files.filter((f): f is { from: string; to: string } => typeof f !== 'string');
     expect(mapped).toContainEqual({ from: 'src/ui/dist', to: 'dist/src/ui/dist' });
     expect(cfg.extraResources.map((r) => r.from)).toEqual(expect.arrayContaining(['packaging/udev', 'packaging/systemd']));

@@ -105,9 +105,11 @@ describe('IPC: every handler checks its sender', () => {
     expect(src).not.toMatch(/ipcRenderer\.(send|on|sendSync)\b/);
   });
 
-  it('the maintenance page loads no remote content and no inline script', () => {
+  it('the maintenance page loads no remote content and no inline script or style', () => {
     const html = readFileSync(join(here, 'maintenance.html'), 'utf8');
-    expect(html).toContain(`content="default-src 'none'; script-src 'self'`);
+    expect(html).toContain(`content="default-src 'none'; script-src 'self'; style-src 'self'"`);
+    expect(html).not.toMatch(/<style|style=|unsafe-inline/i);
+    expect(html).toContain('<link rel="stylesheet" href="maintenance.css">');
     expect(html).not.toMatch(/<script>(?!<\/script>)/);
     expect(html).not.toMatch(/https?:\/\//);
   });

@@ -10,6 +10,7 @@ import {
 import type { ReaderConfig } from '../config/schema.js';
 import { StationError } from '../core/errors.js';
 import type { DeviceView } from '../server/api-types.js';
+import { ReadRateWindow, type ReadRateView } from './read-rate.js';
 
 export interface RunningReader {
   id: string;
@@ -17,6 +18,8 @@ export interface RunningReader {
   /** Present when the reader is emulated in-process (the demo). */
   emulator?: ReaderEmulator;
   view(): DeviceView;
+  /** Reads per minute over the last minute, total and per antenna (supervisor devices screen). */
+  readRate(now?: number): ReadRateView;
 }
 
 /** Builds one reader session per configured reader; `emulated` attaches the reader emulator on a mock port. */
@@ -48,7 +51,9 @@ export function createReader(cfg: ReaderConfig, onStatus: (d: DeviceView) => voi
     }
     onStatus(last);
   });
-  return { id: cfg.id, session, ...(emulator ? { emulator } : {}), view: () => last };
+  const rate = new ReadRateWindow(60);
+  session.on('tag', (t: { antenna: number; at: number }) => rate.add(t.antenna, t.at));
+  return { id: cfg.id, session, ...(emulator ? { emulator } : {}), view: () => last, readRate: (now = Date.now()) => rate.view(now) };
 }
 
 /** One smoother for all readers: the station acts on "tag arrived at the intake", not on raw reads. */

@@ -21,6 +21,7 @@ import { openStationDb, outboxStats, StoreUpkeep, type StationDb } from '../stor
 import { OutboxPublisher } from '../sync/publisher.js';
 import { IntakePipeline, workflowEvents, workflowStore } from './pipeline.js';
 import { ensureWritableDir } from './data-dir.js';
+import type { ReadRateView } from './read-rate.js';
 import { createReader, createSmoother, type RunningReader } from './readers.js';
 
 const log = createLogger('station');
@@ -173,6 +174,8 @@ export class StationApp {
     this.workflow.start();
     this.services.set('workflow', this.workflow);
     this.services.set('workload', this.workload);
+    // Read rates for the supervisor's devices screen (src/server/routes/supervisor.ts reads this service).
+    this.services.set('readers.rates', (): Record<string, ReadRateView> => Object.fromEntries(this.readers.map((r) => [r.id, r.readRate()])));
   }
 
   context(): StationContext {

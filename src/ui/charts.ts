@@ -1,7 +1,7 @@
 /**
  * Charts with Apache ECharts, tree-shaken to what the supervisor screens draw (heatmap, bars, lines) and loaded
- * only when a chart is shown, so the operator screen starts without it. Canvas rendering: nothing inline to
- * trip the page's Content-Security-Policy.
+ * only when a chart is shown, so the operator screen starts without it. Canvas rendering and rich-text tooltips
+ * (drawn on the canvas, not HTML with style attributes): nothing inline for the page's strict CSP to refuse.
  */
 import { html } from 'htm/preact';
 import { useEffect, useRef } from 'preact/hooks';

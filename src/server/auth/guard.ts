@@ -47,7 +47,7 @@ declare module 'fastify' {
 export const CSRF_HEADER = 'x-csrf-token';
 
 /** Routes anyone may reach: the sign-in page and the sign-in API. Matched on Fastify's route pattern, not the raw URL. */
-const PUBLIC = new Set(['GET /login', 'GET /login.js', 'POST /api/auth/login', 'GET /api/auth/session']);
+const PUBLIC = new Set(['GET /login', 'GET /login.js', 'GET /login.css', 'POST /api/auth/login', 'GET /api/auth/session']);
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function deny(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {

@@ -20,7 +20,8 @@ import { hashSecret } from './secrets.js';
 import type { AccessSettings } from './settings.js';
 
 const FAST = { N: 1024, r: 8, p: 1 };
-const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+// Strict: nothing inline (no 'unsafe-inline' for scripts or styles), nothing from another origin.
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 const LAN = '10.20.30.40';
 
 const api: StationApi = {
@@ -163,10 +164,15 @@ describe.skipIf(!hasOpenssl)('LAN clients under TLS (inject with a LAN remote ad
     expect(page.headers['strict-transport-security']).toMatch(/max-age=\d+/);
   });
 
-  it('the sign-in page holds no secret and obeys the CSP (no inline script)', async () => {
+  it('the sign-in page holds no secret and obeys the CSP (no inline script or style)', async () => {
     const res = await lan({ url: '/login' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-security-policy']).toBe(CSP);
+    expect(res.headers['content-security-policy']).not.toContain('unsafe-inline');
+    expect(res.body).not.toMatch(/<style|style=/i);
+    const css = await lan({ url: '/login.css' });
+    expect(css.statusCode).toBe(200);
+    expect(css.headers['content-type']).toMatch(/^text\/css/);
     expect(res.body).not.toMatch(/scrypt|csrf|pinHash|badgeHash/i);
     expect(res.body).not.toMatch(/<script>(?!<\/script>)/);
     expect(res.body).toContain('<script src="/login.js"></script>');

@@ -1,7 +1,7 @@
 /**
  * The sign-in page for supervisors' tablets and HQ browsers. It is served before anyone is signed in, so it holds
- * no data and no secret: just a form that posts to /api/auth/login. The script is a separate file because the CSP
- * forbids inline scripts.
+ * no data and no secret: just a form that posts to /api/auth/login. The script and the styles are separate files
+ * because the CSP forbids inline scripts and styles.
  */
 export const LOGIN_HTML = `<!doctype html>
 <html lang="en">
@@ -9,16 +9,7 @@ export const LOGIN_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Returns Station</title>
-<style>
-  body { font: 20px/1.4 system-ui, sans-serif; margin: 0; display: grid; place-items: center; min-height: 100vh; background: #f3f4f6; }
-  form { background: #fff; padding: 2rem; border-radius: 12px; width: min(26rem, 92vw); box-shadow: 0 2px 12px #0002; }
-  h1 { font-size: 1.4rem; margin: 0 0 1rem; }
-  label { display: block; margin: .8rem 0 .2rem; }
-  input { font-size: 1.2rem; width: 100%; box-sizing: border-box; padding: .6rem; }
-  button { font-size: 1.2rem; width: 100%; margin-top: 1.2rem; padding: .8rem; border: 0; border-radius: 8px; background: #1d4ed8; color: #fff; }
-  .or { text-align: center; margin: 1rem 0 0; color: #555; }
-  #msg { color: #b91c1c; min-height: 1.4em; margin-top: .8rem; }
-</style>
+<link rel="stylesheet" href="/login.css">
 </head>
 <body>
 <form id="f" autocomplete="off">
@@ -62,4 +53,14 @@ export const LOGIN_JS = `(() => {
     } catch { msg.textContent = T.fail; }
   });
 })();
+`;
+
+export const LOGIN_CSS = `body { font: 20px/1.4 system-ui, sans-serif; margin: 0; display: grid; place-items: center; min-height: 100vh; background: #f3f4f6; }
+form { background: #fff; padding: 2rem; border-radius: 12px; width: min(26rem, 92vw); box-shadow: 0 2px 12px #0002; }
+h1 { font-size: 1.4rem; margin: 0 0 1rem; }
+label { display: block; margin: .8rem 0 .2rem; }
+input { font-size: 1.2rem; width: 100%; box-sizing: border-box; padding: .6rem; }
+button { font-size: 1.2rem; width: 100%; margin-top: 1.2rem; padding: .8rem; border: 0; border-radius: 8px; background: #1d4ed8; color: #fff; }
+.or { text-align: center; margin: 1rem 0 0; color: #555; }
+#msg { color: #b91c1c; min-height: 1.4em; margin-top: .8rem; }
 `;

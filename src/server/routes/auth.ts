@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { createLogger } from '../../core/logger.js';
 import { cookieName } from '../auth/cookies.js';
-import { LOGIN_HTML, LOGIN_JS } from '../auth/login-page.js';
+import { LOGIN_CSS, LOGIN_HTML, LOGIN_JS } from '../auth/login-page.js';
 import type { RouteModule } from '../http.js';
 import type { StationContext } from '../context.js';
 
@@ -24,6 +24,7 @@ const authRoutes: RouteModule<StationContext> = (app: FastifyInstance) => {
 
   app.get('/login', async (_req, reply) => reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(LOGIN_HTML));
   app.get('/login.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(LOGIN_JS));
+  app.get('/login.css', async (_req, reply) => reply.type('text/css; charset=utf-8').send(LOGIN_CSS));
 
   app.post('/api/auth/login', async (req, reply) => {
     void reply.header('Cache-Control', 'no-store');

@@ -72,6 +72,9 @@ export interface DeviceRow extends DeviceView {
   protocol?: string;
   transport?: string;
   updatedAt?: number;
+  /** RFID readers: raw reads per minute over the last minute, total and per antenna port. */
+  readsPerMin?: number;
+  readsByAntenna?: Record<string, number>;
 }
 
 export interface DevicesResponse {

@@ -40,6 +40,14 @@ function perPersonAllowed(ctx: StationContext): boolean {
   return flag === undefined ? true : flag === true;
 }
 
+type ReadRates = Record<string, { readsPerMin: number; byAntenna: Record<string, number> }>;
+
+/** The station's `readers.rates` service (src/app/station-app.ts); absent on a station without readers. */
+function readRatesOf(ctx: StationContext): ReadRates {
+  const f = ctx.services.get('readers.rates');
+  return typeof f === 'function' ? (f as () => ReadRates)() : {};
+}
+
 function goldenView(rs: CompiledRuleSet): GoldenView {
   const g = runGoldenCases(rs);
   return { ref: { id: rs.id, version: rs.version, hash: rs.hash }, total: rs.golden.length, passed: g.passed, failed: g.failed.map((f) => ({ name: f.name, mismatches: f.mismatches })) };
@@ -144,9 +152,15 @@ const supervisorRoutes: RouteModule<StationContext> = (app: FastifyInstance, ctx
   });
 
   app.get('/api/supervisor/devices', { preHandler: guard }, async (): Promise<DevicesResponse> => {
+    const rates = readRatesOf(ctx);
     const rows: DeviceRow[] = ctx.config.readers.map((rc) => {
       const live: DeviceView | undefined = devices.get(rc.id);
-      return { id: rc.id, kind: 'rfid', status: live?.status ?? 'unknown', ...(live?.detail ? { detail: live.detail } : {}), ...(live?.hint ? { hint: live.hint } : {}), zones: rc.zones, protocol: rc.protocol, transport: rc.transport, ...(devices.get(rc.id)?.updatedAt ? { updatedAt: devices.get(rc.id)?.updatedAt } : {}) };
+      const rate = rates[rc.id];
+      return {
+        id: rc.id, kind: 'rfid', status: live?.status ?? 'unknown', ...(live?.detail ? { detail: live.detail } : {}), ...(live?.hint ? { hint: live.hint } : {}), zones: rc.zones, protocol: rc.protocol, transport: rc.transport,
+        ...(devices.get(rc.id)?.updatedAt ? { updatedAt: devices.get(rc.id)?.updatedAt } : {}),
+        ...(rate ? { readsPerMin: rate.readsPerMin, readsByAntenna: rate.byAntenna } : {}),
+      };
     });
     for (const d of devices.values()) if (!rows.some((r) => r.id === d.id)) rows.push(d);
     return { devices: rows, scannerLayout: ctx.config.scanner.layout };

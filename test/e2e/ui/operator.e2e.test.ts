@@ -43,6 +43,10 @@ describe.skipIf(!chromiumAvailable())('operator shift in Chromium', () => {
     await ctx.grantPermissions(['camera'], { origin: demo.url });
     page = await ctx.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
+    // The station's CSP allows nothing inline: a refused style or script shows up here and fails the shift.
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text());
+    });
     await page.goto(`${demo.url}/#/`);
     await page.waitForSelector('body[data-ready="1"]');
     cdp = await ctx.newCDPSession(page);

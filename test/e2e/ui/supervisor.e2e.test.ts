@@ -88,6 +88,8 @@ describe.skipIf(!chromiumAvailable())('supervisor screens in Chromium', () => {
     await page.click('[data-tab="devices"]');
     await page.waitForSelector('[data-testid="tab-devices"] tr[data-device="reader-1"]');
     expect(await page.textContent('[data-testid="tab-devices"]')).toContain('1 → intake');
+    // Read rate of the emulated reader (its field is empty in this run, so the number itself is not asserted).
+    expect(await page.textContent('tr[data-device="reader-1"] [data-testid="read-rate"]')).toMatch(/^\d+ \/ min/);
     await shot(page, 'supervisor-devices');
     await page.click('[data-tab="sync"]');
     await page.waitForSelector('[data-testid="export"]');
@@ -110,5 +112,20 @@ describe.skipIf(!chromiumAvailable())('supervisor screens in Chromium', () => {
     await page.click('[data-testid="lang"]');
     await page.waitForSelector('text=Arrivals per hour and weekday');
     expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('Chinese is the default where the system language is Chinese (a fresh kiosk, nothing chosen yet)', async () => {
+    const zh = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 900 } });
+    try {
+      const p = await zh.newPage();
+      await p.goto(`${demo.url}/#/`);
+      await p.waitForSelector('[data-testid="signin"]');
+      expect(await p.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+      expect(await p.textContent('[data-testid="signin"] h1')).toBe('请扫描工牌开始');
+      expect(await p.title()).toBe('退货工作站');
+      await shot(p, 'operator-signin-zh');
+    } finally {
+      await zh.close();
+    }
   }, 60_000);
 });

@@ -4,7 +4,7 @@
  */
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { DevicesResponse, SyncResponse } from '../../../server/routes/supervisor-types.js';
+import type { DeviceRow, DevicesResponse, SyncResponse } from '../../../server/routes/supervisor-types.js';
 import { getJson } from '../../api.js';
 import { lang, t } from '../../i18n.js';
 import { camera } from '../../state.js';
@@ -28,6 +28,13 @@ function usePoll<T>(path: string, ms: number): T | null {
   return v;
 }
 
+/** "120 / min (1: 100, 2: 20)": the total and each antenna, so a silent antenna stands out. */
+function readRate(x: DeviceRow): string {
+  if (x.readsPerMin === undefined) return '';
+  const per = Object.entries(x.readsByAntenna ?? {}).map(([a, n]) => `${a}: ${n}`);
+  return `${t('perMin', { n: x.readsPerMin })}${per.length > 1 ? ` (${per.join(', ')})` : ''}`;
+}
+
 export function DevicesTab() {
   useStore(lang);
   const d = usePoll<DevicesResponse>('/api/supervisor/devices', 3000);
@@ -35,11 +42,11 @@ export function DevicesTab() {
   if (!d) return html`<div class="tab">${t('loading')}</div>`;
   return html`<div class="tab devices" data-testid="tab-devices">
     <section class="card"><table class="grid">
-      <thead><tr><th>${t('deviceCol')}</th><th>${t('statusCol')}</th><th>${t('detailCol')}</th><th>${t('zonesCol')}</th></tr></thead>
+      <thead><tr><th>${t('deviceCol')}</th><th>${t('statusCol')}</th><th>${t('detailCol')}</th><th>${t('zonesCol')}</th><th>${t('readRateCol')}</th></tr></thead>
       <tbody>
-        ${d.devices.map((x) => html`<tr data-device=${x.id}><td>${x.id} <span class="muted">${x.kind}</span></td><td class=${x.status === 'reading' || x.status === 'connected' ? 'ok' : 'bad'}>${x.status}</td><td>${x.detail ?? ''}${x.hint ? html`<div class="small">${x.hint}</div>` : null}</td><td>${x.zones ? Object.entries(x.zones).map(([a, z]) => `${a} → ${z}`).join(', ') : ''}</td></tr>`)}
-        <tr><td>${t('scanner')} <span class="muted">wedge</span></td><td class="ok">window capture</td><td>layout ${d.scannerLayout}</td><td></td></tr>
-        <tr><td>${t('camera')} <span class="muted">page</span></td><td>${cam.state}</td><td>${cam.message ?? ''}</td><td></td></tr>
+        ${d.devices.map((x) => html`<tr data-device=${x.id}><td>${x.id} <span class="muted">${x.kind}</span></td><td class=${x.status === 'reading' || x.status === 'connected' ? 'ok' : 'bad'}>${x.status}</td><td>${x.detail ?? ''}${x.hint ? html`<div class="small">${x.hint}</div>` : null}</td><td>${x.zones ? Object.entries(x.zones).map(([a, z]) => `${a} → ${z}`).join(', ') : ''}</td><td data-testid="read-rate">${readRate(x)}</td></tr>`)}
+        <tr><td>${t('scanner')} <span class="muted">wedge</span></td><td class="ok">window capture</td><td>layout ${d.scannerLayout}</td><td></td><td></td></tr>
+        <tr><td>${t('camera')} <span class="muted">page</span></td><td>${cam.state}</td><td>${cam.message ?? ''}</td><td></td><td></td></tr>
       </tbody>
     </table></section>
   </div>`;

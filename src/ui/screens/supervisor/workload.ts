@@ -22,7 +22,7 @@ function heatmapOption(heat: number[][], l: 'en' | 'zh-CN'): ChartOption {
   }));
   return {
     animation: false,
-    tooltip: { position: 'top' },
+    tooltip: { position: 'top', renderMode: 'richText' },
     grid: { left: 50, right: 20, top: 10, bottom: 70 },
     xAxis: { type: 'category', data: HOURS, splitArea: { show: true } },
     yAxis: { type: 'category', data: WEEKDAYS[l], inverse: true, splitArea: { show: true } },
@@ -34,7 +34,7 @@ function heatmapOption(heat: number[][], l: 'en' | 'zh-CN'): ChartOption {
 function forecastOption(f: NonNullable<Extract<ForecastResponse, { available: true }>['forecast']>): ChartOption {
   return {
     animation: false,
-    tooltip: { trigger: 'axis' },
+    tooltip: { trigger: 'axis', renderMode: 'richText' },
     legend: { data: [t('arrivals'), t('staffNeeded'), t('usualStaff')] },
     grid: { left: 45, right: 45, top: 35, bottom: 30 },
     xAxis: { type: 'category', data: HOURS },
@@ -53,7 +53,7 @@ function forecastOption(f: NonNullable<Extract<ForecastResponse, { available: tr
 function paceOption(ops: Array<{ operator: string; itemsPerHour: number; usualItemsPerHour?: number }>): ChartOption {
   return {
     animation: false,
-    tooltip: { trigger: 'axis' },
+    tooltip: { trigger: 'axis', renderMode: 'richText' },
     legend: { data: [t('pace'), t('usual')] },
     grid: { left: 90, right: 20, top: 30, bottom: 25 },
     yAxis: { type: 'category', data: ops.map((o) => o.operator) },
