@@ -19,10 +19,15 @@ import { Workflow } from '../station/workflow.js';
 import { ensureWorkloadSchema, WorkloadMonitor } from '../workload/index.js';
 import { openStationDb, outboxStats, StoreUpkeep, type StationDb } from '../store/index.js';
 import { OutboxPublisher } from '../sync/publisher.js';
+import { StationDownlink } from '../sync/downlink/index.js';
 import { IntakePipeline, workflowEvents, workflowStore } from './pipeline.js';
 import { ensureWritableDir } from './data-dir.js';
+import { mqttSettings } from './mqtt-settings.js';
 import type { ReadRateView } from './read-rate.js';
 import { createReader, createSmoother, type RunningReader } from './readers.js';
+import { startScanners, type RunningScanner } from './scanners.js';
+import type { HidApi, HidScan } from '../../devices/scanner/hid.js';
+import type { ScannerConfig } from '../config/schema.js';
 
 const log = createLogger('station');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -43,6 +48,8 @@ export interface StationAppOptions {
   protocolVersion?: 4 | 5;
   /** Workflow settings (RMA required, grading flows …); default: `<dataDir>/workflow.yaml` when present, else built-in. */
   workflow?: WorkflowConfig | Record<string, unknown>;
+  /** The HID binding for `scanners` (default node-hid); tests inject a fake that delivers recorded report bytes. */
+  hidApi?: () => Promise<HidApi>;
 }
 
 /** The composition root of one station: every component is built here and started/stopped in order. */
@@ -51,7 +58,12 @@ export class StationApp {
   sdb!: StationDb;
   pipeline!: IntakePipeline;
   readers: RunningReader[] = [];
+  /** HID scanners opened by the station itself (issue 5); keyboard-mode scanners are read by the page. */
+  scanners: RunningScanner[] = [];
+  private hidScans = 0;
   publisher!: OutboxPublisher;
+  /** HQ → station rule sets, catalog and expected returns, on the publisher's connection (issue 7) */
+  downlink: StationDownlink | undefined;
   rules!: RuleRegistry;
   catalog!: Catalog;
   workflow!: Workflow;
@@ -100,7 +112,7 @@ export class StationApp {
       url: this.opts.brokerUrl,
       site: cfg.site,
       station: cfg.station,
-      mqtt: { keepalive: cfg.mqtt.keepaliveSec, protocolVersion: this.opts.protocolVersion ?? cfg.mqtt.protocolVersion ?? 5 },
+      mqtt: { ...mqttSettings(cfg, this.opts.brokerUrl), protocolVersion: this.opts.protocolVersion ?? cfg.mqtt.protocolVersion ?? 5 },
       inflight: cfg.mqtt.inflight,
     });
     const pushSync = (): void => this.bus.emit('live', { type: 'sync', sync: this.syncView() });
@@ -112,6 +124,9 @@ export class StationApp {
     this.publisher.on('confirmed', onProgress);
     this.publisher.on('sent', onProgress);
     await this.publisher.start();
+    // Before the screens open: a rule set HQ pushed earlier is restored over the configured file's here.
+    this.downlink = new StationDownlink({ sdb: this.sdb, rules, catalog, site: cfg.site, station: cfg.station, link: this.publisher, publicKey: cfg.hq.publicKey });
+    await this.downlink.start();
     // New outbox rows are drained at once rather than at the next poll.
     this.offs.push(this.bus.on('live', (m) => (m.type === 'item' || m.type === 'wf-item' || m.type === 'wf-tote' || m.type === 'wf-handoff' || m.type === 'wf-exception') && this.publisher.kick()));
 
@@ -124,7 +139,7 @@ export class StationApp {
           hello: () => ({
             type: 'hello',
             items: this.pipeline.recent(100),
-            devices: this.readers.map((r) => r.view()),
+            devices: [...this.readers.map((r) => r.view()), ...this.scanners.map((s) => s.view())],
             sync: this.syncView(),
             settings: { scannerLayout: cfg.scanner.layout, site: cfg.site, station: cfg.station, ...(this.opts.demoBadges ? { demoBadges: this.opts.demoBadges } : {}) },
           }),
@@ -150,6 +165,33 @@ export class StationApp {
       this.readers.push(reader);
       await reader.session.start();
     }
+    this.scanners = await startScanners(cfg.scanners, {
+      layout: cfg.scanner.layout,
+      ...(this.opts.hidApi ? { hidApi: this.opts.hidApi } : {}),
+      onStatus: (d) => this.bus.emit('live', { type: 'device', device: d }),
+      onScan: (sc, s) => this.onHidScan(sc, s),
+    });
+  }
+
+  /**
+   * A HID scan takes the path of a wedge scan on the scanner's screen (POST /api/workflow/scan): a badge signs in, an
+   * RMA opens a case, a bin label confirms a bin. With nobody signed in there, an item goes to the plain intake, as
+   * a scan on the station log page (POST /api/scans) and an RFID tag without an open case do.
+   */
+  private onHidScan(sc: ScannerConfig, s: HidScan): void {
+    // One key per physical scan; the counter separates two scans within the same millisecond.
+    const key = `hid:${sc.id}:${s.at}:${++this.hidScans}`;
+    const plain = (): void => {
+      const res = this.pipeline.process({ source: 'barcode', code: s.text, symbology: s.symbology, answers: {}, at: s.at, idempotencyKey: `${key}:intake` });
+      if (!res.ok) log.warn({ scanner: sc.id, code: res.error.code }, 'scan refused');
+    };
+    this.workflow.scanQueued({ code: s.text, idempotencyKey: key, screen: sc.screen, source: 'barcode', ...(s.symbology ? { symbology: s.symbology } : {}) }).then(
+      (r) => {
+        if (!r.ok && r.error.code === 'SIGN_IN_REQUIRED') plain();
+        else if (!r.ok) log.info({ scanner: sc.id, code: r.error.code }, 'scan refused by the workflow');
+      },
+      (e: unknown) => log.error({ scanner: sc.id, err: e instanceof Error ? e.message : String(e) }, 'workflow could not take the scan'),
+    );
   }
 
   /** The returns workflow (issue 8) and the workload monitor it feeds; both shared with route modules via services. */
@@ -252,19 +294,25 @@ export class StationApp {
       ok: readers.every((r) => r.status === 'reading' || r.status === 'connected') && connected,
       station: { site: this.opts.config.site, station: this.opts.config.station, version: '0.1.0', uptimeSec: Math.round((Date.now() - this.started) / 1000) },
       readers,
-      broker: { connected, url: this.opts.brokerUrl },
+      // Shown, not counted in `ok`: a station with an unplugged scanner still takes RFID, wedge and camera scans.
+      ...(this.scanners.length > 0 ? { scanners: this.scanners.map((sc) => sc.view()) } : {}),
+      broker: { connected, url: this.opts.brokerUrl, ...(!connected && this.publisher.status().lastError ? { error: this.publisher.status().lastError } : {}) },
       outbox: { depth: s.depth, unsent: s.unsent, ...(s.lastConfirmedAt ? { lastConfirmedAt: s.lastConfirmedAt } : {}) },
       database: { ok: true, path: this.dbPath, items },
+      ...(this.downlink ? { downlink: this.downlink.status() } : {}),
     };
   }
 
   async stop(): Promise<void> {
     for (const off of this.offs.splice(0)) off();
+    // Scanners first: no scan may reach the workflow or the store once they are being closed.
+    for (const sc of this.scanners.splice(0)) await sc.stop();
     for (const r of this.readers) await r.session.stop();
     this.readers = [];
     this.smoother?.stop();
     this.workflow?.stop();
     await this.http?.close();
+    await this.downlink?.stop();
     await this.publisher?.stop();
     await this.upkeep?.stop();
     this.sdb?.close();

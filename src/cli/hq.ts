@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { StationError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { EXIT_USAGE, asStationError, badOption, portOption, printError } from './errors.js';
+import { registerDownlink } from './hq-downlink.js';
 
 const log = createLogger('cli:hq');
 
@@ -66,8 +67,13 @@ function storeError(e: unknown, db: string): StationError {
 
 /** `returns-station hq`: HQ ingest (SQLite by default, `--db postgres://…` for PostgreSQL). */
 export function register(program: Command): void {
-  program
-    .command('hq')
+  // Positional options on the program and on `hq`: after `hq publish-rules`, --key/--broker/--json belong to the
+  // subcommand, not to ingest's options of the same name. The program itself has no options, so nothing else changes.
+  program.enablePositionalOptions();
+  const hq = program.command('hq').enablePositionalOptions();
+  // Subcommands (publish-rules …, keygen) are matched first; a plain `hq --broker …` still runs ingest below.
+  registerDownlink(hq);
+  hq
     .description('run HQ ingest: receive every station\'s EPCIS events over MQTT, de-duplicate, store, confirm receipt')
     .option('--broker <url>', 'MQTT broker URL (mqtt:// or mqtts://)', 'mqtt://127.0.0.1:1883')
     .option('--db <path|url>', 'SQLite file, or postgres://… for PostgreSQL', 'data/hq.db')

@@ -35,6 +35,7 @@ const routes: Record<string, Loader> = {
   import: () => import('./import.js'),
   doctor: () => import('./doctor.js'),
   user: () => import('./user.js'),
+  hq: () => import('./hq.js'),
 };
 
 export async function registerAll(program: Command, argv: string[] = process.argv): Promise<void> {

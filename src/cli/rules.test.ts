@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -184,9 +184,43 @@ describe('returns-station rules replay', () => {
   });
 
   it('a bad --since or a missing database exits 2 with a plain message', async () => {
-    expect((await cli('rules', 'replay', defaultPath, '--db', join(dir, 'x.db'), '--since', 'last week')).code).toBe(2);
+    const db = join(dir, 'since.db');
+    const sd = new Database(db);
+    sd.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, facts_json TEXT, decision_json TEXT)');
+    sd.close();
+    const since = await cli('rules', 'replay', defaultPath, '--db', db, '--since', 'last week');
+    expect(since.code).toBe(2);
+    expect(since.err).toContain('--since "last week" is not a duration');
+    const ex = await cli('rules', 'replay', defaultPath, '--db', db, '--examples', 'three');
+    expect(ex.code).toBe(2);
+    expect(ex.err).toContain('--examples "three" is not a whole number');
     const r = await cli('rules', 'replay', defaultPath, '--db', join(dir, 'missing.db'));
     expect(r.code).toBe(2);
-    expect(r.err).toContain('cannot read cases');
+    expect(r.err).toContain('error RULES_NO_DB: There is no station database at');
+    expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
+    const notDb = join(dir, 'not-a-db.txt');
+    writeFileSync(notDb, 'hello, not SQLite');
+    const n = await cli('rules', 'replay', defaultPath, '--db', notDb);
+    expect(n.code).toBe(2);
+    expect(n.err).toContain('cannot read cases');
+  });
+
+  it('without --db it reads the station database: <--data-dir>/station.db, or dataDir from --config', async () => {
+    // The issue's form is `rules replay <ruleset> [--since 30d]`: on the station the database is found, not given.
+    const dataDir = join(dir, 'station-data');
+    mkdirSync(dataDir);
+    const d = new Database(join(dataDir, 'station.db'));
+    d.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, facts_json TEXT, decision_json TEXT)');
+    const opened = { catalogKnown: true, category: 'toys', reason: 'changed_mind', grade: 'like_new', packaging: 'original_opened', daysSinceDelivery: 3, price: 25 };
+    d.prepare('INSERT INTO items (created_at, facts_json, decision_json) VALUES (?, ?, ?)').run(Date.now() - 1000, JSON.stringify(opened), JSON.stringify({ disposition: 'restock', bin: 'RESTOCK' }));
+    d.close();
+    const byDir = await cli('rules', 'replay', defaultPath, '--data-dir', dataDir, '--since', '30d', '--json');
+    expect(byDir.code).toBe(0);
+    expect(JSON.parse(byDir.out)).toMatchObject({ total: 1, changed: 1, transitions: [{ from: 'restock', to: 'open_box', count: 1 }] });
+    const cfg = join(dir, 'station.yaml');
+    writeFileSync(cfg, 'dataDir: station-data\n');
+    const byConfig = await cli('rules', 'replay', defaultPath, '--config', cfg, '--json');
+    expect(byConfig.code).toBe(0);
+    expect(JSON.parse(byConfig.out)).toMatchObject({ total: 1, changed: 1 });
   });
 });

@@ -1,9 +1,13 @@
 /**
  * `returns-station rules test|eval|replay`. Machine output (`--json`) goes to stdout only; everything else to stderr.
  */
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Command } from 'commander';
+import { loadConfigFile } from '../config/load.js';
+import { StationError, errorMessage, isStationError } from '../core/errors.js';
 import {
   analyzeRuleSet,
   loadRuleSetFile,
@@ -121,6 +125,27 @@ function printReplay(rep: ReplayReport, skipped: number): void {
     out.write(`  e.g. case ${e.caseId}: ${e.from}${e.fromBin ? ` (${e.fromBin})` : ''} → ${e.to} (${e.toBin}) via ${e.matchedRows.join(', ')}\n`);
 }
 
+interface ReplayCliOptions {
+  db?: string;
+  dataDir?: string;
+  config?: string;
+  since?: string;
+  examples: string;
+  json?: boolean;
+}
+
+/**
+ * The station database replay reads: `--db`, else `<--data-dir>/station.db`, else `<dataDir>/station.db` from the
+ * config (default ./data), so `rules replay <ruleset> --since 30d` on the station needs no path. A missing file is
+ * refused here (RULES_NO_DB): opening it would only say "unable to open database file".
+ */
+export function replayDbPath(opts: { db?: string; dataDir?: string; config?: string }): string {
+  const path = opts.db ? resolve(opts.db) : opts.dataDir ? resolve(opts.dataDir, 'station.db') : resolve(loadConfigFile(opts.config).dataDir, 'station.db');
+  if (!existsSync(path))
+    throw new StationError('RULES_NO_DB', `There is no station database at ${path}.`, { hint: 'Give it with --db, --data-dir or --config.' });
+  return path;
+}
+
 export function register(program: Command): void {
   const rules = program.command('rules').description('decision tables: test, evaluate and replay rule sets');
 
@@ -184,11 +209,23 @@ export function register(program: Command): void {
   rules
     .command('replay <ruleset>')
     .description("run a candidate rule set over the station's stored cases and show what would change")
-    .requiredOption('--db <station.db>', 'station SQLite database (table items: id, created_at, facts_json, decision_json)')
+    .option('--db <station.db>', "station SQLite database (default: <dataDir>/station.db from the station's config)")
+    .option('--data-dir <dir>', 'station data folder (its station.db is read)')
+    .option('--config <file>', 'station.yaml whose dataDir holds station.db')
     .option('--since <age>', 'only cases from the last e.g. 30d, 12h, 2w')
     .option('--examples <n>', 'examples per changed pair', '3')
     .option('--json', 'print the report as JSON')
-    .action(async (file: string, opts: { db: string; since?: string; examples: string; json?: boolean }) => {
+    .action(async (file: string, opts: ReplayCliOptions) => {
+      let dbPath: string;
+      try {
+        dbPath = replayDbPath(opts);
+      } catch (e) {
+        const code = isStationError(e) ? e.code : 'RULES_NO_DB';
+        const hint = isStationError(e) && e.hint ? ` (${e.hint})` : '';
+        process.stderr.write(`error ${code}: ${errorMessage(e)}${hint}\n`);
+        process.exitCode = 2;
+        return;
+      }
       const rs = loadOrReport(file);
       if (!rs) return;
       let sinceMs: number | undefined;
@@ -201,12 +238,19 @@ export function register(program: Command): void {
         }
         sinceMs = Date.now() - ms;
       }
-      const src = new SqliteReplaySource(opts.db);
+      // `--examples abc` used to mean 0 without a word; a typo should not silently hide every example.
+      const examples = /^\s*\d+\s*$/.test(opts.examples) ? Number(opts.examples) : Number.NaN;
+      if (!Number.isInteger(examples) || examples > 1000) {
+        process.stderr.write(`--examples "${opts.examples}" is not a whole number from 0 to 1000\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const src = new SqliteReplaySource(dbPath);
       let rep: ReplayReport;
       try {
-        rep = await replay(rs, src, { ...(sinceMs === undefined ? {} : { sinceMs }), examplesPerTransition: Math.max(0, Number(opts.examples) || 0) });
+        rep = await replay(rs, src, { ...(sinceMs === undefined ? {} : { sinceMs }), examplesPerTransition: examples });
       } catch (e) {
-        process.stderr.write(`cannot read cases from ${opts.db}: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.stderr.write(`cannot read cases from ${dbPath}: ${e instanceof Error ? e.message : String(e)}\n`);
         process.exitCode = 2;
         return;
       }

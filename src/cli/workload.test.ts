@@ -44,6 +44,55 @@ describe('workload CLI', () => {
     expect(process.exitCode).toBe(2);
   });
 
+  it('generate refuses bad arguments before it creates any file, with WORKLOAD_BAD_ARGUMENT and no stack trace', async () => {
+    const out = join(dir, 'bad-args.db');
+    const cases: Array<[string[], RegExp]> = [
+      [['--days', '0'], /--days must be a whole number from 1 to 3660 \(got "0"\)/],
+      [['--days', '100000000'], /--days must be a whole number from 1 to 3660/],
+      [['--days', '2.5'], /--days must be a whole number/],
+      [['--operators', '100000'], /--operators must be a whole number from 1 to 200/],
+      [['--seed', 'abc'], /--seed must be a number/],
+      [['--start', '2026-13-45'], /--start must be a date YYYY-MM-DD \(got "2026-13-45"\)/],
+    ];
+    for (const [override, message] of cases) {
+      const args: Record<string, string> = { '--days': '2', '--operators': '1', '--seed': '1', '--start': '2026-01-05' };
+      args[override[0]!] = override[1]!;
+      const { out: stdout, err } = await run('workload', 'generate', ...Object.entries(args).flat(), '--out', out);
+      expect(stdout).toBe('');
+      expect(err).toMatch(/^error WORKLOAD_BAD_ARGUMENT: /);
+      expect(err).toMatch(message);
+      expect(err).not.toMatch(/\n\s+at /);
+      expect(process.exitCode).toBe(2);
+      expect(existsSync(out), `${override.join(' ')} left a file`).toBe(false);
+      process.exitCode = undefined;
+    }
+  });
+
+  it('generate makes the --out folder when it does not exist yet (data/history.db on a fresh clone)', async () => {
+    const out = join(dir, 'fresh', 'data', 'h.db');
+    const { out: stdout } = await run('workload', 'generate', '--days', '1', '--operators', '1', '--seed', '3', '--out', out);
+    expect(JSON.parse(stdout)).toMatchObject({ db: out, truth: join(dir, 'fresh', 'data', 'h.truth.json') });
+    expect(existsSync(out)).toBe(true);
+    expect(process.exitCode ?? 0).toBe(0);
+  });
+
+  it('generate under a regular file is WORKLOAD_OUT_UNWRITABLE, one line', async () => {
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    const { err } = await run('workload', 'generate', '--days', '1', '--operators', '1', '--seed', '3', '--out', join(file, 'h.db'));
+    expect(err).toMatch(/^error WORKLOAD_OUT_UNWRITABLE: /);
+    expect(err.trim().split('\n')).toHaveLength(1);
+    expect(process.exitCode).toBe(2);
+  });
+
+  it('report on under a week of history says the forecast error is not measured yet, not "0 %"', async () => {
+    const out = join(dir, 'short.db');
+    await run('workload', 'generate', '--days', '3', '--operators', '2', '--seed', '5', '--out', out);
+    const { out: text } = await run('workload', 'report', '--db', out);
+    expect(text).toContain('Forecast error: not measured yet');
+    expect(text).not.toMatch(/MAPE 0%/);
+  });
+
   it('ISSUE-10 report --json gives arrivals, forecast, staffing and live signals', async () => {
     const { out } = await run('workload', 'report', '--db', db, '--json', '--at', '2026-01-19T15:30:00Z');
     const r = JSON.parse(out) as {

@@ -2,12 +2,13 @@
  * `returns-station workload report --db <file> [--json] [--at <time>] [--station <id>]` and
  * `returns-station workload generate --days N --operators N --seed S --out <db> [--start YYYY-MM-DD] [--force]`.
  */
-import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, basename, extname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { StationError, isStationError, errorMessage } from '../core/errors.js';
 import { buildReport, ensureWorkloadSchema, formatReport, generateToDb } from '../workload/index.js';
+import { parseDay } from '../workload/time.js';
 
 /** The truth file sits beside the database: history.db → history.truth.json. */
 export function truthPathFor(dbPath: string): string {
@@ -21,9 +22,17 @@ function parseTime(text: string): number {
   return n;
 }
 
-function positiveInt(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new StationError('WORKLOAD_BAD_ARGUMENT', `--${name} must be a whole number of at least 1 (got "${text}").`);
+/**
+ * Upper bounds for `generate`: ten years and a large dock's roster. Far above what a test or the bench needs
+ * (90 days × 20 operators ≈ 0.8 M events), yet a typo such as `--days 100000000` is refused at once instead of
+ * running for hours and filling the disk.
+ */
+export const GENERATE_LIMITS = { days: 3660, operators: 200 } as const;
+
+function positiveInt(name: string, text: string, max: number): number {
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new StationError('WORKLOAD_BAD_ARGUMENT', `--${name} must be a whole number from 1 to ${max} (got "${text}").`);
   return n;
 }
 
@@ -120,22 +129,40 @@ export function register(program: Command): void {
     .option('--force', 'replace an existing file')
     .action((opts: { days: string; operators: string; seed: string; out: string; start: string; station: string; force?: boolean }) => {
       try {
-        const days = positiveInt('days', opts.days);
-        const operators = positiveInt('operators', opts.operators);
+        const days = positiveInt('days', opts.days, GENERATE_LIMITS.days);
+        const operators = positiveInt('operators', opts.operators, GENERATE_LIMITS.operators);
         const seed = Number(opts.seed);
-        if (!Number.isFinite(seed)) throw new StationError('WORKLOAD_BAD_ARGUMENT', `--seed must be a number (got "${opts.seed}").`);
+        if (opts.seed.trim() === '' || !Number.isFinite(seed)) throw new StationError('WORKLOAD_BAD_ARGUMENT', `--seed must be a number (got "${opts.seed}").`);
+        // Checked before any file is made, so a bad date leaves nothing behind that --force would then be needed for.
+        if (parseDay(opts.start, 0) === null)
+          throw new StationError('WORKLOAD_BAD_ARGUMENT', `--start must be a date YYYY-MM-DD (got "${opts.start}").`, { hint: 'For example --start 2026-01-05.' });
         if (existsSync(opts.out)) {
           if (opts.force !== true) throw new StationError('WORKLOAD_OUT_EXISTS', `${opts.out} already exists.`, { hint: 'Pick another --out or add --force.' });
           for (const suffix of ['', '-wal', '-shm']) rmSync(opts.out + suffix, { force: true });
         }
-        const db = openDb(opts.out);
+        // `--out data/history.db` on a fresh clone: the folder does not exist yet.
+        try {
+          mkdirSync(dirname(opts.out), { recursive: true });
+        } catch (e) {
+          throw new StationError('WORKLOAD_OUT_UNWRITABLE', `Cannot create the folder for ${opts.out}: ${errorMessage(e)}`, { hint: 'Pick an --out in a folder you can write to.', cause: e });
+        }
+        let db: Database.Database;
+        try {
+          db = openDb(opts.out);
+        } catch (e) {
+          throw new StationError('WORKLOAD_OUT_UNWRITABLE', `Cannot write ${opts.out}: ${errorMessage(e)}`, { hint: 'Pick an --out in a folder you can write to.', cause: e });
+        }
         let truth;
         try {
           ensureWorkloadSchema(db);
           truth = generateToDb(db, { days, operators, seed, start: opts.start, station: opts.station });
-        } finally {
+        } catch (e) {
+          // A half-written history would pass for a real one: remove what this run created.
           db.close();
+          for (const suffix of ['', '-wal', '-shm']) rmSync(opts.out + suffix, { force: true });
+          throw e;
         }
+        db.close();
         const truthPath = truthPathFor(opts.out);
         writeFileSync(truthPath, JSON.stringify(truth) + '\n');
         process.stdout.write(JSON.stringify({ db: opts.out, truth: truthPath, days, operators, seed, ...truth.counts }) + '\n');

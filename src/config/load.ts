@@ -44,7 +44,34 @@ export function loadConfigFile(path: string | undefined): StationConfig {
     const where = e instanceof YAMLParseError && e.linePos ? ` at line ${e.linePos[0].line}` : '';
     throw new StationError('CONFIG_NOT_YAML', `${path} is not valid YAML${where}`, { cause: e });
   }
-  return resolvePaths(parseConfig(raw, path), dirname(path));
+  const cfg = resolvePaths(parseConfig(raw, path), dirname(path));
+  checkConfigFiles(cfg);
+  return cfg;
+}
+
+/** The file-valued keys whose file the station reads at start; checked at load so a typo fails before anything runs. */
+const mqttFileKeys = ['ca', 'cert', 'key', 'passwordFile'] as const;
+
+/** A missing or unreadable certificate or password file is a configuration error naming the key and the path. */
+export function checkConfigFiles(c: StationConfig): void {
+  for (const k of mqttFileKeys) {
+    const p = c.mqtt[k];
+    if (p !== undefined) readConfigFile(`mqtt.${k}`, p);
+  }
+}
+
+/** Reads a file a configuration key names; CONFIG_FILE_UNREADABLE (exit 2 from the CLI) names both. */
+export function readConfigFile(key: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (e as NodeJS.ErrnoException).code === 'EACCES' ? 'cannot be read by the station (permissions)' : 'cannot be read';
+    throw new StationError('CONFIG_FILE_UNREADABLE', `${key}: the file ${path} ${why}.`, {
+      cause: e,
+      hint: `Check ${key} in the configuration; a relative path is taken from the configuration file's folder.`,
+      details: { key, path },
+    });
+  }
 }
 
 /**
@@ -57,7 +84,13 @@ export function resolvePaths(c: StationConfig, baseDir: string): StationConfig {
     ...c,
     dataDir: at(c.dataDir),
     http: { ...c.http, ...(c.http.tls ? { tls: { cert: at(c.http.tls.cert), key: at(c.http.tls.key) } } : {}) },
-    hq: { ...c.hq, ...(c.hq.dbPath !== undefined ? { dbPath: at(c.hq.dbPath) } : {}) },
+    hq: {
+      ...c.hq,
+      ...(c.hq.dbPath !== undefined ? { dbPath: at(c.hq.dbPath) } : {}),
+      // PEM text stays as it is; anything else is a key file next to the configuration.
+      ...(c.hq.publicKey !== undefined && !c.hq.publicKey.includes('-----BEGIN') ? { publicKey: at(c.hq.publicKey) } : {}),
+    },
+    mqtt: { ...c.mqtt, ...Object.fromEntries(mqttFileKeys.flatMap((k) => { const p = c.mqtt[k]; return p !== undefined ? [[k, at(p)]] : []; })) },
     rules: c.rules.file !== undefined ? { file: at(c.rules.file) } : c.rules,
     catalog: c.catalog.file !== undefined ? { file: at(c.catalog.file) } : c.catalog,
   };

@@ -19,6 +19,29 @@ const readerSchema = z
   })
   .strict();
 
+// Hex as lsusb and the scanner manuals print it. A bare YAML number is refused: 1234 would be read as decimal and
+// silently match another device.
+const usbId = z.string().regex(/^(0x)?[0-9a-fA-F]{4}$/, 'four hex digits in quotes, as lsusb shows them, e.g. "0c2e"');
+
+/** A HID scanner the station opens itself (issue 5); a scanner that types like a keyboard needs no entry here. */
+const scannerSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use letters, digits, ., - and _ only'),
+    vendorId: usbId,
+    productId: usbId,
+    // Two identical scanners on one station are told apart by their serial number.
+    serialNumber: z.string().min(1).optional(),
+    kind: z.enum(['hid-pos', 'boot-keyboard']).default('hid-pos'),
+    // Boot-keyboard reports are key codes: the layout the scanner is programmed for turns them into characters.
+    layout: z.enum(['us', 'uk', 'fr', 'de']).optional(),
+    outputReportId: z.number().int().min(0).max(255).optional(),
+    // Only needed where the report descriptor cannot be read (not Linux); see docs/scanners.md.
+    reportIds: z.boolean().optional(),
+    // The operator screen its scans go to, as a wedge scan on that screen would.
+    screen: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, . _ - only').default('main'),
+  })
+  .strict();
+
 const userSchema = z
   .object({
     id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'use letters, digits, ., - and _ only'),
@@ -66,13 +89,31 @@ export const configSchema = z
         embeddedPort: z.number().int().min(0).max(65535).default(1884),
         keepaliveSec: z.number().int().min(1).max(300).default(30),
         inflight: z.number().int().min(1).max(1000).default(100),
+        // Broker login and TLS (issue 7). The paths are files next to the config file; the password is better kept
+        // in `passwordFile` (readable by the station only) than in the YAML itself.
+        username: z.string().min(1, 'is empty').optional(),
+        password: z.string().min(1, 'is empty').optional(),
+        passwordFile: z.string().min(1, 'is empty').optional(),
+        ca: z.string().min(1, 'is empty').optional(),
+        cert: z.string().min(1, 'is empty').optional(),
+        key: z.string().min(1, 'is empty').optional(),
+        // Off only for a test broker with a self-made certificate: with it off, anyone on the path can read the events.
+        rejectUnauthorized: z.boolean().default(true),
       })
       .strict()
-      .default({ embeddedPort: 1884, keepaliveSec: 30, inflight: 100 }),
+      .superRefine((m, ctx) => {
+        if (m.password !== undefined && m.passwordFile !== undefined) ctx.addIssue({ code: 'custom', path: ['passwordFile'], message: 'give either mqtt.password or mqtt.passwordFile, not both' });
+        if ((m.password !== undefined || m.passwordFile !== undefined) && m.username === undefined) ctx.addIssue({ code: 'custom', path: ['username'], message: 'a password needs mqtt.username too' });
+        if ((m.cert === undefined) !== (m.key === undefined)) ctx.addIssue({ code: 'custom', path: [m.cert === undefined ? 'cert' : 'key'], message: 'mqtt.cert and mqtt.key (the client certificate and its private key) go together' });
+      })
+      .default({ embeddedPort: 1884, keepaliveSec: 30, inflight: 100, rejectUnauthorized: true }),
     hq: z
       .object({
         embedded: z.boolean().default(true),
         dbPath: z.string().optional(),
+        // HQ's Ed25519 public key (PEM text, or the path of the .pub.pem from `hq keygen`): downlinked rule sets must
+        // carry HQ's signature; without a key they are refused (docs/sync.md, Downlink).
+        publicKey: z.string().min(1, 'hq.publicKey: HQ\'s Ed25519 public key as PEM text or the path of a .pem file').optional(),
       })
       .strict()
       .default({ embedded: true }),
@@ -83,10 +124,15 @@ export const configSchema = z
       .object({ layout: z.enum(['us', 'uk', 'fr', 'de']).default('us') })
       .strict()
       .default({ layout: 'us' }),
+    scanners: z
+      .array(scannerSchema)
+      .default([])
+      .refine((ss) => new Set(ss.map((s) => s.id)).size === ss.length, 'two scanners share an id'),
   })
   .strict();
 
 export type StationConfig = z.infer<typeof configSchema>;
 export type ReaderConfig = z.infer<typeof readerSchema>;
+export type ScannerConfig = z.infer<typeof scannerSchema>;
 export type UserConfig = z.infer<typeof userSchema>;
 export type AuthConfig = z.infer<typeof authSchema>;

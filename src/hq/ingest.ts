@@ -5,6 +5,7 @@ import { createLogger } from '../core/logger.js';
 import { checkEvent } from '../sync/epcis/check.js';
 import { buildClientOptions, type MqttSettings } from '../sync/connection.js';
 import { parseTopic, topics, type SkipNotice } from '../sync/topics.js';
+import type { DownlinkAck } from '../sync/downlink/envelope.js';
 import { ThreadedSqliteHqStore } from './threaded-sqlite.js';
 import type { BatchResult, HqStore, IncomingEvent, IncomingSkip, StationView } from './types.js';
 
@@ -34,6 +35,13 @@ export interface HqIngestOptions {
   highWater?: number;
 }
 
+/** A station's latest answer to a downlink (per site, station, kind and target), as HQ last heard it. */
+export interface DownlinkAckView extends DownlinkAck {
+  site: string;
+  station: string;
+  receivedAt: number;
+}
+
 export interface HqStats {
   events: number;
   duplicates: number;
@@ -60,6 +68,7 @@ export class HqIngest extends EventEmitter {
   private throttlePerSec: number | undefined;
   private running = false;
   private readonly s: HqStats = { events: 0, duplicates: 0, rejected: 0, conflicts: 0, batches: 0, byStation: {} };
+  private readonly acks = new Map<string, DownlinkAckView>();
 
   constructor(opts: HqIngestOptions) {
     super();
@@ -115,6 +124,7 @@ export class HqIngest extends EventEmitter {
       const subscribe = (): void => {
         client.subscribe(filters, { qos: 1 });
         client.subscribe(topics.hqStatus(), { qos: 1 });
+        client.subscribe(topics.hqDownlinkAcks(), { qos: 1 });
       };
       if (connack.sessionPresent && share) client.unsubscribe(filters, () => subscribe());
       else subscribe();
@@ -161,6 +171,11 @@ export class HqIngest extends EventEmitter {
     return { ...this.s, byStation: { ...this.s.byStation } };
   }
 
+  /** Every station's latest downlink answer per kind and target (applied, refused with why, ignored). */
+  downlinkAcks(): DownlinkAckView[] {
+    return [...this.acks.values()];
+  }
+
   async stations(): Promise<StationView[]> {
     return await this.store.stations();
   }
@@ -172,6 +187,10 @@ export class HqIngest extends EventEmitter {
     const now = Date.now();
     if (t.rest === 'status') {
       this.store.noteStatus(t.site, t.station, payload, now).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'status not stored'));
+      return;
+    }
+    if (t.rest === 'downlink/ack') {
+      this.noteDownlinkAck(t.site, t.station, payload, now);
       return;
     }
     let json: unknown;
@@ -199,6 +218,22 @@ export class HqIngest extends EventEmitter {
       return;
     }
     this.push({ ev: { key: c.key, eventID: c.eventID, site: t.site, station: t.station, seq: c.seq, type: c.type, eventTime: c.eventTime, payload, receivedAt: now } });
+  }
+
+  private noteDownlinkAck(site: string, station: string, payload: string, now: number): void {
+    let a: Partial<DownlinkAck>;
+    try {
+      a = JSON.parse(payload) as Partial<DownlinkAck>;
+    } catch {
+      log.warn({ site, station }, 'downlink ack is not JSON');
+      return;
+    }
+    if (typeof a !== 'object' || a === null || typeof a.kind !== 'string' || typeof a.status !== 'string') return;
+    const view = { ...a, site, station, receivedAt: now } as DownlinkAckView;
+    this.acks.set(`${site}/${station}/${a.kind}/${String(a.target)}`, view);
+    if (a.status === 'refused') log.warn({ site, station, kind: a.kind, version: a.version, code: a.code, reason: a.reason }, 'station refused a downlink');
+    else log.info({ site, station, kind: a.kind, version: a.version, status: a.status }, 'downlink ack');
+    this.emit('downlink-ack', view);
   }
 
   /** A refused event still uses its sequence number, so it is recorded as a skip (with why) and HQ moves on. */

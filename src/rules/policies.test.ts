@@ -143,6 +143,32 @@ describe('hit policies', () => {
     expect(d.matchedRows.map((r) => r.row)).toEqual([1, 2, 3]);
   });
 
+  it('notes: free text from every matching row of a collect table, in row order; a non-text note is refused', () => {
+    const doc = (note: unknown): object => ({
+      id: 'n',
+      version: '1',
+      facts: FACTS,
+      tables: [
+        {
+          id: 'all',
+          hitPolicy: 'collect',
+          inputs: ['category', 'price'],
+          outputs: ['disposition', 'bin', 'nextDepartment', 'notes'],
+          rows: [
+            { when: { category: 'consumer_electronics' }, then: { ...out('refurbish', 'RF'), notes: 'check the charger is in the box' } },
+            { when: { price: '>= 500' }, then: { notes: note } },
+          ],
+        },
+      ],
+    });
+    const rs = load(doc('high value: count accessories'));
+    expect(rs.evaluate({ category: 'consumer_electronics', price: 800 }).notes).toBe('check the charger is in the box; high value: count accessories');
+    expect(rs.evaluate({ category: 'consumer_electronics', price: 10 }).notes).toBe('check the charger is in the box');
+    expect(rs.evaluate({ category: 'toys', price: 10 }).notes).toBeUndefined();
+    const bad = loadRuleSet(doc(42));
+    expect(!bad.ok && bad.errors[0]).toMatchObject({ code: 'RULES_BAD_OUTPUT_VALUE', table: 'all', row: 2, column: 'notes' });
+  });
+
   it('chaining: a derived output of one table is an input of the next', () => {
     const rs = load({
       id: 'ch',
@@ -175,6 +201,48 @@ describe('hit policies', () => {
     expect(d.matchedRows[1]?.explanation).toEqual({ en: 'class A, 12.50 EUR', 'zh-CN': 'A级，12.50欧元' });
     expect(d.explanation.en).toBe('class A; class A, 12.50 EUR');
     expect(rs.evaluate({ grade: 'used' }).disposition).toBe('liquidate');
+  });
+});
+
+describe('date and duration facts, end to end', () => {
+  // Cells written as the grammar allows; facts as a caller sends them (ISO strings) or as numbers.
+  const rs = load({
+    id: 'dates',
+    version: '1',
+    facts: { deliveredOn: { type: 'date', nullable: true }, sinceDelivery: { type: 'duration', nullable: true } },
+    tables: [
+      {
+        id: 'window',
+        inputs: ['deliveredOn', 'sinceDelivery'],
+        outputs: ['disposition', 'bin', 'nextDepartment'],
+        rows: [
+          { when: { deliveredOn: null }, then: out('exception', 'EXCEPTIONS') },
+          { when: { deliveredOn: '< date("2026-01-01")' }, then: out('liquidate', 'OLD') },
+          { when: { sinceDelivery: '<= duration("P30D")' }, then: out('restock', 'IN-WINDOW') },
+          { when: { sinceDelivery: '> 30d' }, then: out('open_box', 'LATE') },
+        ],
+      },
+    ],
+  });
+
+  it('ISO dates and ISO-8601 durations in the facts compare with date("…") / duration("…") / 30d cells', () => {
+    expect(rs.evaluate({ deliveredOn: '2025-12-31', sinceDelivery: 'P3D' }).bin).toBe('OLD');
+    expect(rs.evaluate({ deliveredOn: '2026-01-01', sinceDelivery: 'P30D' }).bin).toBe('IN-WINDOW');
+    expect(rs.evaluate({ deliveredOn: '2026-01-01T10:00:00Z', sinceDelivery: 'P4W3D' }).bin).toBe('LATE');
+    expect(rs.evaluate({ deliveredOn: Date.parse('2026-02-01T00:00:00Z'), sinceDelivery: 30 }).bin).toBe('IN-WINDOW');
+    expect(rs.evaluate({ deliveredOn: '2026-02-01', sinceDelivery: 30.5 }).bin).toBe('LATE');
+    expect(rs.evaluate({ sinceDelivery: 'P1D' }).bin).toBe('EXCEPTIONS');
+  });
+
+  it('an unreadable date is missing and reported, never a guess', () => {
+    const d = rs.evaluate({ deliveredOn: '31/01/2026', sinceDelivery: 'P1D' });
+    expect(d.bin).toBe('EXCEPTIONS');
+    expect(d.inputWarnings).toEqual(['deliveredOn: "31/01/2026" is not a valid date; treated as missing']);
+  });
+
+  it('a duration range that holds nothing ((30d..2w]: 2 weeks < 30 days) is refused with table, row and column', () => {
+    const r = loadRuleSet({ id: 'x', version: '1', facts: { a: 'duration' }, tables: [{ id: 't', inputs: ['a'], outputs: ['disposition'], rows: [{ when: { a: '(30d..2w]' }, then: { disposition: 'restock' } }] }] });
+    expect(!r.ok && r.errors[0]).toMatchObject({ code: 'RULES_EMPTY_RANGE', table: 't', row: 1, column: 'a' });
   });
 });
 

@@ -80,10 +80,19 @@ export interface HealthReport {
   ok: boolean;
   station: { site: string; station: string; version: string; uptimeSec: number };
   readers: DeviceView[];
-  broker: { connected: boolean; url: string };
+  /** HID scanners from `scanners` in the config (open, closed, wedge, faulted); absent when none is configured. */
+  scanners?: DeviceView[];
+  /** `error`: why the station is not connected, as the broker or the network said it (e.g. "Not authorized"). */
+  broker: { connected: boolean; url: string; error?: string };
   outbox: { depth: number; unsent: number; lastConfirmedAt?: number };
   database: { ok: boolean; path: string; items: number };
   hq?: { events: number; duplicates: number };
+  /** HQ downlink: versions applied per stream and the last refusal, if the latest message was refused (docs/sync.md) */
+  downlink?: {
+    publicKey: boolean;
+    applied: Array<{ kind: string; target: string; version: number; issuedAt: string; appliedAt: number }>;
+    lastRefusal?: { kind: string; target: string; version: number | null; code: string; reason: string; at: number };
+  };
 }
 
 export interface ScanRequest {

@@ -13,3 +13,6 @@ export {
   backupStationDb, restoreStationDb, recoverFromLatestBackup, listBackups, checkpoint, exportItemsCsv,
 } from './maintenance.js';
 export { StoreUpkeep, type UpkeepOptions, type UpkeepRound } from './upkeep.js';
+export {
+  appliedDownlink, appliedDownlinks, recordDownlinkApplied, logDownlink, downlinkLog, type AppliedDownlink, type DownlinkLogEntry,
+} from './downlink.js';

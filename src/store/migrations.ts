@@ -253,6 +253,32 @@ export const migrations: ReadonlyArray<(db: BetterSqlite3.Database) => void> = [
       CREATE INDEX wf_items_unbinned ON wf_items(case_id, seq) WHERE bin IS NULL AND bin_expected IS NOT NULL;
     `);
   },
+  // Issue 7, HQ downlink: the version applied per stream, so a restart neither re-applies nor rolls back; the rule
+  // set's source is kept because the configured file would otherwise win again at start-up.
+  (db) => {
+    db.exec(`
+      CREATE TABLE downlink_applied (
+        stream TEXT PRIMARY KEY,            -- 'rules' | 'catalog:<target>' | 'returns:<target>'
+        kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        issued_at TEXT NOT NULL,
+        applied_at INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        payload TEXT                        -- rules only: the active set's source
+      );
+      CREATE TABLE downlink_log (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        version INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('applied', 'refused')),
+        code TEXT,
+        reason TEXT
+      );
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;

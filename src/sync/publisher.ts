@@ -214,7 +214,21 @@ export class OutboxPublisher extends EventEmitter {
   private connect(): void {
     if (!this.running) return;
     const gen = ++this.gen;
-    const opts = buildClientOptions(this.o.mqtt, this.clientId, { topic: topics.status(this.o.site, this.o.station), payload: this.statusPayload('offline') });
+    let opts: ReturnType<typeof buildClientOptions>;
+    try {
+      opts = buildClientOptions(this.o.mqtt, this.clientId, { topic: topics.status(this.o.site, this.o.station), payload: this.statusPayload('offline') });
+    } catch (e) {
+      // Certificates are read on every connect: one removed during a renewal must not end the process from a timer;
+      // the station stays offline with the reason and tries again.
+      this.lastError = errorMessage(e);
+      log.error({ err: this.lastError }, 'cannot build the broker connection; retrying');
+      this.emitStatus();
+      const delay = this.backoff.next();
+      this.reconnects++;
+      this.reconnectTimer = setTimeout(() => this.connect(), delay);
+      this.reconnectTimer.unref();
+      return;
+    }
     const client = mqtt.connect(this.o.url, opts);
     this.client = client;
     client.on('connect', (connack: IConnackPacket) => {

@@ -19,8 +19,9 @@ export const topics = {
   status: (site: string, station: string): string => `${topics.base(site, station)}/status`,
   /** QoS 0; never queued */
   metrics: (site: string, station: string): string => `${topics.base(site, station)}/metrics`,
-  /** retained downlink; target is a station id or `all` */
-  downlink: (site: string, target: string, kind: 'rules' | 'catalog'): string => `${TOPIC_ROOT}/${seg(site)}/${seg(target)}/${kind}`,
+  /** retained, QoS 1 downlink from HQ; target is a station id or `all` (docs/sync.md, Downlink) */
+  downlink: (site: string, target: string, kind: 'rules' | 'catalog' | 'returns'): string => `${TOPIC_ROOT}/${seg(site)}/${seg(target)}/${kind}`,
+  /** QoS 1; the station's answer to each downlink message: applied, refused (with code and reason) or ignored */
   downlinkAck: (site: string, station: string): string => `${topics.base(site, station)}/downlink/ack`,
   /** HQ's subscriptions (wildcards), optionally shared between workers */
   hqEvents: (share?: string): string => `${share ? `$share/${share}/` : ''}${TOPIC_ROOT}/+/+/events`,

@@ -272,9 +272,10 @@ async function pollHealth(): Promise<void> {
   }
   if (!h.database.ok) fatal.set({ kind: 'database', detail: h.database.path });
   else if (f?.kind === 'server' || f?.kind === 'database') fatal.set(null);
+  const fresh = [...h.readers, ...(h.scanners ?? [])];
   devices.update((list) => {
-    const ids = new Set(h.readers.map((d) => d.id));
-    return [...list.filter((d) => !ids.has(d.id)), ...h.readers].sort((a, b) => a.id.localeCompare(b.id));
+    const ids = new Set(fresh.map((d) => d.id));
+    return [...list.filter((d) => !ids.has(d.id)), ...fresh].sort((a, b) => a.id.localeCompare(b.id));
   });
   checkDevices();
 }

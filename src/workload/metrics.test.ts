@@ -11,6 +11,7 @@ function op(name: string, extra: Partial<OperatorFigures> = {}): OperatorFigures
     shiftMin: 60,
     undoRate30m: 0,
     misbinCount30m: 0,
+    rates30m: { undo: 0, correction: 0, misbin: 0 },
     actionsPerItem: 3,
     itemsThisSession: 20,
     onBreak: false,

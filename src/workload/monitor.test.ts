@@ -136,6 +136,57 @@ describe('WorkloadMonitor: errors in the last 30 minutes', () => {
     expect(op.undoRate30m).toBe(0.2);
     expect(op.signals.find((s) => s.code === 'UNDO_RATE')?.message.en).toBe('3 undos or corrections for 15 items in 30 minutes');
   });
+
+  it('ISSUE-10 undo, correction and wrong-bin rates per item in the last 30 minutes, each on its own', () => {
+    // 15 items in 30 minutes; 2 undos, 1 correction, 3 wrong bins: 2/15, 1/15, 3/15.
+    const evs = [e(0, 'sign_in'), ...items(0, 30, 2), e(5, 'undo'), e(9, 'correction'), e(12, 'undo'), e(13, 'misbin'), e(14, 'misbin'), e(15, 'misbin')].sort((a, b) => a.at - b.at);
+    const op = monitorWith(evs).snapshot(at(30)).operators[0]!;
+    expect(op.rates30m).toEqual({ undo: 0.133, correction: 0.067, misbin: 0.2 });
+    expect(op.misbinCount30m).toBe(3);
+    // By minute 46 the undos, the correction and the wrong bins are over 30 minutes old: every rate is back to 0.
+    const later = monitorWith([...evs, e(44, 'tap'), e(46, 'tap')]).snapshot(at(46)).operators[0]!;
+    expect(later.rates30m).toEqual({ undo: 0, correction: 0, misbin: 0 });
+  });
+});
+
+describe('WorkloadMonitor: shift length, actions per item, configurable thresholds', () => {
+  it('ISSUE-10 "Signed in for 10 h 5 min" after 605 minutes; longShiftMin 0 turns it off', () => {
+    // Work in 90-minute stretches with 20-minute breaks, so only the shift length is long.
+    const evs: WorkEvent[] = [e(0, 'sign_in')];
+    for (let start = 0; start < 605; start += 110) evs.push(...items(start, Math.min(start + 90, 605), 3));
+    const op = monitorWith(evs).snapshot(at(605)).operators[0]!;
+    expect(op.shiftMin).toBe(605);
+    expect(op.signals.find((s) => s.code === 'LONG_SHIFT')).toEqual({
+      code: 'LONG_SHIFT',
+      severity: 'info',
+      message: { en: 'Signed in for 10 h 5 min', 'zh-CN': '本班已登录 10 小时 5 分钟' },
+    });
+    expect(monitorWith(evs).snapshot(at(599)).operators[0]!.signals.map((s) => s.code)).not.toContain('LONG_SHIFT');
+    expect(monitorWith(evs, { longShiftMin: 0 }).snapshot(at(605)).operators[0]!.signals.map((s) => s.code)).not.toContain('LONG_SHIFT');
+  });
+
+  it('ISSUE-10 actions per item: one scan and one tap per item is 2; an extra scan per item makes it 3', () => {
+    expect(monitorWith([e(0, 'sign_in'), ...items(0, 30, 2)]).snapshot(at(30)).operators[0]!.actionsPerItem).toBe(2);
+    const extra = [e(0, 'sign_in'), ...items(0, 30, 2).flatMap((x) => (x.kind === 'scan' ? [x, { ...x, at: x.at + 1000 }] : [x]))];
+    expect(monitorWith(extra).snapshot(at(30)).operators[0]!.actionsPerItem).toBe(3);
+  });
+
+  it('ISSUE-10 the site\'s thresholds are used: breakAfterMin 60 and idleGapBreakMin 5', () => {
+    const cfg = { breakAfterMin: 60, breakSoonMin: 10, idleGapBreakMin: 5 };
+    const m = monitorWith([e(0, 'sign_in'), ...items(0, 61, 1)], cfg);
+    expect(m.snapshot(at(61)).operators[0]!.signals.find((s) => s.code === 'BREAK_DUE')?.message.en).toBe('1 h 1 min without a break');
+    expect(m.snapshot(at(55)).operators[0]!.signals.map((s) => s.code)).toEqual(['BREAK_SOON']);
+    // A 6-minute gap is a real break under idleGapBreakMin 5 (and would not be under the default 10).
+    const gap = [e(0, 'sign_in'), ...items(0, 40, 2), ...items(46, 70, 2)];
+    expect(monitorWith(gap, cfg).snapshot(at(70)).operators[0]!.continuousWorkMin).toBe(23); // first event after the gap at 46.8
+    expect(monitorWith(gap).snapshot(at(70)).operators[0]!.continuousWorkMin).toBe(70);
+  });
+
+  it('ISSUE-10 throughput per operator-hour: 30 items by one operator signed in for an hour is 30', () => {
+    const st = monitorWith([e(0, 'sign_in'), ...items(0, 60, 2)]).snapshot(at(60)).station;
+    expect(st.throughputPerOperatorHour).toBe(30);
+    expect(st.activeOperators).toBe(1);
+  });
 });
 
 describe('WorkloadMonitor: station figures', () => {

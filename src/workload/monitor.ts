@@ -117,7 +117,7 @@ export class WorkloadMonitor {
       }
       case 'undo':
       case 'correction':
-        op.undo(at);
+        op.undo(at, kind === 'correction');
         break;
       case 'misbin':
         op.misbin(at);
@@ -214,6 +214,7 @@ function toFigures(s: OperatorState, cfg: WorkloadConfig): OperatorFigures {
     shiftMin: s.shiftMin,
     undoRate30m: s.undoRate30m,
     misbinCount30m: s.misbinCount30m,
+    rates30m: { ...s.rates30m },
     actionsPerItem: s.actionsPerItem,
     itemsThisSession: s.itemsThisSession,
     onBreak: s.onBreak,

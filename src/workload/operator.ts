@@ -21,6 +21,7 @@ export interface OperatorState {
   shiftMin: number;
   undoRate30m: number;
   misbinCount30m: number;
+  rates30m: { undo: number; correction: number; misbin: number };
   actionsPerItem: number;
   itemsThisSession: number;
   onBreak: boolean;
@@ -49,7 +50,9 @@ export class OperatorTracker {
   private sessionItems = 0;
   private sessionWorkMs = 0;
   private readonly done: TimeWindow;
+  /** Undos and corrections together (the UNDO_RATE signal); corrections also on their own for the separate rates. */
   private readonly undos = new TimeWindow(WINDOW_30M);
+  private readonly corrections = new TimeWindow(WINDOW_30M);
   private readonly misbins = new TimeWindow(WINDOW_30M);
   private readonly pastPaces: number[] = [];
   private usual: number | undefined;
@@ -113,9 +116,10 @@ export class OperatorTracker {
     return { workMs, actions };
   }
 
-  undo(at: number): void {
+  undo(at: number, correction = false): void {
     this.activity(at);
     this.undos.push(at);
+    if (correction) this.corrections.push(at);
   }
 
   misbin(at: number): void {
@@ -140,13 +144,17 @@ export class OperatorTracker {
     const pace = this.pace(now);
     const items30 = this.done.range(now - WINDOW_30M, now).count;
     const undos30 = this.undos.range(now - WINDOW_30M, now).count;
+    const corrections30 = this.corrections.range(now - WINDOW_30M, now).count;
+    const misbins30 = this.misbins.range(now - WINDOW_30M, now).count;
+    const perItem = (n: number): number => round3(n / Math.max(items30, 1));
     const state: OperatorState = {
       operator: this.operator,
       itemsPerHour: round1(pace.itemsPerHour),
       continuousWorkMin: onBreak ? 0 : Math.max(0, Math.floor((now - this.stretchStart) / MINUTE)),
       shiftMin: Math.max(0, Math.floor((now - this.sessionStart) / MINUTE)),
       undoRate30m: round3(undos30 / Math.max(items30, 1)),
-      misbinCount30m: this.misbins.range(now - WINDOW_30M, now).count,
+      misbinCount30m: misbins30,
+      rates30m: { undo: perItem(undos30 - corrections30), correction: perItem(corrections30), misbin: perItem(misbins30) },
       actionsPerItem: round1(this.sessionItems > 0 ? this.sessionActions / this.sessionItems : 0),
       itemsThisSession: this.sessionItems,
       onBreak,

@@ -60,7 +60,12 @@ export function formatReport(r: WorkloadReport): string {
       : 'No hour where the queue outgrows the usual staff.',
   );
   const b = r.backtest;
-  lines.push(`Forecast error over the last ${b.days} days: MAPE ${b.forecastMape}% (same hour last week: ${b.naiveMape}%)`);
+  // With under a week of history there is no "same hour last week" to compare with; 0 % would read as perfect.
+  lines.push(
+    b.hours > 0
+      ? `Forecast error over the last ${b.days} days: MAPE ${b.forecastMape}% (same hour last week: ${b.naiveMape}%)`
+      : 'Forecast error: not measured yet (needs more than a week of arrivals).',
+  );
   lines.push('');
   if (r.snapshot.operators.length === 0) lines.push('No operator signed in at this time.');
   for (const o of r.snapshot.operators) {

@@ -73,6 +73,8 @@ export interface OperatorFigures {
   /** (undos + corrections) per item in the last 30 minutes. */
   undoRate30m: number;
   misbinCount30m: number;
+  /** Undos, corrections and wrong bins, each per item done, in the last 30 minutes (per item = ÷ max(items, 1)). */
+  rates30m: { undo: number; correction: number; misbin: number };
   /** Operator actions (scans + taps) per item done in this session. */
   actionsPerItem: number;
   /** Items done in this session. */

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, hasCommand, portOpen } from '../support/services.js';
@@ -43,4 +43,16 @@ export class TestMosquitto {
       p.kill(signal);
     });
   }
+}
+
+/** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl. */
+export function makeCerts(dir: string): void {
+  const o = (...a: string[]): void => void execFileSync('openssl', a, { cwd: dir, stdio: 'ignore' });
+  o('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=rs-test-ca');
+  for (const [name, cn] of [['server', '127.0.0.1'], ['client', 'st-01']] as const) {
+    o('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
+    execFileSync('sh', ['-c', `printf 'subjectAltName=IP:127.0.0.1' > ${name}.ext`], { cwd: dir });
+    o('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
+  }
+  execFileSync('sh', ['-c', 'chmod 644 *'], { cwd: dir });
 }

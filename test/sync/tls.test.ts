@@ -6,7 +6,7 @@ import { outboxStats } from '../../src/store/index.js';
 import { OutboxPublisher, validateKeepalive } from '../../src/sync/index.js';
 import { freePort, hasCommand, serviceGate } from '../support/services.js';
 import { openTemp, recordReturns, tempDir, waitFor } from './helpers.js';
-import { TestMosquitto, haveMosquitto } from './mosquitto.js';
+import { TestMosquitto, haveMosquitto, makeCerts } from './mosquitto.js';
 
 let ok = false;
 beforeAll(() => {
@@ -16,18 +16,6 @@ const cleanup: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
-
-/** A throwaway CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl. */
-function makeCerts(dir: string): void {
-  const o = (...a: string[]): void => void execFileSync('openssl', a, { cwd: dir, stdio: 'ignore' });
-  o('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=rs-test-ca');
-  for (const [name, cn] of [['server', '127.0.0.1'], ['client', 'st-01']] as const) {
-    o('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-    execFileSync('sh', ['-c', `printf 'subjectAltName=IP:127.0.0.1' > ${name}.ext`], { cwd: dir });
-    o('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
-  }
-  execFileSync('sh', ['-c', 'chmod 644 *'], { cwd: dir });
-}
 
 describe('TLS, passwords and client certificates', () => {
   it('keepalive is validated in seconds (≤ 300)', () => {

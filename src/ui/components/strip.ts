@@ -9,7 +9,8 @@ import { useStore } from '../store.js';
 import { myWorkload } from '../workload.js';
 
 function pillClass(status: string): string {
-  if (status === 'reading' || status === 'connected' || status === 'running') return 'pill good';
+  // `open` and `wedge` are HID scanners that read (a wedge one through the page); `closed` is one unplugged.
+  if (status === 'reading' || status === 'connected' || status === 'running' || status === 'open' || status === 'wedge') return 'pill good';
   if (status === 'connecting' || status === 'starting' || status === 'stopped') return 'pill warn';
   return 'pill bad';
 }

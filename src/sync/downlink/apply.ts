@@ -1,0 +1,163 @@
+/**
+ * Checks one downlink message and applies it, or refuses it. All or nothing: a message is applied in one
+ * transaction together with its version, or not at all, and the active rules and catalog stay as they were.
+ * Never throws: a broken message from the broker is a refusal with a stable code, not a crash.
+ */
+import type { KeyObject } from 'node:crypto';
+import { z } from 'zod';
+import { productRowSchema, type Catalog, type Product } from '../../catalog/catalog.js';
+import { importCatalog, importReturns, type ImportSource } from '../../catalog/import.js';
+import { StationError, errorMessage, isStationError } from '../../core/errors.js';
+import { contentHash, loadRuleSet, type RuleError, type RuleRegistry } from '../../rules/index.js';
+import type { ImportReport } from '../../server/api/workflow-types.js';
+import { appliedDownlink, logDownlink, recordDownlinkApplied, type StationDb } from '../../store/index.js';
+import { parseEnvelope, verifyEnvelope, type DownlinkEnvelope, type DownlinkKind, type DownlinkStatusWord } from './envelope.js';
+
+export interface ApplyContext {
+  sdb: StationDb;
+  rules: RuleRegistry;
+  catalog: Catalog;
+  site: string;
+  /** HQ's Ed25519 public key (`hq.publicKey`); without it rule sets are refused */
+  publicKey: KeyObject | undefined;
+  now?: () => number;
+}
+
+export interface DownlinkOutcome {
+  kind: DownlinkKind | 'unknown';
+  target: string;
+  version: number | null;
+  status: DownlinkStatusWord;
+  code?: string;
+  reason?: string;
+  /** the version held for this stream afterwards */
+  appliedVersion?: number;
+  /** applied products, for the in-memory catalog (put after the commit) */
+  products?: Product[];
+}
+
+/** Versions are counted per stream: rule sets replace each other, catalog and returns add up per target. */
+export const streamOf = (kind: DownlinkKind, target: string): string => (kind === 'rules' ? 'rules' : `${kind}:${target}`);
+
+const refuse = (code: string, message: string): never => {
+  throw new StationError(code, message);
+};
+
+const describeRuleError = (e: RuleError): string =>
+  `${e.code}${e.table ? ` in table ${e.table}` : ''}${e.row !== undefined ? ` row ${e.row}` : ''}${e.column ? ` column ${e.column}` : ''}: ${e.message}`;
+
+const firstIssue = (e: z.ZodError): string => {
+  const i = e.issues[0];
+  return i ? `${i.path.join('.') || '(payload)'}: ${i.message}` : 'invalid';
+};
+
+const catalogPayload = z.object({ source: z.string().optional(), products: z.array(productRowSchema).min(1, 'at least one product') }).strict();
+
+const returnsPayload = z.discriminatedUnion('format', [
+  z.object({ format: z.literal('csv'), text: z.string().min(1, 'empty CSV') }).strict(),
+  z.object({ format: z.literal('json'), rows: z.array(z.unknown()).min(1, 'at least one row') }).strict(),
+]);
+
+function rowErrors(r: ImportReport): string {
+  const shown = r.errors.slice(0, 3).map((e) => `line ${e.line}: ${e.code} ${e.message}`);
+  const more = r.errors.length + r.errorsTruncated - shown.length;
+  return `${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
+}
+
+/** Handles the bytes of one message on `returns/v1/{site}/{target}/{kind}`; undefined for an empty (cleared) message. */
+export function handleDownlink(ctx: ApplyContext, target: string, topicKind: DownlinkKind, bytes: Buffer): DownlinkOutcome | undefined {
+  // HQ clears a retained downlink with an empty message: nothing to apply and nothing to answer.
+  if (bytes.length === 0) return undefined;
+  const parsed = parseEnvelope(bytes);
+  if (!parsed.ok) return { kind: parsed.kind ?? topicKind, target, version: parsed.version ?? null, status: 'refused', code: parsed.code, reason: parsed.message };
+  const env = parsed.envelope;
+  const base = { kind: env.kind, target, version: env.version };
+  try {
+    if (env.kind !== topicKind) refuse('DOWNLINK_KIND_MISMATCH', `The message says it holds ${env.kind} but came on the ${topicKind} topic.`);
+    const stream = streamOf(env.kind, target);
+    const held = appliedDownlink(ctx.sdb, stream);
+    if (held && env.version <= held.version) {
+      // The retained message is re-delivered on every (re)subscribe: the same version is normal, not an error.
+      return { ...base, status: 'ignored', code: 'DOWNLINK_NOT_NEWER', reason: `version ${env.version} is not newer than the applied ${held.version}`, appliedVersion: held.version };
+    }
+    checkSignature(ctx, target, env);
+    const now = (ctx.now ?? Date.now)();
+    const record = { stream, kind: env.kind, target, version: env.version, issuedAt: env.issuedAt, appliedAt: now, hash: contentHash(env.payload) };
+    let products: Product[] | undefined;
+    if (env.kind === 'rules') applyRules(ctx, env, target, record);
+    else if (env.kind === 'catalog') products = applyCatalog(ctx, env, target, record);
+    else applyReturns(ctx, env, target, record);
+    return { ...base, status: 'applied', appliedVersion: env.version, ...(products ? { products } : {}) };
+  } catch (e) {
+    const se = isStationError(e) ? e : new StationError('DOWNLINK_STORE_FAILED', `The station could not store the downlink: ${errorMessage(e)}`);
+    const held = appliedDownlink(ctx.sdb, streamOf(env.kind, target));
+    return { ...base, status: 'refused', code: se.code, reason: se.message, ...(held ? { appliedVersion: held.version } : {}) };
+  }
+}
+
+function checkSignature(ctx: ApplyContext, target: string, env: DownlinkEnvelope): void {
+  // Rule sets decide where goods go, so they must come from HQ; catalog and returns are checked when signed.
+  if (env.kind !== 'rules' && (env.signature === undefined || !ctx.publicKey)) return;
+  if (!ctx.publicKey) refuse('DOWNLINK_NO_PUBLIC_KEY', 'A rule set arrived from HQ, but this station has no HQ public key to check its signature (hq.publicKey in station.yaml).');
+  if (env.signature === undefined) refuse('DOWNLINK_UNSIGNED', `Rule set version ${env.version} from HQ is not signed; unsigned rule sets are never used.`);
+  if (ctx.publicKey && !verifyEnvelope(ctx.site, target, env, ctx.publicKey)) {
+    refuse('DOWNLINK_BAD_SIGNATURE', `The signature of ${env.kind} version ${env.version} does not match HQ's public key; it was changed on the way or signed with another key.`);
+  }
+}
+
+type Record0 = Omit<Parameters<typeof recordDownlinkApplied>[1], 'payload'>;
+
+function applyRules(ctx: ApplyContext, env: DownlinkEnvelope, target: string, record: Record0): void {
+  const loaded = loadRuleSet(env.payload as object);
+  if (!loaded.ok) {
+    const first = loaded.errors[0];
+    refuse('DOWNLINK_RULES_INVALID', `Rule set version ${env.version} from HQ is invalid: ${first ? describeRuleError(first) : 'unknown problem'}${loaded.errors.length > 1 ? ` (and ${loaded.errors.length - 1} more problems)` : ''}`);
+    return;
+  }
+  const previous = ctx.rules.active();
+  // The registry runs the golden cases and swaps only when all pass; a refusal leaves the active set in place.
+  const act = ctx.rules.activate(loaded.ruleSet, { by: 'hq-downlink', reason: `downlink ${target} version ${env.version}` });
+  if (!act.ok) {
+    const first = act.errors[0];
+    const code = first?.code === 'RULES_NO_GOLDEN' ? 'DOWNLINK_RULES_NO_GOLDEN' : 'DOWNLINK_RULES_GOLDEN_FAILED';
+    refuse(code, `Rule set ${loaded.ruleSet.id} ${loaded.ruleSet.version} (downlink version ${env.version}) was not activated: ${first?.message ?? 'its golden cases failed'}`);
+    return;
+  }
+  try {
+    ctx.sdb.db.transaction(() => {
+      recordDownlinkApplied(ctx.sdb, { ...record, payload: JSON.stringify(env.payload) });
+      logDownlink(ctx.sdb, { at: record.appliedAt, kind: 'rules', target, version: env.version, status: 'applied', code: null, reason: `${loaded.ruleSet.id} ${loaded.ruleSet.version}` });
+    })();
+  } catch (e) {
+    // Not stored means a restart would bring the old set back: better to go back now than to differ later.
+    ctx.rules.activate(previous, { by: 'hq-downlink', reason: 'the downlink could not be stored' });
+    throw e;
+  }
+}
+
+function applyCatalog(ctx: ApplyContext, env: DownlinkEnvelope, target: string, record: Record0): Product[] {
+  const p = catalogPayload.safeParse(env.payload);
+  if (!p.success) return refuse('DOWNLINK_CATALOG_INVALID', `Catalog version ${env.version} from HQ is invalid at ${firstIssue(p.error)}`);
+  ctx.sdb.db.transaction(() => {
+    const raw = (env.payload as { products: unknown[] }).products;
+    const report = importCatalog(ctx.sdb.db, { format: 'json', rows: raw }, { source: `hq:${target}:v${env.version}`, now: record.appliedAt });
+    if (report.errors.length + report.errorsTruncated > 0) refuse('DOWNLINK_CATALOG_INVALID', `Catalog version ${env.version} from HQ has bad rows: ${rowErrors(report)}`);
+    recordDownlinkApplied(ctx.sdb, { ...record, payload: null });
+    logDownlink(ctx.sdb, { at: record.appliedAt, kind: 'catalog', target, version: env.version, status: 'applied', code: null, reason: `${report.inserted} new, ${report.updated} updated, ${report.unchanged} unchanged` });
+  })();
+  return p.data.products;
+}
+
+function applyReturns(ctx: ApplyContext, env: DownlinkEnvelope, target: string, record: Record0): void {
+  const p = returnsPayload.safeParse(env.payload);
+  if (!p.success) return refuse('DOWNLINK_RETURNS_INVALID', `Expected returns version ${env.version} from HQ are invalid at ${firstIssue(p.error)}`);
+  const src: ImportSource = p.data.format === 'csv' ? { format: 'csv', text: p.data.text } : { format: 'json', rows: p.data.rows };
+  ctx.sdb.db.transaction(() => {
+    // The same import as `returns-station import returns`, reasons checked against the active rules; any bad row
+    // refuses the whole push (thrown inside the transaction, so the good rows roll back with it).
+    const report = importReturns(ctx.sdb.db, src, { source: `hq:${target}:v${env.version}`, now: record.appliedAt, checkFacts: (f) => ctx.rules.active().checkFacts(f) });
+    if (report.errors.length + report.errorsTruncated > 0) refuse('DOWNLINK_RETURNS_INVALID', `Expected returns version ${env.version} from HQ have bad rows: ${rowErrors(report)}`);
+    recordDownlinkApplied(ctx.sdb, { ...record, payload: null });
+    logDownlink(ctx.sdb, { at: record.appliedAt, kind: 'returns', target, version: env.version, status: 'applied', code: null, reason: `${report.inserted} new, ${report.updated} updated, ${report.unchanged} unchanged` });
+  })();
+}
