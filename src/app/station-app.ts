@@ -8,7 +8,7 @@ import type { StationConfig } from '../config/schema.js';
 import { TypedBus } from '../core/bus.js';
 import { listenError } from '../core/listen-error.js';
 import { createLogger } from '../core/logger.js';
-import { loadRuleSetFile, RuleRegistry } from '../rules/index.js';
+import type { RuleRegistry } from '../rules/index.js';
 import type { DeviceView, HealthReport, LiveMessage, ScanRequest, ScanResponse, SyncView } from '../server/api-types.js';
 import type { StationContext } from '../server/context.js';
 import { createHttpServer } from '../server/http.js';
@@ -17,11 +17,14 @@ import { loadWorkflowConfig, workflowConfig, type WorkflowConfig } from '../stat
 import type { GradingAnswers } from '../station/facts.js';
 import { Workflow } from '../station/workflow.js';
 import { ensureWorkloadSchema, WorkloadMonitor } from '../workload/index.js';
-import { openStationDb, outboxStats, StoreUpkeep, type StationDb } from '../store/index.js';
+import { openStationDbRecovering, outboxStats, StoreUpkeep, type RecoveryInfo, type StationDb } from '../store/index.js';
+import { StationResync } from '../sync/resync.js';
 import { OutboxPublisher } from '../sync/publisher.js';
 import { StationDownlink } from '../sync/downlink/index.js';
+import { WorkloadMetricsPublisher, workloadMonitorConfig } from './workload-service.js';
 import { IntakePipeline, workflowEvents, workflowStore } from './pipeline.js';
 import { ensureWritableDir } from './data-dir.js';
+import { startRules } from './rules-startup.js';
 import { mqttSettings } from './mqtt-settings.js';
 import type { ReadRateView } from './read-rate.js';
 import { createReader, createSmoother, type RunningReader } from './readers.js';
@@ -68,8 +71,14 @@ export class StationApp {
   catalog!: Catalog;
   workflow!: Workflow;
   workload!: WorkloadMonitor;
+  /** HQ's aggregated workload message, QoS 0 every workload.metricsIntervalSec (issue 10) */
+  workloadMetrics: WorkloadMetricsPublisher | undefined;
   /** retention of confirmed outbox rows, idle WAL checkpoints, scheduled online backups (issue 7) */
   upkeep: StoreUpkeep | undefined;
+  /** BUG-54: what start-up did with a damaged database (restored from a backup, or started fresh) */
+  recovery: RecoveryInfo | undefined;
+  /** BUG-54: after a restore, the events HQ holds above the backup come back as read-only history */
+  resync: StationResync | undefined;
   /** Components added by areas (workflow, workload …), shared with route modules through the context. */
   readonly services = new Map<string, unknown>();
   http: FastifyInstance | undefined;
@@ -87,25 +96,26 @@ export class StationApp {
   async start(): Promise<void> {
     const cfg = this.opts.config;
     ensureWritableDir(cfg.dataDir);
-    this.sdb = openStationDb(this.dbPath);
+    // A damaged file is moved aside and the newest good backup restored (or a fresh db started): never a crash loop.
+    const opened = openStationDbRecovering(this.dbPath);
+    this.sdb = opened.sdb;
+    this.recovery = opened.recovery;
     this.upkeep = new StoreUpkeep(this.sdb);
     this.upkeep.start();
     const catalog = Catalog.fromFile(cfg.catalog.file ?? DEFAULT_CATALOG);
     // Imported products (`import catalog`, HQ downlink) override the file's.
     catalog.put(storedProducts(this.sdb.db));
-    const loaded = loadRuleSetFile(cfg.rules.file ?? DEFAULT_RULES);
-    if (!loaded.ok) {
-      const first = loaded.errors[0];
-      throw new Error(`The rule set cannot be used: ${first ? `${first.code} ${first.message}` : 'unknown error'}`);
-    }
-    const rules = new RuleRegistry();
+    // The last accepted activation (supervisor, HQ downlink or file) comes back unless the file replaces it (issue 6);
+    // every later activation is recorded in the store through the registry's onRecord.
+    const started = startRules(this.sdb, cfg.rules.file ?? DEFAULT_RULES);
+    const rules = started.registry;
     this.rules = rules;
     this.catalog = catalog;
-    const act = rules.activate(loaded.ruleSet, { by: 'startup' });
-    if (!act.ok) throw new Error('The rule set failed its golden cases; refusing to start with it.');
+    this.services.set('rules.history', started.history);
+    const active = rules.active();
     this.pipeline = new IntakePipeline({ sdb: this.sdb, catalog, rules, place: { site: cfg.site, station: cfg.station }, bus: this.bus });
     this.startWorkflow(catalog, rules);
-    log.info({ db: this.dbPath, products: catalog.size, rules: `${loaded.ruleSet.id}@${loaded.ruleSet.version}` }, 'station store and rules ready');
+    log.info({ db: this.dbPath, products: catalog.size, rules: `${active.id}@${active.version}`, rulesFrom: started.chosen.from }, 'station store and rules ready');
 
     this.publisher = new OutboxPublisher({
       db: this.sdb,
@@ -124,9 +134,14 @@ export class StationApp {
     this.publisher.on('confirmed', onProgress);
     this.publisher.on('sent', onProgress);
     await this.publisher.start();
-    // Before the screens open: a rule set HQ pushed earlier is restored over the configured file's here.
-    this.downlink = new StationDownlink({ sdb: this.sdb, rules, catalog, site: cfg.site, station: cfg.station, link: this.publisher, publicKey: cfg.hq.publicKey });
+    // startRules already restored the last accepted set, HQ's included: the downlink must not restore its own copy over a
+    // supervisor's later activation, so it only applies new pushes (through the same registry, hence the same record).
+    this.downlink = new StationDownlink({ sdb: this.sdb, rules, catalog, site: cfg.site, station: cfg.station, link: this.publisher, publicKey: cfg.hq.publicKey, restoreRules: false });
     await this.downlink.start();
+    this.resync = new StationResync({ sdb: this.sdb, link: this.publisher, site: cfg.site, station: cfg.station });
+    await this.resync.start();
+    this.workloadMetrics = new WorkloadMetricsPublisher({ site: cfg.site, station: cfg.station, intervalSec: cfg.workload.metricsIntervalSec, snapshot: () => this.workload.snapshot(), link: this.publisher });
+    this.workloadMetrics.start();
     // New outbox rows are drained at once rather than at the next poll.
     this.offs.push(this.bus.on('live', (m) => (m.type === 'item' || m.type === 'wf-item' || m.type === 'wf-tote' || m.type === 'wf-handoff' || m.type === 'wf-exception') && this.publisher.kick()));
 
@@ -198,7 +213,7 @@ export class StationApp {
   private startWorkflow(catalog: Catalog, rules: RuleRegistry): void {
     const cfg = this.opts.config;
     ensureWorkloadSchema(this.sdb.db);
-    this.workload = new WorkloadMonitor(this.sdb.db, { station: cfg.station });
+    this.workload = new WorkloadMonitor(this.sdb.db, workloadMonitorConfig(cfg.workload, cfg.station));
     this.workload.start();
     const wfPath = resolve(cfg.dataDir, 'workflow.yaml');
     const wfConfig = this.opts.workflow ? workflowConfig(this.opts.workflow) : existsSync(wfPath) ? loadWorkflowConfig(wfPath) : workflowConfig({});
@@ -216,6 +231,8 @@ export class StationApp {
     this.workflow.start();
     this.services.set('workflow', this.workflow);
     this.services.set('workload', this.workload);
+    // The site's privacy choice (workload.perPerson, default off) decides what the supervisor workload API shows.
+    this.services.set('workload.perPerson', cfg.workload.perPerson);
     // Read rates for the supervisor's devices screen (src/server/routes/supervisor.ts reads this service).
     this.services.set('readers.rates', (): Record<string, ReadRateView> => Object.fromEntries(this.readers.map((r) => [r.id, r.readRate()])));
   }
@@ -298,7 +315,14 @@ export class StationApp {
       ...(this.scanners.length > 0 ? { scanners: this.scanners.map((sc) => sc.view()) } : {}),
       broker: { connected, url: this.opts.brokerUrl, ...(!connected && this.publisher.status().lastError ? { error: this.publisher.status().lastError } : {}) },
       outbox: { depth: s.depth, unsent: s.unsent, ...(s.lastConfirmedAt ? { lastConfirmedAt: s.lastConfirmedAt } : {}) },
-      database: { ok: true, path: this.dbPath, items },
+      database: {
+        ok: true,
+        path: this.dbPath,
+        items,
+        ...(this.recovery ? { recoveredFrom: this.recovery.recoveredFrom ?? null, recoveredAt: this.recovery.at, movedAside: this.recovery.movedAside } : {}),
+        ...(this.publisher.holding ? { waitingForHq: true } : {}),
+        ...(this.resync ? { resync: this.resync.status() } : {}),
+      },
       ...(this.downlink ? { downlink: this.downlink.status() } : {}),
     };
   }
@@ -312,6 +336,8 @@ export class StationApp {
     this.smoother?.stop();
     this.workflow?.stop();
     await this.http?.close();
+    this.workloadMetrics?.stop();
+    await this.resync?.stop();
     await this.downlink?.stop();
     await this.publisher?.stop();
     await this.upkeep?.stop();

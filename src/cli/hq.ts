@@ -87,7 +87,7 @@ export function register(program: Command): void {
     .option('--ca <pem>', 'CA certificate file for TLS')
     .option('--cert <pem>', 'client certificate file')
     .option('--key <pem>', 'client key file')
-    .option('--stations', 'print the HQ views (stations: last contact, receipt, backlog; events per hour) as JSON and exit')
+    .option('--stations', 'print the HQ views (stations: last contact, receipt, backlog; events per hour; workload compared across stations) as JSON and exit')
     .option('--hours <n>', 'with --stations: hours of events per hour', '24')
     .option('--json', 'errors as one JSON line on stdout')
     .action(async (o: HqCliOptions) => {
@@ -106,7 +106,10 @@ export function register(program: Command): void {
         const store = pg ? new PgHqStore(o.db, o.schema ? { schema: o.schema } : {}) : new SqliteHqStore(o.db);
         try {
           await store.init();
-          process.stdout.write(JSON.stringify({ stations: await store.stations(), eventsPerHour: await store.eventsPerHour(checked.hours) }, null, 2) + '\n');
+          const { workloadComparison } = await import('../hq/workload.js');
+          // workload: each station's latest aggregated figures compared across stations (issue 10).
+          const view = { stations: await store.stations(), eventsPerHour: await store.eventsPerHour(checked.hours), workload: workloadComparison(await store.workloadMetrics()) };
+          process.stdout.write(JSON.stringify(view, null, 2) + '\n');
         } catch (e) {
           await store.close().catch(() => undefined);
           fail(storeError(e, o.db), json);

@@ -16,6 +16,7 @@ const modules: Loader[] = [
   () => import('./hq.js'),
   () => import('./user.js'),
   () => import('./import.js'),
+  () => import('./db.js'),
 ];
 
 /**
@@ -36,6 +37,7 @@ const routes: Record<string, Loader> = {
   doctor: () => import('./doctor.js'),
   user: () => import('./user.js'),
   hq: () => import('./hq.js'),
+  db: () => import('./db.js'),
 };
 
 export async function registerAll(program: Command, argv: string[] = process.argv): Promise<void> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WORKLOAD_DEFAULTS, workloadSchema } from './workload.js';
 
 /**
  * The station's configuration. Every key has a default so the demo runs with no file at all; a file only
@@ -128,6 +129,8 @@ export const configSchema = z
       .array(scannerSchema)
       .default([])
       .refine((ss) => new Set(ss.map((s) => s.id)).size === ss.length, 'two scanners share an id'),
+    // Workload thresholds, privacy and the HQ metrics interval (docs/workload.md, Configuration).
+    workload: workloadSchema.default(WORKLOAD_DEFAULTS),
   })
   .strict();
 

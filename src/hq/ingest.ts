@@ -8,6 +8,8 @@ import { parseTopic, topics, type SkipNotice } from '../sync/topics.js';
 import type { DownlinkAck } from '../sync/downlink/envelope.js';
 import { ThreadedSqliteHqStore } from './threaded-sqlite.js';
 import type { BatchResult, HqStore, IncomingEvent, IncomingSkip, StationView } from './types.js';
+import { answerResync, parseResyncRequest } from './resync.js';
+import { parseWorkloadMetrics, workloadComparison, type HqWorkloadView } from './workload.js';
 
 const log = createLogger('hq');
 
@@ -120,11 +122,14 @@ export class HqIngest extends EventEmitter {
       // Re-issued on every connect, session or not. Mosquitto 2.0 restores a persistent session after a
       // restart but its shared subscriptions stay dead (subscribing again does not revive them; unsubscribing
       // first does). Whatever falls into that moment is re-sent by the stations (receipts, not PUBACKs).
-      const filters = [topics.hqEvents(share), topics.hqSkips(share)];
+      // Re-sync requests (BUG-54) are shared too: one worker answers each.
+      const filters = [topics.hqEvents(share), topics.hqSkips(share), `${share ? `$share/${share}/` : ''}${topics.hqResyncRequests()}`];
       const subscribe = (): void => {
         client.subscribe(filters, { qos: 1 });
         client.subscribe(topics.hqStatus(), { qos: 1 });
         client.subscribe(topics.hqDownlinkAcks(), { qos: 1 });
+        // QoS 0 like the stations send it: a lost message is replaced by the next one.
+        client.subscribe(topics.hqWorkloadMetrics(), { qos: 0 });
       };
       if (connack.sessionPresent && share) client.unsubscribe(filters, () => subscribe());
       else subscribe();
@@ -189,8 +194,16 @@ export class HqIngest extends EventEmitter {
       this.store.noteStatus(t.site, t.station, payload, now).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'status not stored'));
       return;
     }
+    if (t.rest === 'resync/request') {
+      this.onResyncRequest(t.site, t.station, payload);
+      return;
+    }
     if (t.rest === 'downlink/ack') {
       this.noteDownlinkAck(t.site, t.station, payload, now);
+      return;
+    }
+    if (t.rest === 'metrics/workload') {
+      this.noteWorkloadMetrics(t.site, t.station, payload, now);
       return;
     }
     let json: unknown;
@@ -218,6 +231,47 @@ export class HqIngest extends EventEmitter {
       return;
     }
     this.push({ ev: { key: c.key, eventID: c.eventID, site: t.site, station: t.station, seq: c.seq, type: c.type, eventTime: c.eventTime, payload, receivedAt: now } });
+  }
+
+  /** The latest aggregated workload figures of every station, compared across the fleet (issue 10). */
+  async workload(): Promise<HqWorkloadView> {
+    return workloadComparison(await this.store.workloadMetrics());
+  }
+
+  private noteWorkloadMetrics(site: string, station: string, payload: string, now: number): void {
+    const p = parseWorkloadMetrics(payload);
+    if (!p.ok) {
+      log.warn({ site, station, reason: p.reason }, 'workload metrics refused');
+      return;
+    }
+    this.store.putWorkloadMetrics({ site, station, at: p.at, receivedAt: now, payload }).then(
+      (stored) => {
+        if (stored) this.emit('workload-metrics', { site, station, at: p.at });
+      },
+      (e: unknown) => log.warn({ err: errorMessage(e), site, station }, 'workload metrics not stored'),
+    );
+  }
+
+  /**
+   * A station restored a backup and asks for its events above `fromSeq` (BUG-54). Answered after what is queued
+   * is stored, so the answer (and the receipt it carries) includes everything that arrived before the request.
+   */
+  private onResyncRequest(site: string, station: string, payload: string): void {
+    const req = parseResyncRequest(payload);
+    if (!req) {
+      log.warn({ site, station }, 're-sync request refused: not {fromSeq, requestId}');
+      return;
+    }
+    const client = this.client;
+    const publish = async (topic: string, body: string): Promise<void> => {
+      if (!client) throw new Error('HQ is stopping');
+      await client.publishAsync(topic, body, { qos: 1 });
+    };
+    void (async () => {
+      await this.flush();
+      const r = await answerResync(this.store, publish, site, station, req);
+      this.emit('resync', { site, station, fromSeq: req.fromSeq, ...r });
+    })().catch((e: unknown) => log.warn({ site, station, err: errorMessage(e) }, 're-sync request not answered'));
   }
 
   private noteDownlinkAck(site: string, station: string, payload: string, now: number): void {
@@ -362,6 +416,13 @@ class LazyPg implements HqStore {
   stations: HqStore['stations'] = () => this.s.stations();
   eventsPerHour: HqStore['eventsPerHour'] = (h, n) => this.s.eventsPerHour(h, n);
   countEvents: HqStore['countEvents'] = (a, b) => this.s.countEvents(a, b);
+  eventsAfter: NonNullable<HqStore['eventsAfter']> = async (a, b, c, d) => {
+    const s = this.s;
+    if (!s.eventsAfter) throw new Error('this store cannot list events');
+    return await s.eventsAfter(a, b, c, d);
+  };
+  putWorkloadMetrics: HqStore['putWorkloadMetrics'] = (m) => this.s.putWorkloadMetrics(m);
+  workloadMetrics: HqStore['workloadMetrics'] = () => this.s.workloadMetrics();
   close: HqStore['close'] = async () => {
     if (this.inner) await this.inner.close();
   };

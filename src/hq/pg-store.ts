@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { StationError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
-import { walkAsync, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView } from './types.js';
+import { walkAsync, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView, type StationWorkloadMetrics, type StoredEventsPage } from './types.js';
 
 // Lean on purpose (every index costs on each of tens of thousands of inserts a second): the event key is the
 // primary key, (site, station, seq) is unique and doubles as the receipt index, arrival time gets a BRIN index.
@@ -28,6 +28,10 @@ CREATE TABLE IF NOT EXISTS hq_skips (
 CREATE TABLE IF NOT EXISTS hq_stations (
   site TEXT NOT NULL, station TEXT NOT NULL, contiguous BIGINT NOT NULL DEFAULT 0, highest BIGINT NOT NULL DEFAULT 0,
   events BIGINT NOT NULL DEFAULT 0, last_contact TIMESTAMPTZ, status TEXT, status_at TIMESTAMPTZ,
+  PRIMARY KEY (site, station)
+);
+CREATE TABLE IF NOT EXISTS hq_workload_metrics (
+  site TEXT NOT NULL, station TEXT NOT NULL, at BIGINT NOT NULL, received_at BIGINT NOT NULL, payload TEXT NOT NULL,
   PRIMARY KEY (site, station)
 );
 `;
@@ -197,9 +201,37 @@ export class PgHqStore implements HqStore {
     return r.rows[0]?.n ?? 0;
   }
 
+  async eventsAfter(site: string, station: string, afterSeq: number, limit: number): Promise<StoredEventsPage> {
+    const st = await this.pool.query<{ contiguous: string; highest: string }>('SELECT contiguous, highest FROM hq_stations WHERE site = $1 AND station = $2', [site, station]);
+    const r = await this.pool.query<{ key: string; seq: string; payload: string }>(
+      'SELECT key, seq, payload::text AS payload FROM hq_events WHERE site = $1 AND station = $2 AND seq > $3 ORDER BY seq LIMIT $4',
+      [site, station, afterSeq, limit],
+    );
+    const row = st.rows[0];
+    return { contiguous: Number(row?.contiguous ?? 0), highest: Number(row?.highest ?? 0), events: r.rows.map((e) => ({ key: e.key, seq: Number(e.seq), payload: e.payload })) };
+  }
+
+  async putWorkloadMetrics(m: StationWorkloadMetrics): Promise<boolean> {
+    // The WHERE keeps the newest: a late or repeated QoS 0 message never rolls a station's figures back.
+    const r = await this.pool.query(
+      `INSERT INTO hq_workload_metrics (site, station, at, received_at, payload) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (site, station) DO UPDATE SET at = excluded.at, received_at = excluded.received_at, payload = excluded.payload
+       WHERE excluded.at > hq_workload_metrics.at`,
+      [m.site, m.station, m.at, m.receivedAt, m.payload],
+    );
+    return r.rowCount === 1;
+  }
+
+  async workloadMetrics(): Promise<StationWorkloadMetrics[]> {
+    const r = await this.pool.query<{ site: string; station: string; at: string; received_at: string; payload: string }>(
+      'SELECT site, station, at, received_at, payload FROM hq_workload_metrics ORDER BY site, station',
+    );
+    return r.rows.map((x) => ({ site: x.site, station: x.station, at: Number(x.at), receivedAt: Number(x.received_at), payload: x.payload }));
+  }
+
   /** Drops HQ's tables (tests and benchmarks only). */
   async reset(): Promise<void> {
-    await this.pool.query('DROP TABLE IF EXISTS hq_events, hq_skips, hq_stations');
+    await this.pool.query('DROP TABLE IF EXISTS hq_events, hq_skips, hq_stations, hq_workload_metrics');
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
-import { walk, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView } from './types.js';
+import { walk, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView, type StationWorkloadMetrics, type StoredEventsPage } from './types.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS hq_events (
@@ -29,6 +29,10 @@ CREATE TABLE IF NOT EXISTS hq_skips (
 CREATE TABLE IF NOT EXISTS hq_stations (
   site TEXT NOT NULL, station TEXT NOT NULL, contiguous INTEGER NOT NULL DEFAULT 0, highest INTEGER NOT NULL DEFAULT 0,
   events INTEGER NOT NULL DEFAULT 0, last_contact INTEGER, status TEXT, status_at INTEGER,
+  PRIMARY KEY (site, station)
+);
+CREATE TABLE IF NOT EXISTS hq_workload_metrics (
+  site TEXT NOT NULL, station TEXT NOT NULL, at INTEGER NOT NULL, received_at INTEGER NOT NULL, payload TEXT NOT NULL,
   PRIMARY KEY (site, station)
 );
 PRAGMA user_version = 1;
@@ -141,6 +145,30 @@ export class SqliteHqStore implements HqStore {
         ? (this.db.prepare('SELECT COUNT(*) AS n FROM hq_events WHERE site = ? AND station = ?').get(site, station) as { n: number })
         : (this.db.prepare('SELECT COUNT(*) AS n FROM hq_events').get() as { n: number });
     return await Promise.resolve(r.n);
+  }
+
+  async putWorkloadMetrics(m: StationWorkloadMetrics): Promise<boolean> {
+    const r = this.db
+      .prepare(
+        `INSERT INTO hq_workload_metrics (site, station, at, received_at, payload) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(site, station) DO UPDATE SET at = excluded.at, received_at = excluded.received_at, payload = excluded.payload
+         WHERE excluded.at > hq_workload_metrics.at`,
+      )
+      .run(m.site, m.station, m.at, m.receivedAt, m.payload);
+    return await Promise.resolve(r.changes === 1);
+  }
+
+  async workloadMetrics(): Promise<StationWorkloadMetrics[]> {
+    const rows = this.db.prepare('SELECT site, station, at, received_at, payload FROM hq_workload_metrics ORDER BY site, station').all() as Array<{ site: string; station: string; at: number; received_at: number; payload: string }>;
+    return await Promise.resolve(rows.map((r) => ({ site: r.site, station: r.station, at: r.at, receivedAt: r.received_at, payload: r.payload })));
+  }
+
+  async eventsAfter(site: string, station: string, afterSeq: number, limit: number): Promise<StoredEventsPage> {
+    const st = this.db.prepare('SELECT contiguous, highest FROM hq_stations WHERE site = ? AND station = ?').get(site, station) as { contiguous: number; highest: number } | undefined;
+    const events = this.db
+      .prepare('SELECT key, seq, payload FROM hq_events WHERE site = ? AND station = ? AND seq > ? ORDER BY seq, rid LIMIT ?')
+      .all(site, station, afterSeq, limit) as StoredEventsPage['events'];
+    return await Promise.resolve({ contiguous: st?.contiguous ?? 0, highest: st?.highest ?? 0, events });
   }
 
   /** For tests and `hq doctor`: PRAGMA integrity_check. */

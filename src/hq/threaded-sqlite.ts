@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { BatchResult, HourCount, HqStore, IncomingEvent, IncomingSkip, StationView } from './types.js';
+import type { BatchResult, HourCount, HqStore, IncomingEvent, IncomingSkip, StationView, StationWorkloadMetrics, StoredEventsPage } from './types.js';
 
 /** HQ's SQLite store on a worker thread (see sqlite-worker.ts for why). Same API, every call async. */
 export class ThreadedSqliteHqStore implements HqStore {
@@ -63,6 +63,15 @@ export class ThreadedSqliteHqStore implements HqStore {
   }
   countEvents(site?: string, station?: string): Promise<number> {
     return this.call('countEvents', [site, station]);
+  }
+  putWorkloadMetrics(m: StationWorkloadMetrics): Promise<boolean> {
+    return this.call('putWorkloadMetrics', [m]);
+  }
+  workloadMetrics(): Promise<StationWorkloadMetrics[]> {
+    return this.call('workloadMetrics', []);
+  }
+  eventsAfter(site: string, station: string, afterSeq: number, limit: number): Promise<StoredEventsPage> {
+    return this.call('eventsAfter', [site, station, afterSeq, limit]);
   }
   integrityCheck(): Promise<string> {
     return this.call('integrityCheck', []);

@@ -49,6 +49,16 @@ export interface StationView {
   statusAt: number | null;
 }
 
+/** A station's latest aggregated workload message (issue 10): HQ keeps only the newest per station. */
+export interface StationWorkloadMetrics {
+  site: string;
+  station: string;
+  /** the message's own time (ms); an older message never replaces a newer one */
+  at: number;
+  receivedAt: number;
+  payload: string;
+}
+
 export interface HourCount {
   hour: string;
   events: number;
@@ -63,7 +73,23 @@ export interface HqStore {
   stations(): Promise<StationView[]>;
   eventsPerHour(hours: number, now?: number): Promise<HourCount[]>;
   countEvents(site?: string, station?: string): Promise<number>;
+  /** Keeps the message if it is newer than the stored one for its station; true when stored. Idempotent. */
+  putWorkloadMetrics(m: StationWorkloadMetrics): Promise<boolean>;
+  workloadMetrics(): Promise<StationWorkloadMetrics[]>;
+  /**
+   * A station's stored events above `afterSeq` in sequence order (at most `limit`) and its receipt, for the
+   * re-sync after a station restored a backup (BUG-54, docs/sync.md Recovery). Optional: a store without it
+   * answers no re-sync requests.
+   */
+  eventsAfter?(site: string, station: string, afterSeq: number, limit: number): Promise<StoredEventsPage>;
   close(): Promise<void>;
+}
+
+/** One page of a station's events as HQ stored them, with HQ's receipt for the station (BUG-54 re-sync). */
+export interface StoredEventsPage {
+  contiguous: number;
+  highest: number;
+  events: Array<{ key: string; seq: number; payload: string }>;
 }
 
 /** Highest contiguous sequence, gaps above it (first few) and the highest seen, from sorted seqs above `from`. */

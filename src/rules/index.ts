@@ -22,7 +22,10 @@ export type {
 export { checkFact, checkFacts, type FactCheck, type FactInvalid, type FactIssue } from './check.js';
 export { loadRuleSet, loadRuleSetFile, contentHash, canonicalJson } from './load.js';
 export { runGoldenCases, type GoldenFailure, type GoldenReport } from './golden.js';
-export { RuleRegistry, NO_RULES, type ActivateResult, type ActivationRecord, type RegistryOptions } from './registry.js';
+export {
+  RuleRegistry, NO_RULES, ACTIVATION_SOURCES, compareRuleSetVersions,
+  type ActivateResult, type ActivationDetail, type ActivationMeta, type ActivationRecord, type ActivationSource, type RegistryOptions,
+} from './registry.js';
 export { replay, parseSince, type ReplayExample, type ReplayOptions, type ReplayReport, type ReplaySource, type StoredCase } from './replay.js';
 export { analyzeRuleSet, interpretRuleSet, type Analysis, type Overlap } from './inspect.js';
 export { ruleSetMarkdown } from './markdown.js';

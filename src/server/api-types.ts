@@ -85,7 +85,21 @@ export interface HealthReport {
   /** `error`: why the station is not connected, as the broker or the network said it (e.g. "Not authorized"). */
   broker: { connected: boolean; url: string; error?: string };
   outbox: { depth: number; unsent: number; lastConfirmedAt?: number };
-  database: { ok: boolean; path: string; items: number };
+  /**
+   * `recoveredFrom`: start-up found the database damaged and restored this backup (null: no usable backup, a fresh
+   * database was started). `waitingForHq`: new events are held until HQ says its highest sequence. `resync`: the
+   * events HQ sent back after the restore (BUG-54, docs/sync.md Recovery).
+   */
+  database: {
+    ok: boolean;
+    path: string;
+    items: number;
+    recoveredFrom?: string | null;
+    recoveredAt?: number;
+    movedAside?: string[];
+    waitingForHq?: boolean;
+    resync?: { pending: boolean; fromSeq?: number; events: number; doneAt?: number };
+  };
   hq?: { events: number; duplicates: number };
   /** HQ downlink: versions applied per stream and the last refusal, if the latest message was refused (docs/sync.md) */
   downlink?: {

@@ -6,6 +6,7 @@ import { binLabels } from './config.js';
 import { tx2, type Core } from './core.js';
 import { flowFor, questionView } from './grading.js';
 import { EXCEPTION_TEXT } from './matching.js';
+import { noteOf } from './notes.js';
 import { operatorById, operatorView, screenRow } from './operators.js';
 import { isReadingQuestion, openReading, readingQuestion, storedIdentity } from './readings.js';
 import {
@@ -58,6 +59,8 @@ export function itemView(core: Core, r: WfItemRow): CaseItemView {
   if (r.handoff_id) v.handoffId = r.handoff_id;
   const corr = core.st("SELECT at, details_json, reason FROM wf_audit WHERE kind = 'correction' AND subject = ? ORDER BY id").all(r.item_id) as Array<{ at: number; details_json: string; reason: string }>;
   if (corr.length) v.corrections = corr.map((c) => ({ at: c.at, reason: c.reason, ...(JSON.parse(c.details_json) as { kind: 'bin' | 'grade'; from: string; to: string }) }));
+  const note = noteOf(core, r.item_id);
+  if (note) v.customerNote = note;
   return v;
 }
 

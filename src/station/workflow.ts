@@ -1,13 +1,14 @@
 import { lookupCaseCode } from '../catalog/expected.js';
 import { identify, identifyEpcHex } from '../identity/index.js';
 import type {
-  AcknowledgeRequest, AnswerRequest, CaseOverrideRequest, CloseCaseRequest, ConfirmBinRequest, CorrectionRequest, HandoffRequest, PackRequest,
+  AcknowledgeRequest, AnswerRequest, CaseOverrideRequest, CloseCaseRequest, ConfirmBinRequest, CorrectionRequest, HandoffRequest, NoteRequest, PackRequest,
   ResolveExceptionRequest, ScanKind, SignInRequest, SignOutRequest, Text, WorkflowAction, WorkflowOk, WorkflowScanRequest, WorkflowScanResponse,
 } from '../server/api/workflow-types.js';
 import { addItem, answer, closeCase, openCase, type AddResult } from './cases.js';
 import { Core, Refusal, tx2 } from './core.js';
 import { GroupCommit } from './group-commit.js';
 import * as L from './logistics.js';
+import { saveNote } from './notes.js';
 import { authenticate, operatorByBadge, requireRole, screenRow, signedIn, signIn, signOut, type OperatorRow, type ScreenRow } from './operators.js';
 import type { WorkflowDeps } from './ports.js';
 import { getCase, getException, getHandoff, getTote, getWfItem, pendingItem, type WfItemRow } from './rows.js';
@@ -369,6 +370,16 @@ export class Workflow {
       const { op } = signedIn(this.core, screen);
       const r = correct(this.core, op, itemId, req, req.idempotencyKey);
       return this.ok('item', 'corrected', screen, tx2('Correction recorded.', '更正已记录。'), { item: itemView(this.core, r) });
+    });
+  }
+
+  /** BUG-57: the customer note for an item, typed on the operator screen; the same key again changes nothing. */
+  note(itemId: string, req: NoteRequest): WorkflowScanResponse {
+    const screen = req.screen ?? DEFAULT_SCREEN;
+    return this.run('note', req.idempotencyKey, screen, { itemId, note: req.note }, () => {
+      const { op } = signedIn(this.core, screen);
+      const r = saveNote(this.core, op, itemId, req.note);
+      return this.ok('item', 'note_saved', screen, tx2('Note saved.', '备注已保存。'), { item: itemView(this.core, r) });
     });
   }
 

@@ -16,3 +16,11 @@ export { StoreUpkeep, type UpkeepOptions, type UpkeepRound } from './upkeep.js';
 export {
   appliedDownlink, appliedDownlinks, recordDownlinkApplied, logDownlink, downlinkLog, type AppliedDownlink, type DownlinkLogEntry,
 } from './downlink.js';
+export {
+  openStationDbRecovering, restoreState, markRestored, adoptHqSequence, storeResynced, markResyncDone, resyncedCount,
+  ensureRecoverySchema, checkStationDb, isCorruption, type RecoveryInfo, type RestoreState,
+} from './recovery.js';
+export {
+  recordRuleActivation, ruleActivations, lastAcceptedActivation, lastActivationFrom, ruleActivationText,
+  type StoredActivation, type StoredActivationError, type StoredActivationSource, type NewActivation,
+} from './rule-activations.js';

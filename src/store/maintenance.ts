@@ -1,10 +1,11 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, createWriteStream } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StationError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
-import type { StationDb } from './db.js';
+import { openStationDb, type StationDb } from './db.js';
 import type { ItemRow } from './items.js';
+import { markRestored, moveAside } from './recovery.js';
 
 const log = createLogger('store');
 
@@ -43,7 +44,7 @@ export function listBackups(dir: string): string[] {
 
 /**
  * Restores `backupPath` as the database at `dbPath`. The station must be stopped. The current file and its
- * `-wal`/`-shm` are moved aside (never deleted: they may be the only copy of recent returns); a stale WAL
+ * `-wal`/`-shm` are moved aside as `<name>.corrupt-<time>` (never deleted: they may be the only copy of recent returns); a stale WAL
  * left next to a restored file is what turns it "malformed" (BUG-54 a).
  */
 export function restoreStationDb(backupPath: string, dbPath: string, now = Date.now()): { movedAside: string[] } {
@@ -55,18 +56,17 @@ export function restoreStationDb(backupPath: string, dbPath: string, now = Date.
   } finally {
     probe.close();
   }
-  const movedAside: string[] = [];
-  const stamp = new Date(now).toISOString().replace(/[:.]/g, '-');
-  for (const suffix of ['', '-wal', '-shm']) {
-    const f = dbPath + suffix;
-    if (existsSync(f)) {
-      const aside = join(dirname(dbPath), `${basename(dbPath)}.broken-${stamp}${suffix}`);
-      renameSync(f, aside);
-      movedAside.push(aside);
-    }
-  }
+  const movedAside = moveAside(dbPath, now);
   mkdirSync(dirname(dbPath), { recursive: true });
   copyFileSync(backupPath, dbPath);
+  // The restored file reuses sequence numbers HQ may hold under later events: mark it, so the publisher waits
+  // for HQ's highest sequence and continues above it (docs/sync.md, Recovery).
+  const sdb = openStationDb(dbPath);
+  try {
+    markRestored(sdb, backupPath, now);
+  } finally {
+    sdb.close();
+  }
   log.warn({ backupPath, dbPath, movedAside }, 'database restored from backup');
   return { movedAside };
 }

@@ -279,6 +279,30 @@ export const migrations: ReadonlyArray<(db: BetterSqlite3.Database) => void> = [
       );
     `);
   },
+  // Issue 6, "activation is recorded": every rule set activation attempt, and the text of accepted ones, so the set
+  // a supervisor or HQ activated is the one that comes back after a restart (src/store/rule-activations.ts).
+  (db) => {
+    db.exec(`
+      CREATE TABLE rule_activations (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        rule_set_id TEXT NOT NULL,
+        version TEXT NOT NULL,
+        hash TEXT NOT NULL,                 -- '' when the candidate did not load
+        source TEXT NOT NULL CHECK (source IN ('config', 'supervisor', 'downlink')),
+        by TEXT,                            -- pseudonym or system name, never a person's name
+        reason TEXT,
+        accepted INTEGER NOT NULL CHECK (accepted IN (0, 1)),
+        previous_json TEXT,
+        golden_passed INTEGER NOT NULL,
+        golden_failed INTEGER NOT NULL,
+        errors_json TEXT NOT NULL,
+        text TEXT                           -- accepted attempts only: the rule set as activated
+      );
+      CREATE INDEX rule_activations_accepted ON rule_activations(id) WHERE accepted = 1;
+      CREATE INDEX rule_activations_source ON rule_activations(source, id);
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient, type IConnackPacket } from 'mqtt';
 import { errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
+import { adoptHqSequence, restoreState } from '../store/recovery.js';
 import {
   confirmUpTo, lastSeq, markBlockedOversize, markSentThrough, outboxStats, readWatermarks, rowsFrom,
   type OutboxStats, type StationDb,
@@ -96,6 +97,17 @@ export class OutboxPublisher extends EventEmitter {
   private latestMetric: string | undefined;
   private pumping = false;
   private readonly subs = new Map<string, Handler>();
+  /**
+   * BUG-54: the database was restored (or started fresh) and HQ's highest sequence for this station is not known
+   * yet. Nothing is sent and no receipt is applied (a receipt would "confirm" held rows whose numbers HQ holds
+   * under other events) until `adoptHq()`; the held rows wait safely in SQLite.
+   */
+  private holdForHq = false;
+  private heldReceipt: Buffer | undefined;
+  private heldHighest = 0;
+  /** numbers lost with the damaged file: (backupSeq, adoptedBase]; gaps HQ reports there are skipped, not re-sent */
+  private lostRange: [number, number] | undefined;
+  private readonly lostSkipped = new Set<number>();
 
   constructor(opts: PublisherOptions) {
     super();
@@ -128,6 +140,10 @@ export class OutboxPublisher extends EventEmitter {
     this.sentThrough = this.persistedSentThrough = Math.max(w.confirmedSeq, 0);
     this.cursor = this.confirmed;
     this.lastProgressAt = Date.now();
+    const rs = restoreState(this.o.db);
+    this.holdForHq = rs.restoredAt !== undefined;
+    if (this.holdForHq) log.warn({ restoredFrom: rs.restoredFrom, backupSeq: rs.backupSeq }, 'restored database: holding new events until HQ says its highest sequence');
+    if (rs.adoptedBase !== undefined && rs.backupSeq !== undefined && rs.adoptedBase > rs.backupSeq) this.lostRange = [rs.backupSeq + 1, rs.adoptedBase];
     this.subs.set(topics.ack(this.o.site, this.o.station), (_t, p) => this.onReceipt(p));
     this.timers.push(setInterval(() => this.flushSent(), 100));
     this.timers.push(setInterval(() => this.checkTimeouts(), Math.max(100, Math.min(1000, this.o.confirmTimeoutMs / 4, this.o.gapGraceMs / 2))));
@@ -204,6 +220,33 @@ export class OutboxPublisher extends EventEmitter {
     return s;
   }
 
+  /** True while a restored database waits for HQ's highest sequence (nothing is sent meanwhile). */
+  get holding(): boolean {
+    return this.holdForHq;
+  }
+
+  /**
+   * HQ's highest sequence for this station is known (its answer to the re-sync request, read from its store):
+   * rows held since the restore are renumbered above max(backup, HQ's highest, the retained receipt's highest),
+   * then sending starts.
+   */
+  adoptHq(hqHighest: number): void {
+    if (!this.holdForHq) return;
+    const r = adoptHqSequence(this.o.db, Math.max(hqHighest, this.heldHighest));
+    const rs = restoreState(this.o.db);
+    if (rs.backupSeq !== undefined && r.base > rs.backupSeq) this.lostRange = [rs.backupSeq + 1, r.base];
+    this.holdForHq = false;
+    this.buffer = [];
+    this.bufferAt = 0;
+    this.cursor = Math.max(this.cursor, this.confirmed);
+    this.emit('adopted', r);
+    const held = this.heldReceipt;
+    this.heldReceipt = undefined;
+    if (held) this.onReceipt(held);
+    this.emitStatus();
+    this.pump();
+  }
+
   /** New rows were committed: the station calls this after recordItem so sending starts at once. */
   kick(): void {
     this.pump();
@@ -245,6 +288,7 @@ export class OutboxPublisher extends EventEmitter {
         this.latestMetric = undefined;
       }
       log.info({ url: this.o.url, clientId: this.clientId }, 'connected to broker');
+      this.emit('online');
       this.emitStatus();
       this.pump();
     });
@@ -292,7 +336,7 @@ export class OutboxPublisher extends EventEmitter {
   // ---- draining -----------------------------------------------------------------------------------------
 
   private pump(): void {
-    if (this.pumping) return;
+    if (this.pumping || this.holdForHq) return;
     this.pumping = true;
     try {
       const client = this.client;
@@ -428,6 +472,11 @@ export class OutboxPublisher extends EventEmitter {
       return;
     }
     if (typeof r.contiguous !== 'number') return;
+    if (this.holdForHq) {
+      this.heldReceipt = payload;
+      this.heldHighest = Math.max(this.heldHighest, r.highest ?? 0, r.contiguous);
+      return;
+    }
     const now = Date.now();
     if (r.contiguous > this.confirmed) {
       const n = confirmUpTo(this.o.db, r.contiguous, now);
@@ -454,6 +503,7 @@ export class OutboxPublisher extends EventEmitter {
       else if (now - first >= this.o.gapGraceMs) {
         this.gapSeen.delete(a);
         log.info({ from: a, to: b }, 'HQ reports a gap; re-sending it');
+        this.skipLost(a, b);
         this.queueResend(a, b);
       }
     }
@@ -472,6 +522,25 @@ export class OutboxPublisher extends EventEmitter {
       this.lastProgressAt = now;
       this.resendUnconfirmed();
     }
+  }
+
+  /**
+   * A gap HQ reports inside the numbers lost with a damaged database (sent by the old file, never received, not in
+   * the backup) can never be filled: a skip notice per number lets HQ's receipt move past it (BUG-54).
+   */
+  private skipLost(a: number, b: number): void {
+    const client = this.client;
+    if (!this.lostRange || !client || !this.connected) return;
+    const lo = Math.max(a, this.lostRange[0], this.confirmed + 1);
+    const hi = Math.min(b, this.lostRange[1], lo + 4999);
+    const has = this.o.db.prepare('SELECT 1 FROM outbox WHERE seq = ?');
+    for (let s = lo; s <= hi; s++) {
+      if (this.lostSkipped.has(s) || has.get(s)) continue;
+      this.lostSkipped.add(s);
+      const notice: SkipNotice = { seq: s, eventID: '', reason: 'lost_in_restore', bytes: 0 };
+      client.publish(topics.skips(this.o.site, this.o.station), JSON.stringify(notice), { qos: 1 });
+    }
+    if (hi >= lo) log.warn({ from: lo, to: hi }, 'numbers lost with the damaged database: told HQ to skip them');
   }
 
   private queueResend(a: number, b: number): void {

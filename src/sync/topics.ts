@@ -19,15 +19,23 @@ export const topics = {
   status: (site: string, station: string): string => `${topics.base(site, station)}/status`,
   /** QoS 0; never queued */
   metrics: (site: string, station: string): string => `${topics.base(site, station)}/metrics`,
+  /** QoS 0, never queued: aggregated workload figures (WorkloadMetricsMessage), apart from the outbox heartbeat */
+  workloadMetrics: (site: string, station: string): string => `${topics.base(site, station)}/metrics/workload`,
   /** retained, QoS 1 downlink from HQ; target is a station id or `all` (docs/sync.md, Downlink) */
   downlink: (site: string, target: string, kind: 'rules' | 'catalog' | 'returns'): string => `${TOPIC_ROOT}/${seg(site)}/${seg(target)}/${kind}`,
   /** QoS 1; the station's answer to each downlink message: applied, refused (with code and reason) or ignored */
   downlinkAck: (site: string, station: string): string => `${topics.base(site, station)}/downlink/ack`,
+  /** QoS 1; after a restore the station asks HQ for its events above `fromSeq` (ResyncRequest) */
+  resyncRequest: (site: string, station: string): string => `${topics.base(site, station)}/resync/request`,
+  /** QoS 1; HQ's answer to a resync request, in batches (ResyncBatch) */
+  resync: (site: string, station: string): string => `${topics.base(site, station)}/resync`,
+  hqResyncRequests: (): string => `${TOPIC_ROOT}/+/+/resync/request`,
   /** HQ's subscriptions (wildcards), optionally shared between workers */
   hqEvents: (share?: string): string => `${share ? `$share/${share}/` : ''}${TOPIC_ROOT}/+/+/events`,
   hqSkips: (share?: string): string => `${share ? `$share/${share}/` : ''}${TOPIC_ROOT}/+/+/skips`,
   hqStatus: (): string => `${TOPIC_ROOT}/+/+/status`,
   hqDownlinkAcks: (): string => `${TOPIC_ROOT}/+/+/downlink/ack`,
+  hqWorkloadMetrics: (): string => `${TOPIC_ROOT}/+/+/metrics/workload`,
 };
 
 /** `returns/v1/{site}/{station}/{rest}` → parts, or undefined for anything else. */
@@ -51,6 +59,25 @@ export interface Receipt {
 export interface SkipNotice {
   seq: number;
   eventID: string;
-  reason: 'blocked_oversize';
+  /** lost_in_restore: sent by a database that was damaged and replaced by an older backup (BUG-54) */
+  reason: 'blocked_oversize' | 'lost_in_restore';
   bytes: number;
+}
+
+/** Station → HQ after a restore (BUG-54): send back what you hold for me above `fromSeq`. */
+export interface ResyncRequest {
+  fromSeq: number;
+  /** echoed in every batch of the answer */
+  requestId: string;
+}
+
+/** HQ → station, one message per batch; `receipt` is HQ's state from its store when the answer began. */
+export interface ResyncBatch {
+  requestId: string;
+  /** HQ's receipt for this station, read from its store (authoritative, unlike a retained message one batch late) */
+  receipt: { contiguous: number; highest: number };
+  events: Array<{ key: string; seq: number; payload: string }>;
+  /** index of this batch, from 0 */
+  batch: number;
+  last: boolean;
 }

@@ -203,6 +203,26 @@ export async function undoGrade(itemId: string, answers: Record<string, string>,
   handleWorkflowAnswer(r);
 }
 
+/**
+ * Stores the customer note of an item (BUG-57). The answer updates the item in the case list but leaves the big
+ * result alone: the bin and its undo stay on screen while the operator writes. Returns the refusal text, if any.
+ */
+export async function saveNote(itemId: string, note: string): Promise<{ ok: true } | { ok: false; why: Text }> {
+  const r = await postJson<WorkflowScanResponse>(`/api/workflow/items/${encodeURIComponent(itemId)}/note`, { note, screen: OPERATOR_SCREEN, idempotencyKey: newKey() });
+  if (r.ok && r.body.ok) {
+    if (r.body.item) keepItem(r.body.item);
+    playSound('ok');
+    return { ok: true };
+  }
+  if (!r.ok && r.unreachable) {
+    fatal.set({ kind: 'server' });
+    return { ok: false, why: { en: 'the station is not answering', 'zh-CN': '工作站没有响应' } };
+  }
+  const body = r.body as Partial<WorkflowRefused> | undefined;
+  playSound('error');
+  return { ok: false, why: body?.error?.text ?? { en: `HTTP ${r.status}`, 'zh-CN': `HTTP ${r.status}` } };
+}
+
 export async function signOut(): Promise<void> {
   const r = await postJson<WorkflowScanResponse>('/api/workflow/sign-out', { screen: OPERATOR_SCREEN, idempotencyKey: newKey() });
   handleWorkflowAnswer(r);

@@ -15,12 +15,14 @@ export const NUDGE_SNOOZE_MS = 15 * 60_000;
 let timer: ReturnType<typeof setInterval> | undefined;
 
 async function refresh(): Promise<void> {
-  const op = screen.get()?.operator?.pseudonym;
+  const signedIn = screen.get()?.operator;
+  const op = signedIn?.pseudonym;
   if (!op) {
     myWorkload.set(null);
     return;
   }
-  const r = await getJson<OperatorWorkloadResponse>(`/api/workload/operator/${encodeURIComponent(op)}`, 4000);
+  // The server shows an operator's figures only to the operator signed in on the asking screen (or a supervisor).
+  const r = await getJson<OperatorWorkloadResponse>(`/api/workload/operator/${encodeURIComponent(op)}?screen=${encodeURIComponent(signedIn.screen)}`, 4000);
   if (r.ok) myWorkload.set(r.body);
 }
 

@@ -79,7 +79,9 @@ export type WorkflowAction =
   | 'acknowledged'
   | 'exception_resolved'
   | 'corrected'
-  | 'override';
+  | 'override'
+  /** A customer note was stored for an item (BUG-57). */
+  | 'note_saved';
 
 /** What the screen should ask for next. */
 export type Awaiting =
@@ -176,6 +178,8 @@ export type WorkflowErrorCode =
   | 'EXCEPTION_UNKNOWN'
   | 'EXCEPTION_RESOLVED'
   | 'NOTHING_TO_CORRECT'
+  /** A customer note longer than 500 characters; nothing stored. */
+  | 'NOTE_TOO_LONG'
   | 'STORAGE_BUSY'
   /** Identity refusals pass through with their own codes (GS1_BAD_CHECK_DIGIT, EPC_UNKNOWN_HEADER, …). */
   | (string & {});
@@ -293,6 +297,28 @@ export interface CaseItemView {
   corrections?: Array<{ kind: 'bin' | 'grade'; at: number; from: string; to: string; reason: string }>;
   /** What identity said about the scan (possibleMissingSeparator …), kept with the item; never dropped. */
   warnings?: ScanWarning[];
+  /** The newest customer note typed on the operator screen (BUG-57); absent when none or cleared. */
+  customerNote?: CustomerNoteView;
+}
+
+export interface CustomerNoteView {
+  text: string;
+  at: number;
+  /** Pseudonym of the operator who saved it. */
+  by?: string;
+}
+
+/** The longest customer note the station stores (characters); the screen stops typing there too. */
+export const NOTE_MAX_CHARS = 500;
+
+/**
+ * POST /api/workflow/items/:itemId/note — stores the customer note for an item (at most 500 characters; empty clears
+ * it). Every version is kept on record; the item view shows the newest.
+ */
+export interface NoteRequest {
+  note: string;
+  screen?: string;
+  idempotencyKey: string;
 }
 
 /** Which field an uncertain reading is about; `other` = any other variable-length AI. */
@@ -627,6 +653,7 @@ export type WorkflowLiveMessage =
  * | POST | /api/workflow/items/:itemId/answer | AnswerRequest → WorkflowScanResponse |
  * | POST | /api/workflow/items/:itemId/confirm-bin | ConfirmBinRequest → WorkflowScanResponse |
  * | POST | /api/workflow/items/:itemId/correct | CorrectionRequest → WorkflowScanResponse |
+ * | POST | /api/workflow/items/:itemId/note | NoteRequest → WorkflowScanResponse |
  * | GET  | /api/workflow/items/:itemId | → CaseItemView |
  * | GET  | /api/workflow/exceptions?status=open\|resolved&limit= | → { exceptions: ExceptionView[] } |
  * | POST | /api/workflow/exceptions/:id/resolve | ResolveExceptionRequest → WorkflowScanResponse |

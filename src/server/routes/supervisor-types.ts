@@ -41,7 +41,11 @@ export interface GoldenView {
 export interface RulesResponse {
   active: RuleSetView;
   golden: GoldenView;
-  history: ActivationRecord[];
+  /**
+   * Activation attempts, newest first (`?history=` entries, default 50): source (config | supervisor | downlink), who,
+   * result and golden-case summary. On a station they come from the store and span restarts (`id` = the row).
+   */
+  history: Array<ActivationRecord & { id?: number; hasText?: boolean }>;
 }
 
 /** A candidate rule set was checked: it loads (then golden + replay) or it does not (errors with row and column). */

@@ -10,12 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { loadRuleSet, parseSince, replay, runGoldenCases, type CompiledRuleSet, type ReplaySource, type StoredCase } from '../../rules/index.js';
+import { loadRuleSet, parseSince, replay, runGoldenCases, type ActivationRecord, type CompiledRuleSet, type ReplaySource, type StoredCase } from '../../rules/index.js';
+import { isStationError } from '../../core/errors.js';
 import { exportItemsCsv, outboxStats } from '../../store/index.js';
 import { operatorView, supervisorView, type DayForecast, type Snapshot } from '../../workload/index.js';
 import type { DeviceView, SyncView } from '../api-types.js';
 import type { StationContext } from '../context.js';
-import { principalOf, requireRole } from '../auth/index.js';
+import { principalOf, requireRole, roleAtLeast } from '../auth/index.js';
 import type { RouteModule } from '../http.js';
 import { ruleSetView } from './rules-view.js';
 import type {
@@ -34,10 +35,21 @@ function workloadOf(ctx: StationContext): WorkloadLike | undefined {
   return typeof w?.snapshot === 'function' && typeof w.forecast === 'function' ? (w as WorkloadLike) : undefined;
 }
 
-/** Per-person workload figures only where the site allows it (`workload.perPerson` service flag; default yes on the station). */
+/**
+ * Per-person workload figures only where the site allows it: the `workload.perPerson` service flag (set by the
+ * station from its config), else the config itself; off unless the site says so (issue 10, privacy).
+ */
 function perPersonAllowed(ctx: StationContext): boolean {
   const flag = ctx.services.get('workload.perPerson');
-  return flag === undefined ? true : flag === true;
+  if (typeof flag === 'boolean') return flag;
+  return ctx.config.workload?.perPerson === true;
+}
+
+/** Who is signed in on a workflow screen (the `workflow` service); undefined when nobody or no workflow runs. */
+function operatorOnScreen(ctx: StationContext, screen: string): string | undefined {
+  const wf = ctx.services.get('workflow') as { screen?: (name: string) => { operator?: { pseudonym: string } } } | undefined;
+  if (typeof wf?.screen !== 'function') return undefined;
+  return wf.screen(screen).operator?.pseudonym;
 }
 
 type ReadRates = Record<string, { readsPerMin: number; byAntenna: Record<string, number> }>;
@@ -72,7 +84,29 @@ function storeSource(ctx: StationContext): ReplaySource {
 }
 
 const candidateBody = z.object({ text: z.string().min(1, 'the rule set is empty').max(2_000_000), since: z.string().max(16).optional() }).strict();
-const activateBody = z.object({ text: z.string().min(1).max(2_000_000), reason: z.string().trim().min(3, 'give a reason (at least 3 characters)').max(500) }).strict();
+const activateBody = z
+  .object({
+    text: z.string().min(1).max(2_000_000),
+    reason: z.string().trim().min(3, 'give a reason (at least 3 characters)').max(500),
+    // The supervisor screen the request comes from: whoever is signed in there is recorded as its pseudonym.
+    screen: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/).optional(),
+  })
+  .strict();
+const rulesQuery = z.object({ history: z.coerce.number().int().min(1).max(1000).default(50) });
+
+/** The pseudonym of a supervisor or admin signed in on a workflow screen; an operator there does not activate rules. */
+function supervisorOnScreen(ctx: StationContext, screen: string): string | undefined {
+  const wf = ctx.services.get('workflow') as { screen?: (name: string) => { operator?: { pseudonym: string; role?: string } } } | undefined;
+  if (typeof wf?.screen !== 'function') return undefined;
+  const op = wf.screen(screen).operator;
+  return op && (op.role === 'supervisor' || op.role === 'admin') ? op.pseudonym : undefined;
+}
+
+/** The station's persisted activation log (`rules.history`, src/app/rules-startup.ts); absent where nothing persists. */
+function rulesHistoryOf(ctx: StationContext): ((limit: number) => ActivationRecord[]) | undefined {
+  const f = ctx.services.get('rules.history');
+  return typeof f === 'function' ? (f as (limit: number) => ActivationRecord[]) : undefined;
+}
 
 function bad(reply: FastifyReply, code: string, message: string, status = 400): FastifyReply {
   return reply.status(status).send({ ok: false, error: { code, message } });
@@ -88,14 +122,22 @@ const supervisorRoutes: RouteModule<StationContext> = (app: FastifyInstance, ctx
   });
 
   const guard = requireRole('supervisor');
-  const by = (req: FastifyRequest): string => {
+  // Recorded with every activation, so a pseudonym or login id, never a display name (names stay on the station's screens).
+  const by = (req: FastifyRequest, screen: string | undefined): string => {
+    const onScreen = screen === undefined ? undefined : supervisorOnScreen(ctx, screen);
+    if (onScreen) return onScreen;
     const p = principalOf(req);
-    return p?.user ? `${p.user.name ?? p.user.id}` : `${p?.via ?? 'unknown'}@${ctx.config.station}`;
+    return p?.user ? p.user.id : `${p?.via ?? 'unknown'}@${ctx.config.station}`;
   };
 
-  app.get('/api/supervisor/rules', { preHandler: guard }, async (): Promise<RulesResponse> => {
+  app.get('/api/supervisor/rules', { preHandler: guard }, async (req, reply): Promise<RulesResponse | FastifyReply> => {
+    const q = rulesQuery.safeParse(req.query);
+    if (!q.success) return bad(reply, 'RULES_BAD_REQUEST', 'history: a number of entries from 1 to 1000');
     const rs = ctx.rules.active();
-    return { active: ruleSetView(rs), golden: goldenView(rs), history: [...ctx.rules.history()].reverse().slice(0, 50) };
+    // Newest first; from the store when the station persists activations, so it spans restarts.
+    const stored = rulesHistoryOf(ctx);
+    const history = stored ? stored(q.data.history) : [...ctx.rules.history()].reverse().slice(0, q.data.history);
+    return { active: ruleSetView(rs), golden: goldenView(rs), history };
   });
 
   app.post('/api/supervisor/rules/replay', { preHandler: guard }, async (req, reply) => {
@@ -116,7 +158,14 @@ const supervisorRoutes: RouteModule<StationContext> = (app: FastifyInstance, ctx
   app.post('/api/supervisor/rules/activate', { preHandler: guard }, async (req, reply) => {
     const p = activateBody.safeParse(req.body);
     if (!p.success) return bad(reply, 'RULES_BAD_REQUEST', p.error.issues[0]?.message ?? 'bad request');
-    const r = ctx.rules.activate(p.data.text, { by: by(req), reason: p.data.reason });
+    let r: ReturnType<typeof ctx.rules.activate>;
+    try {
+      r = ctx.rules.activate(p.data.text, { source: 'supervisor', by: by(req, p.data.screen), reason: p.data.reason });
+    } catch (e) {
+      // The registry refuses to switch when the store cannot record it (RULES_ACTIVATION_NOT_STORED); the set stays.
+      if (isStationError(e)) return reply.status(503).send({ ok: false, error: e.toJSON() });
+      throw e;
+    }
     const body: ActivateResponse = r.ok
       ? { ok: true, record: r.record }
       : { ok: false, errors: r.errors, goldenFailures: r.goldenFailures.map((f) => ({ name: f.name, mismatches: f.mismatches })), record: r.record };
@@ -143,10 +192,20 @@ const supervisorRoutes: RouteModule<StationContext> = (app: FastifyInstance, ctx
     }
   });
 
-  // The operator's own figures: no supervisor login, and only the one operator asked for (their own session's pseudonym).
-  app.get('/api/workload/operator/:operator', async (req): Promise<OperatorWorkloadResponse> => {
+  // One operator's figures: a supervisor may see anyone's; otherwise only the operator signed in on the asking screen
+  // (`?screen=`, default main) sees their own, so a kiosk or an operator's login cannot read a colleague's pace.
+  const screenQuery = z.object({ screen: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/).default('main') });
+  app.get('/api/workload/operator/:operator', { preHandler: requireRole('operator') }, async (req, reply): Promise<OperatorWorkloadResponse | FastifyReply> => {
     const w = workloadOf(ctx);
     const op = String((req.params as { operator?: string }).operator ?? '');
+    const p = principalOf(req);
+    if (!p || !roleAtLeast(p.role, 'supervisor')) {
+      const q = screenQuery.safeParse(req.query);
+      if (!q.success) return bad(reply, 'REQUEST_INVALID', 'screen: letters, digits, . _ - only');
+      if (op === '' || operatorOnScreen(ctx, q.data.screen) !== op) {
+        return reply.status(403).header('Cache-Control', 'no-store').send({ ok: false, error: { code: 'AUTH_FORBIDDEN', message: 'Only a supervisor, or the operator signed in on this screen, may see these figures.' } });
+      }
+    }
     if (!w || op === '') return { available: false, figures: null, nudge: null };
     return { available: true, ...operatorView(w.snapshot(), op) };
   });

@@ -22,6 +22,8 @@ export const bodies = {
   confirmBin: z.object({ label: z.string().min(1).max(128), screen, idempotencyKey: key }).strict(),
   correct: z.object({ kind: z.enum(['bin', 'grade']), bin: z.string().min(1).max(128).optional(), answers, reason: z.string().min(1, 'give a reason').max(500), screen, idempotencyKey: key }).strict(),
   close: z.object({ screen, idempotencyKey: key }).strict(),
+  // The length limit (NOTE_MAX) is the workflow's own refusal, so the screen gets a bilingual message for it.
+  note: z.object({ note: z.string().max(4096), screen, idempotencyKey: key }).strict(),
   override: z.object({ code: z.string().min(1).max(128), reason: z.string().min(3, 'give a reason').max(500), supervisorBadge: z.string().min(1).max(256).optional(), supervisorPin: z.string().max(16).optional(), screen, idempotencyKey: key }).strict(),
   resolve: z.object({ resolution: z.enum(['accept', 'quarantine', 'return_to_customer']), reason: z.string().min(3, 'give a reason').max(500), supervisorBadge: z.string().min(1).max(256).optional(), supervisorPin: z.string().max(16).optional(), screen, idempotencyKey: key }).strict(),
   pack: z.object({ itemIds: z.array(z.string().min(1).max(128)).max(10_000).optional(), bin: z.string().min(1).max(64).optional(), screen, idempotencyKey: key }).strict(),
@@ -64,6 +66,7 @@ const workflowRoutes: RouteModule<StationContext> = (app, ctx) => {
   post(app, '/api/workflow/items/:id/answer', bodies.answer, (b, p) => wf().answer(p.id, b));
   post(app, '/api/workflow/items/:id/confirm-bin', bodies.confirmBin, (b, p) => wf().confirmBin(p.id, b));
   post(app, '/api/workflow/items/:id/correct', bodies.correct, (b, p) => wf().correct(p.id, b));
+  post(app, '/api/workflow/items/:id/note', bodies.note, (b, p) => wf().note(p.id, b));
   post(app, '/api/workflow/cases/override', bodies.override, (b) => wf().override(b));
   post(app, '/api/workflow/cases/:id/close', bodies.close, (b, p) => wf().closeCase(p.id, b));
   post(app, '/api/workflow/exceptions/:id/resolve', bodies.resolve, (b, p) => wf().resolveException(p.id, b));

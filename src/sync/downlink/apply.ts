@@ -116,7 +116,7 @@ function applyRules(ctx: ApplyContext, env: DownlinkEnvelope, target: string, re
   }
   const previous = ctx.rules.active();
   // The registry runs the golden cases and swaps only when all pass; a refusal leaves the active set in place.
-  const act = ctx.rules.activate(loaded.ruleSet, { by: 'hq-downlink', reason: `downlink ${target} version ${env.version}` });
+  const act = ctx.rules.activate(loaded.ruleSet, { source: 'downlink', by: 'hq-downlink', reason: `downlink ${target} version ${env.version}` });
   if (!act.ok) {
     const first = act.errors[0];
     const code = first?.code === 'RULES_NO_GOLDEN' ? 'DOWNLINK_RULES_NO_GOLDEN' : 'DOWNLINK_RULES_GOLDEN_FAILED';
@@ -130,7 +130,7 @@ function applyRules(ctx: ApplyContext, env: DownlinkEnvelope, target: string, re
     })();
   } catch (e) {
     // Not stored means a restart would bring the old set back: better to go back now than to differ later.
-    ctx.rules.activate(previous, { by: 'hq-downlink', reason: 'the downlink could not be stored' });
+    ctx.rules.activate(previous, { source: 'downlink', by: 'hq-downlink', reason: 'the downlink could not be stored' });
     throw e;
   }
 }

@@ -28,6 +28,11 @@ export interface StationDownlinkOptions {
   publicKey?: string | undefined;
   /** after something was applied (the app pushes status to the screens) */
   onOutcome?: (o: DownlinkOutcome) => void;
+  /**
+   * Bring back HQ's last applied rule set at start (default true). StationApp passes false: its activation record
+   * (src/app/rules-startup.ts) already restored the last accepted set, which may be a supervisor's later one.
+   */
+  restoreRules?: boolean;
 }
 
 export interface DownlinkStatus {
@@ -56,7 +61,7 @@ export class StationDownlink {
     }
     // A configured but broken key is a set-up error to fix now, not a surprise at the first rule push.
     this.key = this.o.publicKey ? readPublicKey(this.o.publicKey) : undefined;
-    this.restoreRules();
+    if (this.o.restoreRules !== false) this.restoreRules();
     this.running = true;
     for (const target of [this.o.station, 'all']) {
       for (const kind of DOWNLINK_KINDS) {
@@ -93,7 +98,7 @@ export class StationDownlink {
       log.error({ err: errorMessage(e), version: held.version }, 'stored downlink rule set unreadable; keeping the configured one');
       return;
     }
-    const act = this.o.rules.activate(doc as object, { by: 'hq-downlink', reason: `restored downlink version ${held.version}` });
+    const act = this.o.rules.activate(doc as object, { source: 'downlink', by: 'hq-downlink', reason: `restored downlink version ${held.version}` });
     if (act.ok) log.info({ version: held.version, ruleSet: `${act.ruleSet.id}@${act.ruleSet.version}` }, 'rule set from HQ downlink restored');
     else log.error({ version: held.version, err: act.errors[0]?.message }, 'stored downlink rule set no longer activates; keeping the configured one');
   }

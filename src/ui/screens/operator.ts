@@ -1,11 +1,13 @@
 /**
  * The operator screen: one glance says where the item goes. Scans arrive from the window-level wedge capture or the
- * camera; the only taps are grading answers, "why?", undo and the camera switch — all big targets.
+ * camera; the only taps are grading answers, "why?", undo, the camera switch and the customer note (with its in-app
+ * keyboard, BUG-57) — all big targets.
  */
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { GradingQuestion } from '../../server/api/workflow-types.js';
 import { cameraRunning, setScanHandler, startCamera, stopCameraScanner } from '../capture.js';
+import { NoteField } from '../components/note.js';
 import { lang, t, tx } from '../i18n.js';
 import { answer, camera, isLegacy, openCase, result, screen, settings, submitScan, undoGrade, UNDO_WINDOW_MS, type ResultView } from '../state.js';
 import { useStore } from '../store.js';
@@ -71,6 +73,7 @@ function Task() {
   const s = useStore(screen);
   const [lastQ, setLastQ] = useState<GradingQuestion | null>(null);
   const r = useStore(result);
+  const c = useStore(openCase);
   if (!s) return html`<${ResultPanel} r=${r} lastQuestion=${null} />`;
   let task = null;
   if (s.awaiting === 'grading' && s.question && s.pendingItemId) {
@@ -92,10 +95,15 @@ function Task() {
   } else if (s.awaiting === 'receiver' && s.selectedTote) {
     task = html`<section class="task" data-testid="await-receiver"><span class="scan-icon">⌖</span>${t('scanReceiver', { tote: s.selectedTote })}</section>`;
   }
+  // The note is for the item in hand: the one the screen waits on, else the one just shown, else the newest.
+  const items = c?.items ?? [];
+  const currentId = s.pendingItemId ?? r?.itemId;
+  const current = items.find((i) => i.itemId === currentId) ?? items[items.length - 1];
   return html`<div class="work">
     <div class="prompt" data-testid="prompt" data-awaiting=${s.awaiting}>${tx(s.prompt)}</div>
     <${ResultPanel} r=${r} lastQuestion=${lastQ} />
     ${task}
+    ${current ? html`<${NoteField} item=${current} />` : null}
   </div>`;
 }
 

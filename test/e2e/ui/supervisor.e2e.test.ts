@@ -26,6 +26,8 @@ describe.skipIf(!chromiumAvailable())('supervisor screens in Chromium', () => {
     wl.addLiveOperator('op-tired0000001', 115);
     wl.addLiveOperator('op-fresh0000002', 40);
     demo.station.services.set('workload', wl.monitor);
+    // This site allows per-person figures on the supervisor screens (workload.perPerson; off by default).
+    demo.station.services.set('workload.perPerson', true);
     await seedOperators(demo.url);
     // A few decided items, so replay has history to run over.
     for (const code of ['4012345000740', '0100614141001859', '4006381333931']) {
