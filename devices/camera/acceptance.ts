@@ -42,11 +42,43 @@ export interface AcceptanceOptions {
   labels?: LabelRule[];
 }
 
-export const DEFAULT_LABELS: LabelRule[] = [
-  { name: 'RMA', formats: ['Code128'], pattern: /^\d{7}$/, near: /^\d{4,10}$/ },
-  { name: 'bin', formats: ['Code39'], pattern: /^\d{3}$/, near: /^\d{1,5}$/ },
-  { name: 'tote', formats: ['Code128', 'Code39'], pattern: /^TOTE-\d{4}$/, near: /^TOTE/ },
-];
+/** Formats an internal label can be printed in (retail EAN/UPC codes are products, never labels). */
+export const LABEL_FORMATS = ['Code128', 'Code39', 'Code93', 'Codabar', 'ITF', 'QR', 'DataMatrix', 'PDF417', 'Aztec'] as const satisfies readonly CodeFormat[];
+export type LabelFormat = (typeof LABEL_FORMATS)[number];
+
+/**
+ * A label rule as station.yaml and the page carry it (`scanner.labels`): regex sources, because RegExp objects do
+ * not survive JSON. Both are matched against the whole value, so a pattern written without ^…$ still cannot accept
+ * a longer read that merely contains a label.
+ */
+export interface LabelPatternConfig {
+  pattern: string;
+  near: string;
+  formats: LabelFormat[];
+}
+export type LabelKind = 'rma' | 'bin' | 'tote';
+export type LabelPatterns = Record<LabelKind, LabelPatternConfig>;
+
+/** The built-in label shapes (BUG-25); config defaults to exactly these, so an existing station sees no change. */
+export const DEFAULT_LABEL_PATTERNS: LabelPatterns = {
+  rma: { pattern: '\\d{7}', near: '\\d{4,10}', formats: ['Code128'] },
+  bin: { pattern: '\\d{3}', near: '\\d{1,5}', formats: ['Code39'] },
+  tote: { pattern: 'TOTE-\\d{4}', near: 'TOTE.*', formats: ['Code128', 'Code39'] },
+};
+
+const LABEL_NAMES: Record<LabelKind, string> = { rma: 'RMA', bin: 'bin', tote: 'tote' };
+
+/** Whole-value match; `s` so that `.*` in a near pattern also spans a stray control character. */
+export const wholeValue = (source: string): RegExp => new RegExp(`^(?:${source})$`, 's');
+
+/** Config form → the rules validateRead uses. Sources must already be valid (the config schema checks them). */
+export function labelRulesFrom(p: LabelPatterns): LabelRule[] {
+  return (Object.keys(LABEL_NAMES) as LabelKind[]).map((k) => ({
+    name: LABEL_NAMES[k], formats: [...p[k].formats], pattern: wholeValue(p[k].pattern), near: wholeValue(p[k].near),
+  }));
+}
+
+export const DEFAULT_LABELS: LabelRule[] = labelRulesFrom(DEFAULT_LABEL_PATTERNS);
 
 export type Rejection = 'CHECK_DIGIT' | 'LABEL_PATTERN' | 'LOW_QUALITY' | 'EMPTY';
 

@@ -4,20 +4,22 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { StationError, errorMessage } from '../../src/core/errors.js';
 import type { ReaderEmulator } from './emulator.js';
 
+// Strict objects: a misspelt key ("addtags") would otherwise be ignored and the scenario silently do less.
 const tag = z.object({
   epc: z.string().regex(/^[0-9A-Fa-f]{4,64}$/, 'EPC must be hex'),
   antenna: z.number().int().min(1).max(16).default(1),
   rssi: z.number().optional(),
   tid: z.string().regex(/^[0-9A-Fa-f]+$/).optional(),
-});
+}).strict();
 const faults = z.object({
   splitFrames: z.boolean().optional(),
   dropByteEveryNFrames: z.number().int().positive().optional(),
   garbageEveryNFrames: z.number().int().positive().optional(),
   silent: z.boolean().optional(),
-});
+}).strict();
 const step = z.object({
   atMs: z.number().nonnegative(),
   setTags: z.array(tag).optional(),
@@ -26,7 +28,7 @@ const step = z.object({
   faults: faults.optional(),
   /** Drop connected clients / the port (TCP, or stop answering on serial). */
   disconnect: z.boolean().optional(),
-});
+}).strict();
 export const scenarioSchema = z.object({
   version: z.literal(1).default(1),
   antennas: z.array(z.number().int().min(1).max(16)).optional(),
@@ -35,16 +37,36 @@ export const scenarioSchema = z.object({
   faults: faults.optional(),
   steps: z.array(step).default([]),
   loop: z.boolean().default(false),
-});
+}).strict();
 export type Scenario = z.infer<typeof scenarioSchema>;
 
+/**
+ * Reads and validates a scenario file. Failures are StationErrors (`SCENARIO_UNREADABLE`, `SCENARIO_INVALID`)
+ * naming the file and the first bad key, so `emulate-reader` can print one line instead of a stack trace.
+ */
 export function loadScenario(file: string): Scenario {
-  const text = readFileSync(file, 'utf8');
-  const raw: unknown = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new StationError('SCENARIO_UNREADABLE', `Cannot read the reader scenario ${file}: ${errorMessage(e)}`, {
+      hint: 'Check the path given with --scenario.',
+      details: { file },
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (e) {
+    throw new StationError('SCENARIO_INVALID', `The reader scenario ${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${errorMessage(e)}`, {
+      details: { file },
+    });
+  }
   const r = scenarioSchema.safeParse(raw);
   if (!r.success) {
     const first = r.error.issues[0];
-    throw new Error(`scenario ${file}: ${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid'}`);
+    const key = first ? first.path.join('.') || '(root)' : '(root)';
+    throw new StationError('SCENARIO_INVALID', `scenario ${file}: ${key}: ${first?.message ?? 'invalid'}`, { details: { file, key } });
   }
   return r.data;
 }

@@ -67,6 +67,24 @@ export async function serveSerial(emulator: ReaderEmulator, path: string, opts: 
   };
 }
 
+/**
+ * The first half of a tag frame this family really sends, so a "dropped mid-frame" test cuts one of the family's
+ * own frames (an R2000 fragment is just garbage to a Chafon or BB…7E parser).
+ */
+export function halfFrame(emulator: ReaderEmulator): Uint8Array {
+  const p = emulator.protocol;
+  const ant = emulator.field.antennas[0] ?? 1;
+  // A copy: building the sample must not change what the emulator answers next.
+  const field = { ...emulator.field, tags: [{ epc: 'E2001021511800880490E133', antenna: ant, rssi: -50 }], currentAntenna: ant };
+  let frames = p.reader.cycle?.(field);
+  if (!frames) {
+    const req = p.decode(p.commands.inventory().command, 'host');
+    frames = req.ok ? p.reader.respond(req.frame, field) : [];
+  }
+  const f = frames[0] ?? Uint8Array.from([0xa0, 0x13, 0x01, 0x89, 0x8c, 0x30]);
+  return f.slice(0, Math.max(1, f.length >> 1));
+}
+
 export interface ServedTcp extends Served {
   port: number;
   /** Cut every client connection, optionally in the middle of a frame (writes half a frame first). */
@@ -102,7 +120,7 @@ export async function serveTcp(emulator: ReaderEmulator, port: number, host = '1
       for (const [socket, s] of clients) {
         emulator.detach(s);
         // Half a tag frame, then the cable is gone.
-        if (opts.midFrame) socket.write(Uint8Array.from([0xa0, 0x13, 0x01, 0x89, 0x8c, 0x30]));
+        if (opts.midFrame) socket.write(halfFrame(emulator));
         socket.destroy();
       }
     },

@@ -29,6 +29,12 @@ export interface ReaderSessionOptions {
   healthIntervalMs?: number;
   /** Reconnect back-off (BUG-06: 1 → 2 → 4 … 30 s). */
   backoff?: { initialMs?: number; maxMs?: number };
+  /**
+   * A partial frame is dropped after the line has been quiet this long (default 100 ms). A UART sends a frame's
+   * bytes back to back, so a gap inside a frame means bytes were lost; without this, a round-based reader whose
+   * reply lost a byte leaves the parser waiting for a byte that only the next reply would bring (BUG-07).
+   */
+  frameGapMs?: number;
   /** Output power in dBm, sent after connect when set. */
   powerDbm?: number;
   /** Inject a transport (tests); otherwise built from `transport`. */
@@ -68,6 +74,10 @@ export class ReaderSession extends EventEmitter<SessionEvents> {
   private wake: (() => void) | null = null;
   private lost: ((e: Error) => void) | null = null;
   private round = 0;
+  /** Bytes received on this session; a reader that sent anything during a round is alive, even if garbled. */
+  private bytesIn = 0;
+  private lastDataAt = 0;
+  private gapTimer: NodeJS.Timeout | null = null;
   private queue: TagReport[] = [];
   private drainScheduled = false;
   private _status: ReaderStatus = 'disconnected';
@@ -197,7 +207,7 @@ export class ReaderSession extends EventEmitter<SessionEvents> {
     this.transport = t;
     const framer = new Framer(this.protocol.spec('reader'), (bytes) => this.onFrameBytes(bytes));
     this.framer = framer;
-    t.events.on('data', (chunk) => framer.push(chunk));
+    t.events.on('data', (chunk) => this.onData(framer, chunk));
     await t.open();
     this.stats.connects++;
     // Handshake: a reader that answers "version" speaks our protocol at our baud rate.
@@ -210,7 +220,33 @@ export class ReaderSession extends EventEmitter<SessionEvents> {
     }
   }
 
+  private onData(framer: Framer, chunk: Buffer): void {
+    this.bytesIn += chunk.length;
+    framer.push(chunk);
+    if (framer.pending === 0) return;
+    this.lastDataAt = Date.now();
+    // One timer per stall, not one per chunk: it re-arms itself for the rest of the gap.
+    if (!this.gapTimer) this.armGap(framer, this.opts.frameGapMs ?? 100);
+  }
+
+  private armGap(framer: Framer, ms: number): void {
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = null;
+      if (this.framer !== framer || framer.pending === 0) return;
+      const gap = this.opts.frameGapMs ?? 100;
+      const idle = Date.now() - this.lastDataAt;
+      if (idle < gap) {
+        this.armGap(framer, gap - idle);
+        return;
+      }
+      // The line is quiet, so whatever is held is stale; each flush drops at least one byte and rescans the rest.
+      while (framer.pending > 0) framer.flushStale();
+    }, ms);
+  }
+
   private async disconnect(): Promise<void> {
+    if (this.gapTimer) clearTimeout(this.gapTimer);
+    this.gapTimer = null;
     this.failPending(rfidError('PORT_GONE', { reader: this.id }));
     const t = this.transport;
     this.transport = null;
@@ -269,13 +305,14 @@ export class ReaderSession extends EventEmitter<SessionEvents> {
             if (sel) await this.request(sel);
           }
           this.round++;
-          const framesBefore = this.framesSeen();
+          const bytesBefore = this.bytesIn;
           try {
             const end = await this.request(plan.command, this.opts.commandTimeoutMs ?? 1000, plan.isRoundEnd);
             if (end.kind === 'error' && end.statusName === 'antenna_missing_error') log.warn({ reader: this.id, antenna: ant }, 'antenna not connected');
           } catch (e) {
-            // A reader that streamed tags but never sent its end-of-round frame is alive; one that sent nothing is not.
-            if (!(e instanceof StationError && e.code === 'READER_TIMEOUT' && this.framesSeen() > framesBefore)) throw e;
+            // A reader that answered but whose end-of-round frame was lost or garbled is alive (the broken frame
+            // is counted in rxErrors); one that sent nothing at all is not.
+            if (!(e instanceof StationError && e.code === 'READER_TIMEOUT' && this.bytesIn > bytesBefore)) throw e;
           }
           this.stats.rounds++;
           this.setStatus('reading');

@@ -34,6 +34,35 @@ export interface WedgeOptions {
   onRelease?: (text: string) => void;
 }
 
+/**
+ * The wedge part of `scanner` in station.yaml as the page receives it (UiSettings.scanner). Plain data, so the
+ * server can send it as JSON; wedgeOptionsFrom turns it into decoder options.
+ */
+export interface WedgeConfig {
+  layout: LayoutId;
+  prefix?: string;
+  suffix?: string;
+  gsReplacement?: string;
+  /** 'auto': CR, LF, CR+LF or Tab end a scan. 'none': the scanner sends no terminator, silence ends it. */
+  terminator: 'auto' | 'none';
+  /** With terminator 'none': this much silence after the last key ends the scan. */
+  idleTimeoutMs: number;
+  minLength: number;
+  maxInterKeyMs: number;
+}
+
+export function wedgeOptionsFrom(c: WedgeConfig): WedgeOptions {
+  return {
+    layout: c.layout,
+    minLength: c.minLength,
+    maxInterKeyMs: c.maxInterKeyMs,
+    ...(c.terminator === 'none' ? { idleTimeoutMs: c.idleTimeoutMs } : {}),
+    ...(c.prefix !== undefined ? { prefix: c.prefix } : {}),
+    ...(c.suffix !== undefined ? { suffix: c.suffix } : {}),
+    ...(c.gsReplacement !== undefined ? { gsReplacement: c.gsReplacement } : {}),
+  };
+}
+
 export interface WedgeScan {
   text: string /* with \x1d for GS */;
   symbology?: string /* AIM id like ]C1 */;

@@ -25,6 +25,11 @@ export interface RunningScanner {
 export interface ScannerHooks {
   /** The keyboard layout of `scanner.layout`, for boot-keyboard scanners that name none. */
   layout: LayoutId;
+  /**
+   * `scanner.prefix`/`suffix`/`gsReplacement`: a boot-keyboard scanner is programmed like a keyboard-wedge one, so
+   * its scans are shaped the same way as the page shapes wedge scans. HID-POS reports carry the bare data.
+   */
+  affixes?: { prefix?: string; suffix?: string; gsReplacement?: string };
   /** node-hid by default; tests inject a fake binding that delivers real report bytes. */
   hidApi?: () => Promise<HidApi>;
   onStatus(d: DeviceView): void;
@@ -68,6 +73,7 @@ function startOne(sc: ScannerConfig, api: HidApi | undefined, apiError: string |
     match: m,
     kind: sc.kind,
     layout: sc.layout ?? hooks.layout,
+    ...(sc.kind === 'boot-keyboard' ? hooks.affixes : {}),
     ...(sc.outputReportId !== undefined ? { outputReportId: sc.outputReportId } : {}),
     ...(sc.reportIds !== undefined ? { reportIds: sc.reportIds } : {}),
   });

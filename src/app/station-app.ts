@@ -156,7 +156,7 @@ export class StationApp {
             items: this.pipeline.recent(100),
             devices: [...this.readers.map((r) => r.view()), ...this.scanners.map((s) => s.view())],
             sync: this.syncView(),
-            settings: { scannerLayout: cfg.scanner.layout, site: cfg.site, station: cfg.station, ...(this.opts.demoBadges ? { demoBadges: this.opts.demoBadges } : {}) },
+            settings: { scannerLayout: cfg.scanner.layout, scanner: cfg.scanner, site: cfg.site, station: cfg.station, ...(this.opts.demoBadges ? { demoBadges: this.opts.demoBadges } : {}) },
           }),
           subscribe: (l) => this.bus.on('live', l),
         },
@@ -182,6 +182,7 @@ export class StationApp {
     }
     this.scanners = await startScanners(cfg.scanners, {
       layout: cfg.scanner.layout,
+      affixes: { prefix: cfg.scanner.prefix, suffix: cfg.scanner.suffix, gsReplacement: cfg.scanner.gsReplacement },
       ...(this.opts.hidApi ? { hidApi: this.opts.hidApi } : {}),
       onStatus: (d) => this.bus.emit('live', { type: 'device', device: d }),
       onScan: (sc, s) => this.onHidScan(sc, s),

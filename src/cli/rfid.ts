@@ -2,16 +2,17 @@
  * RFID commands: `rfid decode` (captured hex frames → JSON lines), `rfid ports`, `rfid read`, and
  * `emulate-reader` (a reader emulator on a pty or TCP port, driven by a scenario file).
  */
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { decodeWhole, parseHexLine } from '../../devices/rfid/decode-line.js';
 import { ReaderEmulator, ReaderSession, getProtocol, type ProtocolName, type TransportOptions } from '../../devices/rfid/index.js';
 import { isProtocolName, protocolNames } from '../../devices/rfid/protocols/index.js';
 import { listSerialPorts, parseFingerprint } from '../../devices/rfid/ports.js';
-import { loadScenario, playScenario } from '../../devices/rfid/scenario.js';
-import { serveSerial, serveTcp } from '../../devices/rfid/serve.js';
+import { loadScenario, playScenario, type Scenario } from '../../devices/rfid/scenario.js';
+import { serveSerial, serveTcp, type Served, type ServedTcp } from '../../devices/rfid/serve.js';
 import { StationError } from '../core/errors.js';
-import { EXIT_USAGE, asStationError, badOption, printError } from './errors.js';
+import { EXIT_USAGE, asStationError, badOption, portOption, printError } from './errors.js';
 
 export { listSerialPorts } from '../../devices/rfid/ports.js';
 
@@ -70,12 +71,37 @@ export async function decodeStream(protocol: ProtocolName, input: NodeJS.Readabl
   return { ok, bad };
 }
 
-function transportArg(o: { serial?: string; usb?: string; tcp?: string; baud?: string }): TransportOptions {
-  if (o.tcp) {
-    const [host, port] = o.tcp.includes(':') ? o.tcp.split(':') : ['127.0.0.1', o.tcp];
-    return { kind: 'tcp', host: host!, port: Number(port) };
+/** A baud rate from the command line: a positive whole number (`--baud abc` used to become NaN and a port error). */
+export function baudArg(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = /^\d+$/.test(v.trim()) ? Number(v) : Number.NaN;
+  if (!Number.isInteger(n) || n <= 0) throw badOption('--baud', v, 'a baud rate such as 57600 or 115200');
+  return n;
+}
+
+/** `--antennas 1,2,3`: antenna ports 1–16. */
+export function antennasArg(v: string): number[] {
+  const ports = v.split(',').map((x) => x.trim());
+  const nums = ports.map((x) => (/^\d+$/.test(x) ? Number(x) : Number.NaN));
+  if (ports.length === 0 || nums.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) {
+    throw badOption('--antennas', v, 'comma-separated antenna ports from 1 to 16, e.g. 1,2,3');
   }
-  const baudRate = o.baud ? Number(o.baud) : undefined;
+  return nums;
+}
+
+/** `--tcp [host:]port` for a reader to connect to. */
+function tcpTarget(v: string): { host: string; port: number } {
+  const i = v.lastIndexOf(':');
+  const host = i >= 0 ? v.slice(0, i) : '127.0.0.1';
+  const p = i >= 0 ? v.slice(i + 1) : v;
+  const port = /^\d+$/.test(p) ? Number(p) : Number.NaN;
+  if (host === '' || !Number.isInteger(port) || port < 1 || port > 65535) throw badOption('--tcp', v, '[host:]port with a port from 1 to 65535');
+  return { host, port };
+}
+
+export function transportArg(o: { serial?: string; usb?: string; tcp?: string; baud?: string }): TransportOptions {
+  if (o.tcp) return { kind: 'tcp', ...tcpTarget(o.tcp) };
+  const baudRate = baudArg(o.baud);
   if (o.usb) {
     const fp = parseFingerprint(o.usb);
     if (!fp) throw badOption('--usb', o.usb, 'vid:pid[:serial], as printed by "rfid ports"');
@@ -123,7 +149,7 @@ export function register(program: Command): void {
     .action(async (o: { protocol: string; serial?: string; usb?: string; tcp?: string; baud?: string; antennas: string }) => {
       let s: ReaderSession;
       try {
-        s = new ReaderSession({ id: 'cli', protocol: protocolArg(o.protocol), transport: transportArg(o), antennas: o.antennas.split(',').map(Number) });
+        s = new ReaderSession({ id: 'cli', protocol: protocolArg(o.protocol), transport: transportArg(o), antennas: antennasArg(o.antennas) });
       } catch (e) {
         refuse(e, false);
         return;
@@ -147,19 +173,41 @@ export function register(program: Command): void {
     .option('--scenario <file>', 'JSON/YAML scenario: tags per antenna over time, faults')
     .option('--baud <rate>', 'baud rate for --serial', '115200')
     .action(async (o: { protocol: string; serial?: string; tcp?: string; scenario?: string; baud: string }) => {
+      // Everything that can be refused is checked before the port is served: a bad scenario used to crash with a
+      // stack trace after the TCP server was already listening.
       let protocol: ProtocolName;
+      let port: number | undefined;
+      let baudRate: number;
+      let scenario: Scenario | undefined;
       try {
         protocol = protocolArg(o.protocol);
         if (!o.serial && !o.tcp) throw new StationError('CLI_BAD_OPTION', 'Say where to serve the reader: give --serial <pty> or --tcp <port>.');
+        port = o.serial ? undefined : portOption('--tcp', o.tcp!);
+        baudRate = baudArg(o.baud) ?? 115200;
+        scenario = o.scenario ? loadScenario(o.scenario) : undefined;
+        // serveSerial retries a missing device for ever (a pty coming back); at start-up a missing path is a typo.
+        if (o.serial && !existsSync(o.serial)) {
+          throw new StationError('PORT_NOT_FOUND', `There is no serial device at ${o.serial}.`, {
+            hint: 'Create the pty pair first, e.g. socat pty,raw,echo=0,link=/tmp/rfid-dev pty,raw,echo=0,link=/tmp/rfid-host',
+            details: { path: o.serial },
+          });
+        }
       } catch (e) {
         refuse(e, false);
         return;
       }
       const em = new ReaderEmulator({ protocol });
-      const tcp = o.serial ? null : await serveTcp(em, Number(o.tcp), '0.0.0.0');
-      const served = tcp ?? (await serveSerial(em, o.serial!, { baudRate: Number(o.baud) }));
-      const stopPlay = o.scenario
-        ? playScenario(em, loadScenario(o.scenario), () => {
+      let tcp: ServedTcp | null = null;
+      let served: Served;
+      try {
+        tcp = port === undefined ? null : await serveTcp(em, port, '0.0.0.0');
+        served = tcp ?? (await serveSerial(em, o.serial!, { baudRate }));
+      } catch (e) {
+        refuse(e, false);
+        return;
+      }
+      const stopPlay = scenario
+        ? playScenario(em, scenario, () => {
             // Serial: a "disconnect" step goes silent for 3 s, like a reader losing power.
             if (tcp) tcp.dropClients({ midFrame: true });
             else {
@@ -168,7 +216,7 @@ export function register(program: Command): void {
             }
           })
         : () => undefined;
-      process.stderr.write(`emulating ${protocol} reader on ${o.serial ?? `tcp ${o.tcp}`}; Ctrl+C to stop\n`);
+      process.stderr.write(`emulating ${protocol} reader on ${o.serial ?? `tcp ${tcp?.port ?? o.tcp}`}; Ctrl+C to stop\n`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

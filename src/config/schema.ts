@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SCANNER_DEFAULTS, scannerSettingsSchema } from './scanner.js';
 import { WORKLOAD_DEFAULTS, workloadSchema } from './workload.js';
 
 /**
@@ -121,10 +122,8 @@ export const configSchema = z
     readers: z.array(readerSchema).default([{}].map((r) => readerSchema.parse(r))),
     rules: z.object({ file: z.string().optional() }).strict().default({}),
     catalog: z.object({ file: z.string().optional() }).strict().default({}),
-    scanner: z
-      .object({ layout: z.enum(['us', 'uk', 'fr', 'de']).default('us') })
-      .strict()
-      .default({ layout: 'us' }),
+    // Keyboard-wedge decoding and camera label patterns, served to the page (src/config/scanner.ts, docs/scanners.md).
+    scanner: scannerSettingsSchema.default(() => structuredClone(SCANNER_DEFAULTS)),
     scanners: z
       .array(scannerSchema)
       .default([])

@@ -268,7 +268,12 @@ export class HqIngest extends EventEmitter {
       await client.publishAsync(topic, body, { qos: 1 });
     };
     void (async () => {
-      await this.flush();
+      // Not while paused or while events wait for storage: the answer's `highest` must cover them.
+      while (this.running && (this.paused || this.queue.length > 0 || this.flushing)) {
+        if (this.paused) await sleep(100);
+        else await this.flush();
+      }
+      if (!this.running) return;
       const r = await answerResync(this.store, publish, site, station, req);
       this.emit('resync', { site, station, fromSeq: req.fromSeq, ...r });
     })().catch((e: unknown) => log.warn({ site, station, err: errorMessage(e) }, 're-sync request not answered'));

@@ -63,7 +63,10 @@ export async function answerResync(
     batch++;
     const lastEv = page.events[page.events.length - 1];
     if (last || !lastEv) break;
-    after = lastEv.seq;
+    // One number can be held by two events (a conflict an older station caused): the next page starts one below the
+    // last number so none of them is cut off at a page boundary (the station stores by key; a repeat is harmless).
+    const firstEv = page.events[0];
+    after = firstEv && firstEv.seq === lastEv.seq ? lastEv.seq : lastEv.seq - 1;
   }
   log.info({ site, station, fromSeq: req.fromSeq, events: sent, batches: batch }, 're-sync answered');
   return { events: sent, batches: batch };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { NO_RULES, RuleRegistry, loadRuleSet, replay, type ActivationRecord, type CompiledRuleSet, type ReplaySource, type StoredCase } from './index.js';
+import { NO_RULES, RuleRegistry, compareRuleSetVersions, loadRuleSet, replay, type ActivationRecord, type CompiledRuleSet, type ReplaySource, type StoredCase } from './index.js';
 
 const defaultDoc = (): Record<string, unknown> =>
   parse(readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'rules', 'default.yaml'), 'utf8')) as Record<string, unknown>;
@@ -61,6 +61,42 @@ describe('RuleRegistry', () => {
       expect(res.record).toMatchObject({ accepted: false, ruleSet: { id: 'broken', version: '1' }, previous: { id: 'default-general-merchandise' } });
     }
     expect(reg.active().id).toBe('default-general-merchandise');
+  });
+
+  it('passes source and the accepted set\'s text to onRecord; a refusal gets no text', () => {
+    const got: Array<{ r: ActivationRecord; text: string | null }> = [];
+    const reg = new RuleRegistry(undefined, { onRecord: (r, d) => got.push({ r, text: d.text }) });
+    const text = `# comment kept\n${readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'rules', 'default.yaml'), 'utf8')}`;
+    expect(reg.activate(text, { source: 'supervisor', by: 'op-1' }).ok).toBe(true);
+    expect(reg.activate('id: broken\nversion: 1\n', { source: 'supervisor' }).ok).toBe(false);
+    expect(got.map((g) => [g.r.source, g.r.accepted, g.text === text, g.text])).toEqual([['supervisor', true, true, text], ['supervisor', false, false, null]]);
+  });
+
+  it('an accepted set is not activated when onRecord throws (the store could not keep it)', () => {
+    const reg = new RuleRegistry(undefined, {
+      onRecord: () => {
+        throw new Error('disk full');
+      },
+    });
+    expect(() => reg.activate(defaultDoc())).toThrow('disk full');
+    expect(reg.active()).toBe(NO_RULES);
+    expect(reg.history()).toEqual([]);
+  });
+
+  it('starts with earlier records as its history', () => {
+    const earlier: ActivationRecord = { at: 1, ruleSet: { id: 'a', version: '1', hash: 'h' }, previous: null, accepted: true, source: 'config', goldenPassed: 1, goldenFailed: 0, errors: [] };
+    const reg = new RuleRegistry(undefined, { history: [earlier] });
+    reg.activate(defaultDoc());
+    expect(reg.history().map((h) => h.ruleSet.id)).toEqual(['a', 'default-general-merchandise']);
+  });
+
+  it('orders versions numerically part by part', () => {
+    expect(compareRuleSetVersions('2026.12.10', '2026.12.9')).toBe(1);
+    expect(compareRuleSetVersions('2026.12.1', '2026.12.1')).toBe(0);
+    expect(compareRuleSetVersions('2026.12.1', '2026.12.1.1')).toBe(-1);
+    expect(compareRuleSetVersions('2', '10')).toBe(-1);
+    expect(compareRuleSetVersions('2026.12.2-hq', '2026.12.2')).toBe(1);
+    expect(compareRuleSetVersions('1.b', '1.a')).toBe(1);
   });
 
   it('refuses a set without golden cases', () => {

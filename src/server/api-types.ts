@@ -3,6 +3,8 @@
  * (type-only imports), so both sides change together.
  */
 import type { CaseItemState, GradingQuestion, ScanWarning, Text, WorkflowLiveMessage } from './api/workflow-types.js';
+import type { LabelPatterns } from '../../devices/camera/acceptance.js';
+import type { WedgeConfig } from '../../devices/scanner/wedge.js';
 
 export type SyncState = 'pending' | 'sent' | 'confirmed';
 
@@ -67,6 +69,11 @@ export interface SyncView {
 export interface UiSettings {
   /** The keyboard layout the scanners are programmed for (wedge decoding uses KeyboardEvent.code through it). */
   scannerLayout: 'us' | 'uk' | 'fr' | 'de';
+  /**
+   * `scanner` from station.yaml: wedge affixes, GS text, timing, terminator and the camera's label patterns
+   * (docs/scanners.md). Optional only so a page talking to an older station falls back to the built-in defaults.
+   */
+  scanner?: WedgeConfig & { labels: LabelPatterns };
   site: string;
   station: string;
   /**

@@ -37,6 +37,18 @@ const scanBody = z
  */
 export type RouteModule<Ctx> = (app: FastifyInstance, ctx: Ctx) => Promise<void> | void;
 
+/** The health answer when the station's own figures cannot be read: only `database.ok: false` is known for sure. */
+function databaseDown(): HealthReport {
+  return {
+    ok: false,
+    station: { site: '', station: '', version: '', uptimeSec: 0 },
+    readers: [],
+    broker: { connected: false, url: '' },
+    outbox: { depth: 0, unsent: 0 },
+    database: { ok: false, path: '', items: 0 },
+  };
+}
+
 export async function createHttpServer<Ctx>(api: StationApi, opts: { uiDir?: string | undefined; routes?: Array<RouteModule<Ctx>>; ctx?: Ctx; access?: AccessSettings }): Promise<FastifyInstance> {
   // Access control (src/server/auth): refuses a clear-text LAN bind, serves TLS, and checks every request first.
   const access = opts.access ?? accessSettingsFrom(opts.ctx);
@@ -60,7 +72,16 @@ export async function createHttpServer<Ctx>(api: StationApi, opts: { uiDir?: str
   });
 
   app.get('/api/health', async (_req, reply) => {
-    const h = api.health();
+    let h: HealthReport;
+    try {
+      h = api.health();
+    } catch (e) {
+      // health() reads its figures from SQLite: failing here means the database failed under a running server. Said
+      // as such, the screens show their full-screen database message; a bare 500 left them working on while the live
+      // socket stayed open, as if nothing were wrong.
+      log.error({ err: e }, 'health check failed: the database cannot be read');
+      return reply.status(503).send(databaseDown());
+    }
     return reply.status(h.ok ? 200 : 503).send(h);
   });
 

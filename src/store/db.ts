@@ -97,11 +97,11 @@ function quickCheck(db: BetterSqlite3.Database, path: string): void {
   }
   if (result !== 'ok') {
     throw new StationError('DB_CORRUPT', `The station database ${path} is damaged (${result.slice(0, 200)}).`, {
-      // Only steps that exist: there is no restore command yet, so the hint names the files (docs/sync.md).
+      // The station itself restores at start-up (openStationDbRecovering); this is for tools that open the file.
       hint:
-        `Stop the station; move ${basename(path)} and its -wal/-shm files aside (never keep a stale -wal next to a restored file); ` +
-        `copy the newest backup from ${join(dirname(path), 'backups')} in as ${basename(path)}; start again (docs/sync.md, Store operations). ` +
-        'Events HQ already confirmed are safe at HQ.',
+        `Start the station: it moves ${basename(path)} and its -wal/-shm aside and restores the newest good backup from ` +
+        `${join(dirname(path), 'backups')} itself; or stop it and run \`returns-station db restore <backup>\` (docs/sync.md, Recovery). ` +
+        'Events HQ already holds come back from HQ.',
       details: { path, quickCheck: result.slice(0, 1000) },
     });
   }

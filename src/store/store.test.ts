@@ -164,7 +164,10 @@ describe('station database', () => {
         buf = lines.pop() ?? '';
         for (const l of lines) acknowledged = Math.max(acknowledged, Number(l));
       });
-      await new Promise((r) => setTimeout(r, 700 + round * 150));
+      // Kill mid-burst: once this round has committed some writes (a loaded machine starts the child slowly).
+      const before = acknowledged;
+      for (let i = 0; i < 600 && acknowledged < before + 5; i++) await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, 50 + round * 40));
       c.kill('SIGKILL');
       await new Promise((r) => c.once('exit', r));
     }

@@ -5,26 +5,34 @@
  * current scan handler, which the visible screen sets.
  */
 import type { AcceptedScan } from '../../devices/camera/acceptance.js';
-import { attachWedge, type WedgeScan } from '../../devices/scanner/wedge.js';
+import { attachWedge, wedgeOptionsFrom, type WedgeOptions, type WedgeScan } from '../../devices/scanner/wedge.js';
 import type { UiSettings } from '../server/api-types.js';
-import { camera, type ScanInput } from './state.js';
+import { camera, settings, type ScanInput } from './state.js';
 
 export type ScanHandler = (s: ScanInput) => void;
 
 let handler: ScanHandler = () => undefined;
 let detach: (() => void) | undefined;
-let layout: string | undefined;
+/** The options the wedge is attached with: every live `hello` resends the settings, and only a change re-attaches. */
+let attachedWith: string | undefined;
 export const warnings: string[] = [];
 
 export function setScanHandler(h: ScanHandler): void {
   handler = h;
 }
 
-export function attachScanner(s: Pick<UiSettings, 'scannerLayout'>): void {
-  if (layout === s.scannerLayout) return;
+/** `scanner` from station.yaml (prefix, suffix, GS text, timing); an older station sends only the layout. */
+function wedgeOptions(s: Pick<UiSettings, 'scannerLayout' | 'scanner'>): WedgeOptions {
+  return s.scanner ? wedgeOptionsFrom(s.scanner) : { layout: s.scannerLayout };
+}
+
+export function attachScanner(s: Pick<UiSettings, 'scannerLayout' | 'scanner'>): void {
+  const opts = wedgeOptions(s);
+  const key = JSON.stringify(opts);
+  if (attachedWith === key) return;
   detach?.();
-  layout = s.scannerLayout;
-  detach = attachWedge(window, { layout: s.scannerLayout, onWarn: (code) => warnings.push(code) }, (scan: WedgeScan) => {
+  attachedWith = key;
+  detach = attachWedge(window, { ...opts, onWarn: (code) => warnings.push(code) }, (scan: WedgeScan) => {
     // A scan started while a real field had focus leaked its first character into it: take that back.
     const el = document.activeElement;
     if (scan.leakedChars && el instanceof HTMLInputElement) el.value = el.value.slice(0, -scan.leakedChars);
@@ -39,7 +47,9 @@ export async function startCamera(video: HTMLVideoElement): Promise<void> {
   if (stopCamera) return;
   camera.set({ state: 'starting' });
   try {
-    const { startCameraScanner } = await import('../../devices/camera/browser.js');
+    const [{ startCameraScanner }, { labelRulesFrom }] = await Promise.all([import('../../devices/camera/browser.js'), import('../../devices/camera/acceptance.js')]);
+    // The station's RMA/bin/tote patterns (BUG-25); without them the acceptance policy keeps its built-in ones.
+    const patterns = settings.get()?.scanner?.labels;
     let saved: string | undefined;
     try {
       saved = localStorage.getItem('rs.cameraId') ?? undefined;
@@ -50,6 +60,7 @@ export async function startCamera(video: HTMLVideoElement): Promise<void> {
       video,
       wasmUrl: '/assets/zxing_reader.wasm',
       ...(saved ? { savedDeviceId: saved } : {}),
+      ...(patterns ? { labels: labelRulesFrom(patterns) } : {}),
       onScan: (scan: AcceptedScan) => handler({ code: scan.text, source: 'camera', t0: performance.now() }),
       onState: (st) => {
         camera.set(st.state === 'no-camera' ? { state: 'no-camera', message: st.message } : { state: st.state });

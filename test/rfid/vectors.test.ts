@@ -30,6 +30,8 @@ describe('rfid-frames.json vectors', () => {
       if (typeof d.readRate === 'number') expect(f.readRate).toBe(d.readRate);
       if (typeof d.totalRead === 'number') expect(f.totalRead).toBe(d.totalRead);
       if (typeof d.status === 'string' && /^[0-9a-f]{4}$/i.test(d.status)) expect(f.status).toBe(Number.parseInt(d.status, 16));
+      // "0x10 command_success", "0xFB no tag operable": the byte the vector names.
+      if (typeof d.status === 'string' && /^0x[0-9a-f]{2}\b/i.test(d.status)) expect(f.status).toBe(Number.parseInt(d.status.slice(2, 4), 16));
       if (typeof d.status === 'number') expect(f.status).toBe(d.status);
       if (typeof d.errorCode === 'string') expect(f.status).toBe(Number.parseInt(d.errorCode.slice(2, 4), 16));
       const cmdText = (d.cmd ?? d.opcode ?? d.reCmd) as string | undefined;
@@ -49,6 +51,13 @@ describe('rfid-frames.json vectors', () => {
       if (typeof d.antennaId === 'number' && f.tags[0]) expect(f.tags[0].antennaId).toBe(d.antennaId);
       if (typeof d.antennaId === 'number' && !f.tags[0]) expect(f.antennaId).toBe(d.antennaId);
       if (typeof d.antenna === 'number') expect(f.tags[0]?.antenna).toBe(d.antenna);
+      // ThingMagic "0x11 (TX 1 / RX 1)": the raw byte is kept as antennaId, the port is the TX nibble.
+      if (typeof d.antenna === 'string' && /^0x[0-9a-f]{2}\b/i.test(d.antenna)) {
+        const raw = Number.parseInt(d.antenna.slice(2, 4), 16);
+        expect(f.tags[0]?.antennaId).toBe(raw);
+        expect(f.tags[0]?.antenna).toBe(raw >> 4);
+      }
+      if (typeof d.numTags === 'number') expect(f.tags).toHaveLength(d.numTags);
       if (typeof d.frequencyKHz === 'number') expect(f.tags[0]?.frequencyKHz).toBe(d.frequencyKHz);
       if (typeof d.variant === 'string' && f.kind === 'tags') expect(f.variant).toBe(d.variant);
     });

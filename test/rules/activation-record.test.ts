@@ -8,16 +8,22 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { afterEach, describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
+import mqtt from 'mqtt';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRules } from '../../src/app/rules-startup.js';
 import { StationApp } from '../../src/app/station-app.js';
 import { parseConfig } from '../../src/config/load.js';
 import { isStationError } from '../../src/core/errors.js';
 import type { ActivationRecord } from '../../src/rules/index.js';
+import type { ScanResponse } from '../../src/server/api-types.js';
 import type { ActivateResponse, RulesResponse } from '../../src/server/routes/supervisor-types.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/sync/broker.js';
 import { openStationDb, recordDownlinkApplied, recordRuleActivation, ruleActivations, type StationDb } from '../../src/store/index.js';
-import { freePort } from '../support/services.js';
+import { buildDownlink, publishDownlink } from '../../src/hq/index.js';
+import type { DownlinkAck } from '../../src/sync/downlink/index.js';
+import { topics } from '../../src/sync/index.js';
+import { freePort, portOpen, serviceGate } from '../support/services.js';
 
 const RULES = join(import.meta.dirname, '..', '..', 'fixtures', 'rules', 'default.yaml');
 /** fixtures/rules/default.yaml's own version */
@@ -53,11 +59,17 @@ afterEach(async () => {
 });
 
 describe('activation through the supervisor API is recorded and survives a restart', () => {
-  let broker: EmbeddedBroker;
+  let broker: EmbeddedBroker | undefined;
 
   async function startApp(dataDir: string, rulesFile?: string): Promise<StationApp> {
     if (!broker) {
-      broker = await startEmbeddedBroker({ port: await freePort(), host: '127.0.0.1' });
+      const b = await startEmbeddedBroker({ port: await freePort(), host: '127.0.0.1' });
+      broker = b;
+      // Closed after the station (closers run in reverse), so the station's publisher stops against a live broker.
+      closers.push(async () => {
+        broker = undefined;
+        await b.close();
+      });
     }
     // No users configured: a request from this machine is admin, so it passes the supervisor guard.
     const app = new StationApp({ config: parseConfig({ dataDir, http: { port: 0 }, ...(rulesFile ? { rules: { file: rulesFile } } : {}) }), brokerUrl: broker.url, protocolVersion: 4 });
@@ -68,11 +80,6 @@ describe('activation through the supervisor API is recorded and survives a resta
     const res = await fetch(`${app.httpUrl}${path}`, { method, ...(body ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) });
     return { status: res.status, body: (await res.json()) as T };
   };
-
-  afterEach(async () => {
-    await broker?.close();
-    broker = undefined as unknown as EmbeddedBroker;
-  });
 
   it('an activated set is active again after a restart on the same data folder, and the history lists it', async () => {
     const dir = tempDir();
@@ -100,12 +107,13 @@ describe('activation through the supervisor API is recorded and survives a resta
     closers.push(() => app.stop());
     expect({ id: app.rules.active().id, version: app.rules.active().version, hash: app.rules.active().hash }).toEqual(active);
     // Items are decided by the restored set.
-    const scan = await call<{ ok: boolean; item?: { decision?: { ruleSet?: { version: string; hash: string } } } }>(app, 'POST', '/api/scans', { code: '04012345002966', reason: 'defective', grade: 'like_new' });
+    const scan = await call<ScanResponse>(app, 'POST', '/api/scans', { code: '04012345002966', reason: 'defective', grade: 'like_new' });
     expect(scan.status).toBe(200);
+    expect(scan.body.ok && scan.body.item.ruleSet).toEqual(active);
 
     const rules = await call<RulesResponse>(app, 'GET', '/api/supervisor/rules');
     expect(rules.status).toBe(200);
-    expect(rules.body.active).toMatchObject({ version: '2026.12.2' });
+    expect(rules.body.active.ref).toEqual(active);
     const h = rules.body.history;
     // Newest first: the supervisor's activation, then the file at the first start; the restart added nothing.
     expect(h.map((r) => `${r.source}:${r.ruleSet.version}:${r.accepted}`)).toEqual([`supervisor:2026.12.2:true`, `config:${FILE_VERSION}:true`]);
@@ -283,4 +291,57 @@ describe('start-up: the stored activation against the config file', () => {
     expect(refused.ok).toBe(false);
     expect((reg.history() as ActivationRecord[]).map((h) => h.ruleSet.version)).toContain('2026.12.61');
   });
+});
+
+/** The downlink and the supervisor screen share one record: neither undoes the other's later choice on a restart. */
+describe('HQ downlink and supervisor activations, one record (Mosquitto)', () => {
+  const URL = 'mqtt://127.0.0.1:1883';
+  let ok = false;
+  beforeAll(async () => {
+    ok = serviceGate('mosquitto', await portOpen(1883));
+  });
+
+  it('a pushed set, then a supervisor\'s set: after a restart the supervisor\'s stays and the history lists both', async (t) => {
+    if (!ok) return t.skip();
+    const site = `act-${process.pid}-${Date.now().toString(36)}`;
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const config = parseConfig({ site, station: 'dock-1', dataDir: tempDir(), readers: [], hq: { embedded: false, publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() } });
+    const c = await mqtt.connectAsync(URL, { protocolVersion: 5, clean: true, reconnectPeriod: 0 });
+    const acks: DownlinkAck[] = [];
+    c.on('message', (_t, p) => acks.push(JSON.parse(p.toString('utf8')) as DownlinkAck));
+    await c.subscribeAsync(topics.downlinkAck(site, 'dock-1'), { qos: 1 });
+    closers.push(async () => {
+      // Retained messages of this test's site are cleared so they never reach another run.
+      for (const topic of [topics.downlink(site, 'all', 'rules'), topics.status(site, 'dock-1')]) await c.publishAsync(topic, '', { qos: 1, retain: true });
+      await c.endAsync();
+    });
+    const waitAck = async (status: string, version: number): Promise<void> => {
+      const until = Date.now() + 15_000;
+      while (!acks.some((a) => a.kind === 'rules' && a.status === status && a.version === version)) {
+        if (Date.now() > until) throw new Error(`no ${status} ack for rules version ${version}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+
+    let app = new StationApp({ config, brokerUrl: URL, serveHttp: false });
+    closers.push(() => app.stop());
+    await app.start();
+    const doc = fixtureDoc();
+    doc.version = '2026.12.40-hq';
+    await publishDownlink(buildDownlink('rules', doc, { site, target: 'all', version: 40, privateKey }), { url: URL, site, target: 'all', kind: 'rules' });
+    await waitAck('applied', 40);
+    expect(app.rules.active().version).toBe('2026.12.40-hq');
+    expect(app.rules.activate(ruleText('2026.12.41-local'), { source: 'supervisor', by: 'op-9', reason: 'local fix' }).ok).toBe(true);
+    await app.stop();
+    closers.pop();
+
+    acks.length = 0;
+    app = new StationApp({ config, brokerUrl: URL, serveHttp: false });
+    closers.push(() => app.stop());
+    await app.start();
+    // The retained push comes again and is only answered: it neither re-applies nor replaces the supervisor's set.
+    await waitAck('ignored', 40);
+    expect(app.rules.active().version).toBe('2026.12.41-local');
+    expect(ruleActivations(app.sdb).map((a) => `${a.source}:${a.version}:${a.accepted}`)).toEqual(['supervisor:2026.12.41-local:true', 'downlink:2026.12.40-hq:true', `config:${FILE_VERSION}:true`]);
+  }, 60_000);
 });

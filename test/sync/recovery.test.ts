@@ -2,13 +2,16 @@ import { execFile } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import mqtt from 'mqtt';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StationApp } from '../../src/app/station-app.js';
 import { parseConfig } from '../../src/config/load.js';
 import { HqIngest, SqliteHqStore } from '../../src/hq/index.js';
 import { backupStationDb, openStationDb, outboxStats, restoreState, type StationDb } from '../../src/store/index.js';
+import { receivingEvent } from '../../src/sync/epcis/index.js';
+import { topics } from '../../src/sync/topics.js';
 import { serviceGate } from '../support/services.js';
-import { recordReturns, tempDir, waitFor } from './helpers.js';
+import { place, recordReturns, tempDir, waitFor } from './helpers.js';
 import { TestMosquitto, haveMosquitto } from './mosquitto.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -151,6 +154,47 @@ describe('station database recovery (BUG-54)', () => {
     expect(seqsOf(app2.sdb, held)).toEqual([11, 12]);
     expect(hq.stats().conflicts).toBe(0);
     await waitFor(() => outboxStats(app2.sdb).lastConfirmedSeq === 12, 20_000, 'confirmed through 12');
+  }, 90_000);
+
+  it('BUG-54: numbers the damaged file had sent but HQ never got (a gap at HQ above the backup) are skipped, so HQ\'s receipt moves past them', async (t) => {
+    if (!haveMq) return t.skip();
+    const m = new TestMosquitto();
+    await m.start();
+    cleanup.push(() => m.stop());
+    const dir = tempDir('rs-bug54g-');
+    const { hq, store } = await hqFor(m.url, dir);
+    const config = parseConfig({ dataDir: join(dir, 'station'), site: SITE, station: STATION, http: { port: 0 } });
+    const app1 = new StationApp({ config, brokerUrl: m.url, serveHttp: false });
+    await app1.start();
+    recordReturns(app1.sdb, 4, { site: SITE, station: STATION });
+    app1.publisher.kick();
+    await waitFor(() => outboxStats(app1.sdb).lastConfirmedSeq === 4, 20_000, 'first 4 confirmed');
+    await backupStationDb(app1.sdb, join(dir, 'station', 'backups', 'station-2026-12-01T00-00-00-000Z.db'));
+    recordReturns(app1.sdb, 4, { site: SITE, station: STATION, start: 4 });
+    app1.publisher.kick();
+    await waitFor(() => outboxStats(app1.sdb).lastConfirmedSeq === 8, 20_000, '8 confirmed');
+    await app1.stop();
+    // Number 11 reached HQ, 9 and 10 never did (in flight when the disk failed): HQ's receipt is stuck at 8.
+    const ev = receivingEvent({ place: place(STATION, SITE), item: { itemId: 'lost-11', gtin: '04012345111118', serial: 'L11' }, at: 1_760_000_000_011, rma: 'RMA-11', operator: 'op-7f3a' });
+    const raw = await mqtt.connectAsync(m.url, { protocolVersion: 5 });
+    await raw.publishAsync(topics.events(SITE, STATION), JSON.stringify({ ...ev, 'rs:stationSeq': 11 }), { qos: 1 });
+    await raw.endAsync();
+    await waitFor(() => hqSeqs(store).length === 9, 10_000, 'HQ holds 11');
+    corrupt(join(dir, 'station', 'station.db'));
+
+    const app2 = new StationApp({ config, brokerUrl: m.url, serveHttp: false });
+    await app2.start();
+    cleanup.push(() => app2.stop());
+    const fresh = recordReturns(app2.sdb, 2, { site: SITE, station: STATION, start: 60 });
+    app2.publisher.kick();
+    await waitFor(() => outboxStats(app2.sdb).lastConfirmedSeq === 13, 30_000, 'HQ confirms through 13');
+    expect(seqsOf(app2.sdb, fresh)).toEqual([12, 13]);
+    const skips = store.database.prepare('SELECT seq, reason FROM hq_skips WHERE station = ? ORDER BY seq').all(STATION) as Array<{ seq: number; reason: string }>;
+    expect(skips).toEqual([{ seq: 9, reason: 'lost_in_restore' }, { seq: 10, reason: 'lost_in_restore' }]);
+    expect(hq.stats().conflicts).toBe(0);
+    // The history HQ sent back: 5..8 and 11.
+    await waitFor(() => app2.health().database.resync?.pending === false, 20_000, 're-sync');
+    expect((app2.sdb.prepare('SELECT seq FROM resynced_events ORDER BY seq').all() as Array<{ seq: number }>).map((r) => r.seq)).toEqual([5, 6, 7, 8, 11]);
   }, 90_000);
 
   it('BUG-54 a: `db restore` moves a stale -wal/-shm aside with the damaged file; `db backup` and `db check` work from the CLI', async () => {

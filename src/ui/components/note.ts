@@ -6,7 +6,7 @@
  */
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { NOTE_MAX_CHARS, type CaseItemView } from '../../server/api/workflow-types.js';
+import { NOTE_MAX_CHARS, type CaseItemView, type Text } from '../../server/api/workflow-types.js';
 import { lang, t, tx } from '../i18n.js';
 import { saveNote } from '../state.js';
 import { useStore } from '../store.js';
@@ -19,7 +19,8 @@ export function NoteField(props: { item: CaseItemView }) {
   const shownFor = useRef<string | undefined>(undefined);
   const [open, setOpen] = useState(false);
   const [dirty, setDirty] = useState(false);
-  const [status, setStatus] = useState<{ ok: boolean; text: string } | null>(null);
+  // Kept as data, not text: a language switch re-words it.
+  const [status, setStatus] = useState<{ ok: true } | { ok: false; why: Text } | null>(null);
   const stored = item.customerNote?.text ?? '';
 
   // The field is uncontrolled: keys and the wedge capture edit the DOM value, and a re-render must never put back
@@ -45,8 +46,8 @@ export function NoteField(props: { item: CaseItemView }) {
     if (shownFor.current !== itemId) return;
     if (r.ok) {
       setDirty(false);
-      setStatus({ ok: true, text: t('noteSaved') });
-    } else setStatus({ ok: false, text: t('noteNotSaved', { why: tx(r.why) }) });
+      setStatus({ ok: true });
+    } else setStatus({ ok: false, why: r.why });
   };
 
   const onKey = (k: KeyPress): void => {
@@ -98,7 +99,7 @@ export function NoteField(props: { item: CaseItemView }) {
       />
       ${dirty ? html`<button type="button" class="note-save" data-testid="note-save" onClick=${() => void save()}>${t('noteSave')}</button>` : null}
     </div>
-    ${status ? html`<div class=${`note-status ${status.ok ? 'ok' : 'bad'}`} data-testid="note-status" role="status">${status.text}</div>` : null}
+    ${status ? html`<div class=${`note-status ${status.ok ? 'ok' : 'bad'}`} data-testid="note-status" role="status">${status.ok ? t('noteSaved') : t('noteNotSaved', { why: tx(status.why) })}</div>` : null}
     ${open ? html`<${OnScreenKeyboard} onKey=${onKey} enterLabel=${t('noteSave')} />` : null}
   </section>`;
 }

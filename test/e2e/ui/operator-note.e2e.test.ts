@@ -144,6 +144,8 @@ describe.skipIf(!chromiumAvailable())('operator screen on a touch kiosk in Chrom
 
   it('BUG-57: the in-app keyboard speaks Chinese when the screen does', async () => {
     await page.tap('[data-testid="lang"]');
+    // The saved note's confirmation is re-worded too.
+    expect(await page.textContent('[data-testid="note-status"]')).toBe('备注已保存');
     await page.tap('[data-testid="note"]');
     expect(await keyboardShown()).toBe(1);
     expect(await page.textContent('[data-testid="osk"] [data-key="close"]')).toBe('关闭');
@@ -180,6 +182,26 @@ describe.skipIf(!chromiumAvailable())('operator screen on a touch kiosk in Chrom
     await expect.poll(async () => (await screenState())?.expectedBin?.bin).toBe(after.decision?.bin);
     await binBy();
   }, 90_000);
+
+  it('the database cannot be read under the running server: the full-screen database message, gone once it reads again', async () => {
+    expect(await page.locator('.fatal').count()).toBe(0);
+    // The station's health figures fail the way better-sqlite3 fails on a database it lost. Closing the real
+    // connection is not an option here: the MQTT receipt handler would then crash the test process (reported).
+    const real = demo.station.health.bind(demo.station);
+    demo.station.health = () => {
+      throw new TypeError('The database connection is not open');
+    };
+    try {
+      // The page checks health every 5 s; the live socket stays open, so this message is the only sign of trouble.
+      await page.waitForSelector('.fatal[data-fatal="database"]', { timeout: 20_000 });
+      expect(await page.textContent('.fatal h1')).toBe('The station database has a problem');
+      expect(await page.textContent('.fatal')).toContain('Call the supervisor');
+      await shot(page, 'operator-database-down');
+    } finally {
+      demo.station.health = real;
+    }
+    await page.waitForSelector('.fatal', { state: 'detached', timeout: 20_000 });
+  }, 60_000);
 
   it('the station stops under the page: a full-screen "not answering" message, never a white page', async () => {
     expect(errors).toEqual([]);

@@ -65,13 +65,14 @@ describe.skipIf(!chromiumAvailable())('supervisor: activate a rule set in Chromi
   }, 60_000);
 
   it('Activate: a candidate that breaks the golden cases is refused and the active set stays', async () => {
-    // Every restock goes to another bin: the golden cases of the default set expect RESTOCK.
-    const broken = yaml.replace('version: "2026.12.1"', 'version: "2026.12.3-bad"').replaceAll('bin: RESTOCK', 'bin: RESTOCK-B');
-    expect(broken).not.toBe(yaml);
+    // Restock rows send items to another bin, while the set's own golden cases (after `golden:`) still expect RESTOCK.
+    const at = yaml.indexOf('\ngolden:');
+    const broken = yaml.slice(0, at).replace('version: "2026.12.1"', 'version: "2026.12.3-bad"').replaceAll('bin: RESTOCK,', 'bin: RESTOCK-B,') + yaml.slice(at);
+    expect(broken).toContain('bin: RESTOCK-B,');
     await page.fill('textarea.candidate', broken);
     await page.fill('[data-testid="tab-rules"] input.reason', 'try a second restock bin');
     await page.click('[data-testid="activate-btn"]');
-    await expect.poll(() => page.textContent('[data-testid="activate-msg"]')).toMatch(/^refused/);
+    await expect.poll(() => page.textContent('[data-testid="activate-msg"]')).toMatch(/^refused: .*golden case "[^"]+" failed/);
     const now = await active();
     expect(now.active.ref.version).toBe('2026.12.2-e2e');
     expect(now.history[0]).toMatchObject({ accepted: false, ruleSet: { version: '2026.12.3-bad' } });

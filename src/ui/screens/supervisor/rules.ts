@@ -8,6 +8,7 @@ import type { ActivateResponse, ReplayResponse, RulesResponse, RuleSetView } fro
 import { getJson, postJson } from '../../api.js';
 import { lang, t } from '../../i18n.js';
 import { useStore } from '../../store.js';
+import { SUP_SCREEN } from './session.js';
 
 function Tables(props: { rs: RuleSetView }) {
   const l = useStore(lang);
@@ -48,7 +49,7 @@ export function RulesTab() {
       setActMsg(t('reasonRequired'));
       return;
     }
-    const r = await postJson<ActivateResponse>('/api/supervisor/rules/activate', { text, reason: reason.trim() });
+    const r = await postJson<ActivateResponse>('/api/supervisor/rules/activate', { text, reason: reason.trim(), screen: SUP_SCREEN });
     const b = r.body as ActivateResponse | undefined;
     setActMsg(b?.ok ? `${t('accepted')}: ${b.record.ruleSet.id} ${b.record.ruleSet.version}` : b ? `${t('refused')}: ${b.errors.map((e) => e.message).join('; ')}` : `HTTP ${r.status}`);
     await load();
@@ -84,7 +85,7 @@ export function RulesTab() {
         : null}
     </section>
     <section class="card"><h3>${t('history')}</h3>
-      <table class="grid"><tbody>${data.history.map((h) => html`<tr><td>${new Date(h.at).toLocaleString()}</td><td>${h.ruleSet.id} ${h.ruleSet.version}</td><td class=${h.accepted ? 'ok' : 'bad'}>${h.accepted ? t('accepted') : t('refused')}</td><td>${h.by ?? ''}</td><td>${h.reason ?? ''}</td></tr>`)}</tbody></table>
+      <table class="grid"><tbody>${data.history.map((h) => html`<tr><td>${new Date(h.at).toLocaleString()}</td><td>${h.ruleSet.id} ${h.ruleSet.version}</td><td class=${h.accepted ? 'ok' : 'bad'}>${h.accepted ? t('accepted') : t('refused')}</td><td>${h.source ?? ''}</td><td>${h.by ?? ''}</td><td>${h.reason ?? ''}</td></tr>`)}</tbody></table>
     </section>
   </div>`;
 }
