@@ -21,8 +21,11 @@ export interface MockReaderPair {
   path: string;
   /** Pull the cable: data stops, writes hang, the port leaves list(), and no close event fires. */
   unplug(): void;
-  /** Plug it back in (the stale handle is released, as the OS does for a new device node). */
-  replug(): void;
+  /**
+   * Plug it back in (the stale handle is released, as the OS does for a new device node). With `newPath` the
+   * device comes back under another name, as /dev/ttyUSB0 becomes /dev/ttyUSB1 after a replug.
+   */
+  replug(newPath?: string): void;
   /** Make the next opens fail with this message (e.g. "Access denied", "Permission denied"). */
   failOpens(message: string | null): void;
 }
@@ -35,7 +38,8 @@ export function createMockReaderPair(
   },
 ): MockReaderPair {
   counter++;
-  const path = opts.path ?? `/dev/mock-rfid-${process.pid}-${counter}`;
+  let path = opts.path ?? `/dev/mock-rfid-${process.pid}-${counter}`;
+  const retired = new Set<string>();
   const fingerprint: UsbFingerprint = {
     vendorId: opts.fingerprint?.vendorId ?? '1a86',
     productId: opts.fingerprint?.productId ?? '7523',
@@ -53,7 +57,7 @@ export function createMockReaderPair(
     async list(): Promise<PortInfo[]> {
       const all = await MockBinding.list();
       return all
-        .filter((p) => !(unplugged && p.path === path))
+        .filter((p) => !(unplugged && p.path === path) && !retired.has(p.path))
         .map((p) => (p.path === path ? { ...p, serialNumber: fingerprint.serialNumber } : p));
     },
     async open(options: OpenOptions) {
@@ -90,7 +94,12 @@ export function createMockReaderPair(
     unplug(): void {
       unplugged = true;
     },
-    replug(): void {
+    replug(newPath?: string): void {
+      if (newPath !== undefined && newPath !== path) {
+        retired.add(path);
+        path = newPath;
+        MockBinding.createPort(path, { vendorId: fingerprint.vendorId, productId: fingerprint.productId, manufacturer: 'Returns Station emulator' });
+      }
       unplugged = false;
       const stale = current;
       current = null;

@@ -294,7 +294,17 @@ export class OutboxPublisher extends EventEmitter {
     });
     client.on('message', (topic, payload) => {
       if (gen !== this.gen) return;
-      for (const [filter, h] of this.subs) if (matches(filter, topic)) h(topic, payload);
+      for (const [filter, h] of this.subs) {
+        if (!matches(filter, topic)) continue;
+        // A handler that fails (e.g. the database went away under a receipt) must not take the station down with
+        // an uncaught exception from MQTT.js's event loop: the message comes again (retained/re-sent) later.
+        try {
+          h(topic, payload);
+        } catch (e) {
+          this.lastError = errorMessage(e);
+          log.error({ topic, err: this.lastError }, 'could not handle a message from the broker; it will be handled when it comes again');
+        }
+      }
     });
     client.on('error', (e) => {
       if (gen !== this.gen) return;

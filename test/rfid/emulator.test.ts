@@ -42,6 +42,9 @@ describe('emulator line faults through a reader session', () => {
       const before = tags.length;
       expect(await until(() => tags.length >= before + 30 && s.stats.rxErrors + s.stats.droppedBytes > 0, 15_000)).toBe(true);
       expect(tags.every((t) => t.epc === E1)).toBe(true);
+      // A lost byte costs one counted frame, never the link: the parser drops a partial frame after a quiet gap
+      // instead of waiting for a byte only the next reply would bring.
+      expect(s.stats.connects).toBe(1);
       pair.emulator.faults = {};
       const clean = tags.length;
       expect(await until(() => tags.length >= clean + 5, 10_000)).toBe(true);
