@@ -49,20 +49,37 @@ const socat = spawn('socat', [`pty,raw,echo=0,link=${dev}`, `pty,raw,echo=0,link
 try {
   for (let i = 0; i < 100 && !(existsSync(dev) && existsSync(host)); i++) await new Promise((r) => setTimeout(r, 20));
   let got = 0;
-  const t = new SerialTransport({ kind: 'serial', path: host });
-  const p = getProtocol('r2000');
-  const sm = new TagSmoother({ absenceMs: 3000 });
-  const framer = new Framer(p.spec('reader'), (f) => {
-    const r = p.decode(f, 'reader');
-    if (!r.ok) return;
-    for (const tag of r.frame.tags) {
-      got++;
-      sm.ingest({ epc: tag.epc, antenna: tag.antenna ?? 1, readerId: 'bench', at: Date.now() });
-    }
-  });
-  t.events.on('data', (c: Uint8Array) => framer.push(c));
-  await t.open();
   const frameLen = frameFor(0).length;
+  // `bare`: the peer, a plain `serialport` SerialPort that only counts bytes — the floor any station built on
+  // the serialport library pays for reading the line at all.
+  const bare = process.argv[3] === 'bare';
+  let t: { close: () => Promise<void> };
+  if (bare) {
+    const { SerialPort } = await import('serialport');
+    const sp = new SerialPort({ path: host, baudRate: 115_200, autoOpen: false });
+    await new Promise<void>((res, rej) => sp.open((e) => (e ? rej(e) : res())));
+    let bytes = 0;
+    sp.on('data', (c: Buffer) => {
+      bytes += c.length;
+      got = Math.floor(bytes / frameLen);
+    });
+    t = { close: () => new Promise<void>((res) => sp.close(() => res())) };
+  } else {
+    const st = new SerialTransport({ kind: 'serial', path: host });
+    const p = getProtocol('r2000');
+    const sm = new TagSmoother({ absenceMs: 3000 });
+    const framer = new Framer(p.spec('reader'), (f) => {
+      const r = p.decode(f, 'reader');
+      if (!r.ok) return;
+      for (const tag of r.frame.tags) {
+        got++;
+        sm.ingest({ epc: tag.epc, antenna: tag.antenna ?? 1, readerId: 'bench', at: Date.now() });
+      }
+    });
+    st.events.on('data', (c: Uint8Array) => framer.push(c));
+    await st.open();
+    t = st;
+  }
   const perSec = Math.floor(11_520 / frameLen);
   const seconds = Number(process.argv[2] ?? 5);
   const blob = Buffer.concat(Array.from({ length: perSec * seconds }, (_, i) => frameFor(i)));

@@ -126,15 +126,17 @@ async function ptyLossless(): Promise<{ reportsPerSec: number; sent: number; rec
  * CPU at line rate is measured in a fresh child process (scripts/bench/rfid-linerate.ts): in this process the
  * heap and timers left by the phases above would be billed to the reader.
  */
-async function cpuAtLineRate(): Promise<{ cpuPct: number; idleCpuPct: number; reportsPerSec: number; sent: number; received: number } | null> {
+type LineRate = { cpuPct: number; idleCpuPct: number; reportsPerSec: number; sent: number; received: number };
+
+async function cpuAtLineRate(mode: 'station' | 'bare' = 'station'): Promise<LineRate | null> {
   const script = join(dirname(fileURLToPath(import.meta.url)), 'rfid-linerate.ts');
   return await new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, '5'], { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(dirname(fileURLToPath(import.meta.url)), '..', '..') });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, '5', mode], { stdio: ['ignore', 'pipe', 'inherit'], cwd: join(dirname(fileURLToPath(import.meta.url)), '..', '..') });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', () => {
       try {
-        resolve(JSON.parse(out.trim()) as { cpuPct: number; idleCpuPct: number; reportsPerSec: number; sent: number; received: number });
+        resolve(JSON.parse(out.trim()) as LineRate);
       } catch {
         resolve(null);
       }
@@ -161,7 +163,15 @@ export async function run(): Promise<BenchResult> {
   const codecReportsPerSec = Math.round((reports / best) * 1000);
   const peerReportsPerSec = Math.round((reports / bestPeer) * 1000);
   const pty = await ptyLossless();
-  const cpu = await cpuAtLineRate();
+  // Ours and the bare serialport peer alternate three times each; the median of each is reported.
+  const runs: Array<{ ours: LineRate | null; bare: LineRate | null }> = [];
+  for (let k = 0; k < 3; k++) runs.push({ ours: await cpuAtLineRate('station'), bare: await cpuAtLineRate('bare') });
+  const median = (xs: Array<LineRate | null>): LineRate | null => {
+    const ok = xs.filter((x): x is LineRate => x !== null).sort((a, b) => a.cpuPct - b.cpuPct);
+    return ok[Math.floor(ok.length / 2)] ?? null;
+  };
+  const cpu = median(runs.map((r) => r.ours));
+  const bareCpu = median(runs.map((r) => r.bare));
   return {
     metrics: {
       codecReportsPerSec,
@@ -171,7 +181,13 @@ export async function run(): Promise<BenchResult> {
       cpuPctAtLineRate: cpu?.cpuPct ?? null,
       lineRateDetail: cpu,
       lineRateNote: 'station side only (serial port read + framing + decode + smoothing); the paced writer runs in a child process',
+      bareSerialportCpuPctAtLineRate: bareCpu?.cpuPct ?? null,
+      bareLineRateNote: 'peer: a plain serialport SerialPort that only counts the same bytes (the floor of reading the line with the library the stack requires)',
+      lineRateRuns: runs.map((r) => ({ ours: r.ours?.cpuPct ?? null, bare: r.bare?.cpuPct ?? null })),
     },
-    ratios: { codecVsPacketLengthParser: +(codecReportsPerSec / peerReportsPerSec).toFixed(2) },
+    ratios: {
+      codecVsPacketLengthParser: +(codecReportsPerSec / peerReportsPerSec).toFixed(2),
+      ...(cpu && bareCpu ? { cpuAtLineRateVsBareSerialport: +(bareCpu.cpuPct / cpu.cpuPct).toFixed(2) } : {}),
+    },
   };
 }
