@@ -61,6 +61,8 @@ export function createMockReaderPair(
         .map((p) => (p.path === path ? { ...p, serialNumber: fingerprint.serialNumber } : p));
     },
     async open(options: OpenOptions) {
+      // The old device node is gone after a replug under a new name.
+      if (retired.has(options.path)) throw new Error(`Error: No such file or directory, cannot open ${options.path}`);
       if (options.path === path) {
         if (unplugged) throw new Error(`Error: No such file or directory, cannot open ${path}`);
         if (openError) throw new Error(openError);
@@ -90,7 +92,9 @@ export function createMockReaderPair(
     transportByFingerprint: { kind: 'serial', fingerprint, binding, baudRate: 115200 },
     emulator,
     fingerprint,
-    path,
+    get path(): string {
+      return path;
+    },
     unplug(): void {
       unplugged = true;
     },

@@ -25,6 +25,8 @@ export interface DemoOptions {
   demoPeople?: boolean;
   /** Stop waiting for HQ's confirmations after this long (then exit non-zero). */
   confirmTimeoutMs?: number;
+  /** Ctrl+C while starting: what has started is stopped again and startDemo rejects with INTERRUPTED. */
+  signal?: AbortSignal;
 }
 
 export interface DemoSummary {
@@ -69,7 +71,12 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
   // Before any port or database is opened: a bad folder is one clear error, and nothing is left half started.
   ensureWritableDir(cfg.dataDir);
   ensureWritableDir(dirname(hqDbPath));
+  if (opts.signal?.aborted) throw interrupted();
   const broker = await startEmbeddedBroker({ port: cfg.mqtt.embeddedPort, host: '127.0.0.1' });
+  if (opts.signal?.aborted) {
+    await broker.close();
+    throw interrupted();
+  }
   // aedes speaks MQTT 3.1.1; an external broker (mqtt.url) gets the configured version.
   const protocolVersion = cfg.mqtt.url ? (cfg.mqtt.protocolVersion ?? 5) : 4;
   const hq = new HqIngest({ url: cfg.mqtt.url ?? broker.url, dbPath: hqDbPath, workerId: `demo-${cfg.site}-${cfg.station}`, mqtt: { protocolVersion } });
@@ -82,9 +89,11 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
   };
   try {
     await hq.start();
+    if (opts.signal?.aborted) throw interrupted();
     await station.start();
+    if (opts.signal?.aborted) throw interrupted();
   } catch (e) {
-    // e.g. the web UI's port is busy: close what did start so the caller gets the error, not a hanging process.
+    // e.g. the web UI's port is busy, or Ctrl+C: close what did start so the caller gets the error, not a hanging process.
     await stopAll().catch((ce: unknown) => log.warn({ err: ce instanceof Error ? ce.message : String(ce) }, 'cleanup after a failed start'));
     throw e;
   }

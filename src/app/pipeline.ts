@@ -72,6 +72,9 @@ export class IntakePipeline {
       return { ok: false, error: identified.error };
     }
     const identity = identified.identity;
+    // An EPC entered as text (`epc:<hex>` or an EPC URI, typed or sent to POST /api/scans) names an RFID tag, not a
+    // barcode: the item is labelled by what identified it, as a reader's read is.
+    const source = identity.source === 'epc' ? 'rfid' : read.source;
     const product = this.deps.catalog.get(identity.gtin);
     // Every identity warning is kept with the item. A field whose reading is uncertain (BUG-19 d, BUG-27 b) reaches
     // the rules as e.g. lotConfirmed=false, and nothing else (row, events, view) uses its value.
@@ -91,11 +94,11 @@ export class IntakePipeline {
     // Nobody at this path can confirm a reading: the item is held, never decided on a value it cannot trust.
     const decision = openReading(warnings) && exception?.text ? heldDecision(evaluated, exception.text) : evaluated;
 
-    const events = this.events(itemId, known, decision, read);
+    const events = this.events(itemId, known, decision, { ...read, source });
     const record = {
       id: itemId,
       createdAt: read.at,
-      source: read.source,
+      source,
       raw: read.code,
       gtin: identity.gtin ?? null,
       serial: known.serial ?? null,

@@ -8,11 +8,11 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { importCatalog, importReturns, type ImportSource } from '../catalog/import.js';
 import { loadConfigFile } from '../config/load.js';
-import { errorMessage, isStationError, StationError } from '../core/errors.js';
+import { errorMessage, StationError } from '../core/errors.js';
 import { loadRuleSetFile, type CompiledRuleSet } from '../rules/index.js';
 import type { ImportReport } from '../server/api/workflow-types.js';
 import { openStationDb } from '../store/index.js';
-import { asStationError, printError } from './errors.js';
+import { EXIT_USAGE, asStationError, badOption, printError } from './errors.js';
 
 /** The station's built-in rule set (the same file as DEFAULT_RULES in src/app/station-app.ts). */
 const BUILT_IN_RULES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures/rules/default.yaml');
@@ -28,6 +28,8 @@ interface Opts {
 
 /** JSON files may be a bare array or an object holding one (`rows`, `returns`, `products`). */
 export function sourceOf(file: string, format?: string): ImportSource {
+  // A bad --format is a usage error whatever the file, so it is checked before the file is read.
+  if (format !== undefined && format !== 'csv' && format !== 'json') throw badOption('--format', format, ['csv', 'json']);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -36,7 +38,6 @@ export function sourceOf(file: string, format?: string): ImportSource {
   }
   const fmt = format ?? (extname(file).toLowerCase() === '.json' ? 'json' : 'csv');
   if (fmt === 'csv') return { format: 'csv', text };
-  if (fmt !== 'json') throw new StationError('IMPORT_BAD_FORMAT', `--format must be csv or json (got "${fmt}").`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -108,8 +109,8 @@ export function register(program: Command): void {
           }
         } catch (e) {
           // The file as a whole could not be imported: one line like every command (JSON on stdout with --json), exit 2.
-          printError(isStationError(e) ? e : asStationError(e, 'IMPORT_FAILED'), opts.json === true);
-          process.exitCode = 2;
+          printError(asStationError(e, 'IMPORT_FAILED'), opts.json === true);
+          process.exitCode = EXIT_USAGE;
         }
       });
   }

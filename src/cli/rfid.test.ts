@@ -111,3 +111,37 @@ describe('emulate-reader and rfid read refuse bad input with one line, never a s
     });
   }
 });
+
+describe('rfid decode <input>', () => {
+  const capDir = mkdtempSync(join(tmpdir(), 'rfid-decode-'));
+  afterAll(() => rmSync(capDir, { recursive: true, force: true }));
+
+  it('reads the capture file it is given, not stdin', () => {
+    const file = join(capDir, 'capture.txt');
+    writeFileSync(file, '# captured\nA0030172EA\n');
+    // stdin holds a bad frame: had it been read, a BAD_HEX line would show.
+    const r = rfidDecode(['--protocol', 'r2000', '--json', file], 'zz\n');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ ok: true, frame: { protocol: 'r2000' } });
+    expect(r.stderr).toContain('decoded 1, rejected 0');
+  });
+
+  it('a missing file is RFID_INPUT_UNREADABLE naming it, exit 1, with --json on stdout', () => {
+    const missing = join(capDir, 'nonexistent');
+    const r = rfidDecode(['--protocol', 'r2000', missing]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(`returns-station: error RFID_INPUT_UNREADABLE: Cannot read the capture file ${missing}: it does not exist. (Give a file of hex frames (one per line), or - to read them from stdin.)`);
+    const j = rfidDecode(['--protocol', 'r2000', '--json', missing]);
+    expect(j.status).toBe(1);
+    expect(JSON.parse(j.stdout)).toMatchObject({ ok: false, error: { code: 'RFID_INPUT_UNREADABLE', details: { path: missing } } });
+  });
+
+  it('a folder is refused the same way', () => {
+    const r = rfidDecode(['--protocol', 'r2000', capDir]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('error RFID_INPUT_UNREADABLE: ');
+    expect(r.stderr).toContain('it is a folder');
+  });
+});

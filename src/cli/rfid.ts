@@ -3,6 +3,7 @@
  * `emulate-reader` (a reader emulator on a pty or TCP port, driven by a scenario file).
  */
 import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { decodeWhole, parseHexLine } from '../../devices/rfid/decode-line.js';
@@ -48,6 +49,32 @@ async function guarded(json: boolean, body: () => Promise<void>): Promise<void> 
   } catch (e) {
     refuse(e, json);
   }
+}
+
+/**
+ * Where `rfid decode` reads frames: stdin for `-`, else the capture file. A file that cannot be opened (or is a
+ * folder) is RFID_INPUT_UNREADABLE naming it, not a silent read of stdin.
+ */
+export async function decodeInput(input: string): Promise<NodeJS.ReadableStream> {
+  if (input === '-') return process.stdin;
+  const unreadable = (why: string, cause?: unknown): StationError =>
+    new StationError('RFID_INPUT_UNREADABLE', `Cannot read the capture file ${input}: ${why}.`, {
+      hint: 'Give a file of hex frames (one per line), or - to read them from stdin.',
+      details: { path: input },
+      ...(cause === undefined ? {} : { cause }),
+    });
+  let handle;
+  try {
+    handle = await open(input, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw unreadable(code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' ? 'permission denied' : (code ?? 'it cannot be opened'), e);
+  }
+  if ((await handle.stat()).isDirectory()) {
+    await handle.close();
+    throw unreadable('it is a folder');
+  }
+  return handle.createReadStream({ encoding: 'utf8' });
 }
 
 export async function decodeStream(protocol: ProtocolName, input: NodeJS.ReadableStream, json: boolean, direction?: 'reader' | 'host'): Promise<{ ok: number; bad: number }> {
@@ -116,16 +143,16 @@ export function register(program: Command): void {
 
   rfid
     .command('decode')
-    .description('decode hex frames (one per line) from stdin')
+    .description('decode hex frames (one per line) from a capture file or stdin')
     .requiredOption('--protocol <name>', 'r2000 | chafon | thingmagic | bb7e | ascii')
     .option('--json', 'one JSON object per line')
     .option('--direction <dir>', 'reader | host (default: try reader, then host)')
-    .argument('[input]', '"-" for stdin', '-')
-    .action(async (_input: string, o: { protocol: string; json?: boolean; direction?: string }) => {
+    .argument('[input]', 'capture file of hex frames, or "-" for stdin', '-')
+    .action(async (input: string, o: { protocol: string; json?: boolean; direction?: string }) => {
       await guarded(o.json === true, async () => {
         const protocol = protocolArg(o.protocol);
         const direction = directionArg(o.direction);
-        const { ok, bad } = await decodeStream(protocol, process.stdin, o.json === true, direction);
+        const { ok, bad } = await decodeStream(protocol, await decodeInput(input), o.json === true, direction);
         process.stderr.write(`decoded ${ok}, rejected ${bad}\n`);
       });
     });

@@ -183,7 +183,7 @@ describe('returns-station rules replay', () => {
     expect(human.out).toContain('restock → open_box: 2');
   });
 
-  it('a bad --since or a missing database exits 2 with a plain message', async () => {
+  it('a bad --since or a missing database exits 2 with one typed line', async () => {
     const db = join(dir, 'since.db');
     const sd = new Database(db);
     sd.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, facts_json TEXT, decision_json TEXT)');
@@ -202,7 +202,7 @@ describe('returns-station rules replay', () => {
     writeFileSync(notDb, 'hello, not SQLite');
     const n = await cli('rules', 'replay', defaultPath, '--db', notDb);
     expect(n.code).toBe(2);
-    expect(n.err).toContain('cannot read cases');
+    expect(n.err).toContain('returns-station: error RULES_DB_INVALID: Cannot read cases from');
   });
 
   it('without --db it reads the station database: <--data-dir>/station.db, or dataDir from --config', async () => {

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config/load.js';
-import { StationError, errorMessage, isStationError } from '../core/errors.js';
+import { StationError, errorMessage } from '../core/errors.js';
 import {
   analyzeRuleSet,
   loadRuleSetFile,
@@ -21,6 +21,7 @@ import {
   type StoredCase,
 } from '../rules/index.js';
 import { ruleSetMarkdown } from '../rules/markdown.js';
+import { EXIT_USAGE, asStationError, printError } from './errors.js';
 
 /**
  * Reads decided cases from the station database. The query, documented here because HQ tools reuse it:
@@ -107,13 +108,41 @@ export function formatError(e: RuleError): string {
   return `${e.code}${where ? ` [${where}]` : ''}: ${e.message}`;
 }
 
-function loadOrReport(file: string): CompiledRuleSet | null {
+/**
+ * A rule set that cannot be used, through the CLI's one error printer; exit 2. A file that cannot be read is one
+ * error (`RULES_FILE`); a set that does not validate is `RULES_INVALID` with every problem: one
+ * `returns-station: error CODE [table, row, column]: …` line each, or with `json` the list as `errors` beside `error`.
+ */
+export function reportRefused(file: string, errors: readonly RuleError[], json: boolean): void {
+  process.exitCode = EXIT_USAGE;
+  const only = errors.length === 1 ? errors[0] : undefined;
+  if (only?.code === 'RULES_FILE') {
+    printError(new StationError('RULES_FILE', only.message, { hint: 'Check the path of the rule set file.', details: { file } }), json);
+    return;
+  }
+  const summary = new StationError('RULES_INVALID', `The rule set ${file} was refused: ${errors.length} error(s).`, {
+    hint: 'Fix the named tables, rows and columns (docs/rules.md).',
+    details: { file },
+  });
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ ok: false, error: summary.toJSON(), errors })}\n`);
+    return;
+  }
+  for (const e of errors) process.stderr.write(`returns-station: error ${formatError(e)}\n`);
+  printError(summary, false);
+}
+
+function loadOrReport(file: string, json = false): CompiledRuleSet | null {
   const r = loadRuleSetFile(file);
   if (r.ok) return r.ruleSet;
-  for (const e of r.errors) process.stderr.write(`${formatError(e)}\n`);
-  process.stderr.write(`rule set refused: ${r.errors.length} error(s)\n`);
-  process.exitCode = 2;
+  reportRefused(file, r.errors, json);
   return null;
+}
+
+/** A refused run of `rules …`: one line through the CLI's printer, exit 2 (every such refusal is about the input). */
+function refuse(e: unknown, json: boolean): void {
+  printError(asStationError(e, 'RULES_FAILED'), json);
+  process.exitCode = EXIT_USAGE;
 }
 
 function printReplay(rep: ReplayReport, skipped: number): void {
@@ -157,9 +186,7 @@ export function register(program: Command): void {
     .action((file: string, opts: { json?: boolean; strict?: boolean }) => {
       const r = loadRuleSetFile(file);
       if (!r.ok) {
-        if (opts.json) process.stdout.write(`${JSON.stringify({ ok: false, errors: r.errors })}\n`);
-        else for (const e of r.errors) process.stderr.write(`${formatError(e)}\n`);
-        process.exitCode = 2;
+        reportRefused(file, r.errors, opts.json === true);
         return;
       }
       const g = runGoldenCases(r.ruleSet);
@@ -184,8 +211,7 @@ export function register(program: Command): void {
     .option('--json <input>', 'input source; only "-" (stdin) is supported', '-')
     .action(async (file: string, opts: { json: string }) => {
       if (opts.json !== '-') {
-        process.stderr.write('rules eval reads facts from stdin: use --json -\n');
-        process.exitCode = 2;
+        refuse(new StationError('CLI_BAD_OPTION', `--json "${opts.json}": rules eval reads facts from stdin only.`, { hint: 'Use --json - and pipe the facts in.', details: { option: '--json', value: opts.json } }), false);
         return;
       }
       const rs = loadOrReport(file);
@@ -216,24 +242,13 @@ export function register(program: Command): void {
     .option('--examples <n>', 'examples per changed pair', '3')
     .option('--json', 'print the report as JSON')
     .action(async (file: string, opts: ReplayCliOptions) => {
-      let dbPath: string;
-      try {
-        dbPath = replayDbPath(opts);
-      } catch (e) {
-        const code = isStationError(e) ? e.code : 'RULES_NO_DB';
-        const hint = isStationError(e) && e.hint ? ` (${e.hint})` : '';
-        process.stderr.write(`error ${code}: ${errorMessage(e)}${hint}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      const rs = loadOrReport(file);
-      if (!rs) return;
+      const json = opts.json === true;
+      // Options first: a typo in --since or --examples is reported as such, whatever the database.
       let sinceMs: number | undefined;
       if (opts.since !== undefined) {
         const ms = parseSince(opts.since);
         if (ms === null) {
-          process.stderr.write(`--since "${opts.since}" is not a duration like 30d, 12h or 2w\n`);
-          process.exitCode = 2;
+          refuse(new StationError('CLI_BAD_OPTION', `--since "${opts.since}" is not a duration like 30d, 12h or 2w.`, { details: { option: '--since', value: opts.since } }), json);
           return;
         }
         sinceMs = Date.now() - ms;
@@ -241,17 +256,31 @@ export function register(program: Command): void {
       // `--examples abc` used to mean 0 without a word; a typo should not silently hide every example.
       const examples = /^\s*\d+\s*$/.test(opts.examples) ? Number(opts.examples) : Number.NaN;
       if (!Number.isInteger(examples) || examples > 1000) {
-        process.stderr.write(`--examples "${opts.examples}" is not a whole number from 0 to 1000\n`);
-        process.exitCode = 2;
+        refuse(new StationError('CLI_BAD_OPTION', `--examples "${opts.examples}" is not a whole number from 0 to 1000.`, { details: { option: '--examples', value: opts.examples } }), json);
         return;
       }
+      let dbPath: string;
+      try {
+        dbPath = replayDbPath(opts);
+      } catch (e) {
+        refuse(e, json);
+        return;
+      }
+      const rs = loadOrReport(file, json);
+      if (!rs) return;
       const src = new SqliteReplaySource(dbPath);
       let rep: ReplayReport;
       try {
         rep = await replay(rs, src, { ...(sinceMs === undefined ? {} : { sinceMs }), examplesPerTransition: examples });
       } catch (e) {
-        process.stderr.write(`cannot read cases from ${dbPath}: ${e instanceof Error ? e.message : String(e)}\n`);
-        process.exitCode = 2;
+        refuse(
+          new StationError('RULES_DB_INVALID', `Cannot read cases from ${dbPath}: ${errorMessage(e)}.`, {
+            hint: 'Give the station database (data/station.db) with --db, --data-dir or --config.',
+            details: { db: dbPath },
+            cause: e,
+          }),
+          json,
+        );
         return;
       }
       if (opts.json) process.stdout.write(`${JSON.stringify({ ...rep, skipped: src.skipped })}\n`);

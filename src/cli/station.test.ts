@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,8 +29,11 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the real command; with `interruptWhenReady` it sends SIGINT once the demo logs that it is ready. */
-function demo(args: string[], opts: { interruptWhenReady?: boolean } = {}): Promise<Run> {
+/**
+ * Runs the real command; with `interruptWhenReady` it sends SIGINT once the demo logs that it is ready, with
+ * `signalAfterMs` it sends `signal` (default SIGINT) that long after spawning (still loading or starting).
+ */
+function demo(args: string[], opts: { interruptWhenReady?: boolean; signalAfterMs?: number; signal?: NodeJS.Signals } = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, 'demo', '--scenario', scenario, ...args], {
       cwd: dir,
@@ -49,6 +52,7 @@ function demo(args: string[], opts: { interruptWhenReady?: boolean } = {}): Prom
         setTimeout(() => child.kill('SIGINT'), 1500);
       }
     });
+    if (opts.signalAfterMs !== undefined) setTimeout(() => child.kill(opts.signal ?? 'SIGINT'), opts.signalAfterMs);
     const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('exit', (code, signal) => {
       clearTimeout(guard);
@@ -164,4 +168,71 @@ describe('Ctrl+C', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
   }, 90_000);
+
+  // The signal lands while the program is still loading (signal handlers used to be installed only once the demo had
+  // started, so such a stop was silent, and a plain demo exited 130).
+  it('~300 ms after start, demo --exit-when-done --json: exit 130 and the INTERRUPTED line', async () => {
+    const dataDir = join(dir, 'd-early-json');
+    const r = await demo(['--port', '0', '--data-dir', dataDir, '--exit-when-done', '--json'], { signalAfterMs: 300 });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.code, r.stderr).toBe(130);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ ok: false, error: { code: 'INTERRUPTED', details: { signal: 'SIGINT' } } });
+    noStack(r);
+  }, 60_000);
+
+  it('SIGTERM ~300 ms after start, demo --exit-when-done: exit 143 and the INTERRUPTED line on stderr', async () => {
+    const r = await demo(['--port', '0', '--data-dir', join(dir, 'd-early-term'), '--exit-when-done'], { signalAfterMs: 300, signal: 'SIGTERM' });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stderr).toMatch(/^returns-station: error INTERRUPTED: The demo was stopped \(SIGTERM\)/m);
+    expect(r.stdout).toBe('');
+    noStack(r);
+  }, 60_000);
+
+  it('~300 ms after start, a plain demo exits 0', async () => {
+    const r = await demo(['--port', '0', '--data-dir', join(dir, 'd-early-plain')], { signalAfterMs: 300 });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    noStack(r);
+  }, 60_000);
+
+  it('while the demo is starting (~1.2 s): what has started is stopped, the database (if made) is intact', async () => {
+    const dataDir = join(dir, 'd-starting');
+    const r = await demo(['--port', '0', '--data-dir', dataDir, '--exit-when-done', '--json'], { signalAfterMs: 1200 });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.code, r.stderr).toBe(130);
+    expect(JSON.parse(r.stdout.trim())).toMatchObject({ ok: false, error: { code: 'INTERRUPTED' } });
+    noStack(r);
+    if (existsSync(join(dataDir, 'station.db'))) {
+      const db = new Database(join(dataDir, 'station.db'), { readonly: true });
+      try {
+        expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      } finally {
+        db.close();
+      }
+    }
+  }, 60_000);
+
+  it('a command that does not take signals over (rules eval waiting on stdin) still ends by the signal, early or late', async () => {
+    const rules = new URL('../../fixtures/rules/default.yaml', import.meta.url).pathname;
+    for (const ms of [300, 2500]) {
+      const r = await new Promise<Run>((resolve) => {
+        const child = spawn(process.execPath, [bin, 'rules', 'eval', rules, '--json', '-'], { cwd: dir, env: { ...process.env, VITEST: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        setTimeout(() => child.kill('SIGINT'), ms);
+        const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        child.on('exit', (code, signal) => {
+          clearTimeout(guard);
+          resolve({ code, signal, stdout, stderr });
+        });
+      });
+      expect(r.signal, `${ms} ms: ${r.stderr}`).toBe('SIGINT');
+    }
+  }, 60_000);
 });

@@ -1,15 +1,18 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { startDemo } from '../app/demo.js';
-import { PACKAGE_ROOT, StationApp } from '../app/station-app.js';
+import type { RunningDemo } from '../app/demo.js';
+import type { StationApp } from '../app/station-app.js';
 import { loadConfigFile } from '../config/load.js';
 import type { StationConfig } from '../config/schema.js';
 import { StationError } from '../core/errors.js';
 import { createLogger, setLogLevel } from '../core/logger.js';
 import { EXIT_USAGE, asStationError, portOption, printError } from './errors.js';
+import { keepsSignals, takeSignals } from './signals.js';
 
 const log = createLogger('cli');
-const DEFAULT_SCENARIO = join(PACKAGE_ROOT, 'fixtures/scenarios/demo-shift.json');
+// Not PACKAGE_ROOT from station-app.ts: that module (web server, broker, database) is loaded only once signals are taken.
+const DEFAULT_SCENARIO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures/scenarios/demo-shift.json');
 
 interface CommonOpts {
   config?: string;
@@ -37,13 +40,15 @@ export function configFrom(o: CommonOpts): StationConfig {
 const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /**
- * Ctrl+C and SIGTERM stop every component in order (ports closed, database closed) before the process exits.
- * `exitCode(sig)` is the status after a clean stop: 0 for a station meant to run until stopped, 130/143 for a run
- * that was meant to finish by itself (`--exit-when-done`), after `onStopped` has said so.
+ * Ctrl+C and SIGTERM stop every component in order (ports closed, database closed) before the process exits. Taken
+ * over before anything heavy is loaded or started, so a signal during start-up (or while the program was still
+ * loading, held by bin/returns-station.js) stops whatever has started by then. `exitCode(sig)` is the status after a
+ * clean stop: 0 for a station meant to run until stopped, 130/143 for a run that was meant to finish by itself
+ * (`--exit-when-done`), after `onStopped` has said so.
  */
 function onShutdown(stop: () => Promise<void>, opts: { exitCode?: (sig: string) => number; onSignal?: (sig: string) => void; onStopped?: (sig: string) => void } = {}): void {
   let stopping = false;
-  const handler = (sig: string): void => {
+  takeSignals((sig) => {
     if (stopping) return;
     stopping = true;
     opts.onSignal?.(sig);
@@ -60,9 +65,28 @@ function onShutdown(stop: () => Promise<void>, opts: { exitCode?: (sig: string) 
         process.exit(1);
       },
     );
+  });
+}
+
+/**
+ * Something being started that a signal must be able to stop: `stop()` aborts the start (the starter gets `signal`),
+ * waits for it to settle, and stops what it produced. A start that failed has closed what it opened itself.
+ */
+function startable<T>(stopIt: (started: T) => Promise<void>): { signal: AbortSignal; track(p: Promise<T>): Promise<T>; stop(): Promise<void> } {
+  const abort = new AbortController();
+  let starting: Promise<T> | undefined;
+  return {
+    signal: abort.signal,
+    track(p) {
+      starting = p;
+      return p;
+    },
+    async stop() {
+      abort.abort();
+      const started = await starting?.catch(() => undefined);
+      if (started !== undefined) await stopIt(started);
+    },
   };
-  process.once('SIGINT', () => handler('SIGINT'));
-  process.once('SIGTERM', () => handler('SIGTERM'));
 }
 
 /** What a first-time user needs on screen: where to look, how to sign in without a scanner, how to stop. */
@@ -88,7 +112,7 @@ export function fail(e: unknown, json = false): never {
 }
 
 export function register(program: Command): void {
-  program
+  const demoCmd = program
     .command('demo')
     .description('run a whole station end to end: emulated reader, embedded broker, HQ ingest, web UI and a scenario')
     .option('--scenario <file>', 'scenario of returned items (JSON)', DEFAULT_SCENARIO)
@@ -102,23 +126,32 @@ export function register(program: Command): void {
       if (o.json) setLogLevel(process.env.LOG_LEVEL ?? 'warn');
       // Set once a signal arrived: from then on the run ends through onShutdown, whatever `done` does meanwhile.
       let signalled: string | undefined;
+      const run = startable<RunningDemo>((d) => d.stop());
+      // First, before the demo's modules load or anything starts: an early Ctrl+C is a clean stop like a late one.
+      onShutdown(run.stop, {
+        onSignal: (sig) => (signalled = sig),
+        // A run meant to finish by itself that was stopped must not look like success to a script.
+        exitCode: (sig) => (o.exitWhenDone ? (SIGNAL_EXIT[sig] ?? 1) : 0),
+        onStopped: (sig) => {
+          if (!o.exitWhenDone) return;
+          printError(
+            new StationError('INTERRUPTED', `The demo was stopped (${sig}) before HQ had confirmed every event of the scenario.`, {
+              hint: 'Everything stored so far is kept; the next run sends what HQ has not confirmed.',
+              details: { signal: sig },
+            }),
+            o.json === true,
+          );
+        },
+      });
       try {
-        const demo = await startDemo({ config: configFrom(o), scenarioPath: o.scenario, exitWhenDone: o.exitWhenDone === true });
-        onShutdown(demo.stop, {
-          onSignal: (sig) => (signalled = sig),
-          // A run meant to finish by itself that was stopped must not look like success to a script.
-          exitCode: (sig) => (o.exitWhenDone ? (SIGNAL_EXIT[sig] ?? 1) : 0),
-          onStopped: (sig) => {
-            if (!o.exitWhenDone) return;
-            printError(
-              new StationError('INTERRUPTED', `The demo was stopped (${sig}) before HQ had confirmed every event of the scenario.`, {
-                hint: 'Everything stored so far is kept; the next run sends what HQ has not confirmed.',
-                details: { signal: sig },
-              }),
-              o.json === true,
-            );
-          },
-        });
+        const config = configFrom(o);
+        const demo = await run.track(
+          (async () => {
+            const { startDemo } = await import('../app/demo.js');
+            return startDemo({ config, scenarioPath: o.scenario, exitWhenDone: o.exitWhenDone === true, signal: run.signal });
+          })(),
+        );
+        if (signalled !== undefined) return;
         if (!o.json) process.stderr.write(demoBanner(demo.url, demo.station.dbPath));
         const summary = await demo.done;
         if (signalled !== undefined) return;
@@ -139,23 +172,36 @@ export function register(program: Command): void {
         fail(e, o.json === true);
       }
     });
+  keepsSignals(demoCmd);
 
-  program
+  const stationCmd = program
     .command('station')
     .description('run the station with its configured readers and broker')
     .option('--config <file>', 'station configuration (YAML)')
     .option('--data-dir <dir>', 'where the station database lives')
     .option('--port <n>', 'HTTP port')
     .action(async (o: CommonOpts) => {
+      let signalled = false;
+      const run = startable<StationApp>((app) => app.stop());
+      onShutdown(run.stop, { onSignal: () => (signalled = true) });
       try {
         const cfg = configFrom(o);
         if (!cfg.mqtt.url) throw new StationError('CONFIG_NO_BROKER', 'mqtt.url is not set: name the broker HQ listens on (the demo command embeds one).');
-        const app = new StationApp({ config: cfg, brokerUrl: cfg.mqtt.url });
-        await app.start();
-        onShutdown(() => app.stop());
+        const brokerUrl = cfg.mqtt.url;
+        const app = await run.track(
+          (async () => {
+            const { StationApp } = await import('../app/station-app.js');
+            const started = new StationApp({ config: cfg, brokerUrl });
+            await started.start();
+            return started;
+          })(),
+        );
+        if (signalled) return;
         process.stderr.write(`Returns Station ${cfg.site}/${cfg.station} is ready: open ${app.httpUrl}\n`);
       } catch (e) {
+        if (signalled) return;
         fail(e);
       }
     });
+  keepsSignals(stationCmd);
 }

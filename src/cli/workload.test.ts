@@ -59,7 +59,7 @@ describe('workload CLI', () => {
       args[override[0]!] = override[1]!;
       const { out: stdout, err } = await run('workload', 'generate', ...Object.entries(args).flat(), '--out', out);
       expect(stdout).toBe('');
-      expect(err).toMatch(/^error WORKLOAD_BAD_ARGUMENT: /);
+      expect(err).toMatch(/^returns-station: error WORKLOAD_BAD_ARGUMENT: /);
       expect(err).toMatch(message);
       expect(err).not.toMatch(/\n\s+at /);
       expect(process.exitCode).toBe(2);
@@ -80,7 +80,7 @@ describe('workload CLI', () => {
     const file = join(dir, 'plain-file');
     writeFileSync(file, 'x');
     const { err } = await run('workload', 'generate', '--days', '1', '--operators', '1', '--seed', '3', '--out', join(file, 'h.db'));
-    expect(err).toMatch(/^error WORKLOAD_OUT_UNWRITABLE: /);
+    expect(err).toMatch(/^returns-station: error WORKLOAD_OUT_UNWRITABLE: /);
     expect(err.trim().split('\n')).toHaveLength(1);
     expect(process.exitCode).toBe(2);
   });
@@ -135,10 +135,15 @@ describe('workload CLI', () => {
     const file = join(dir, 'empty.json');
     writeFileSync(file, '');
     const before = fingerprint(file);
+    // With --json the refusal is the one JSON error line on stdout, like every command (README).
     const { out, err } = await run('workload', 'report', '--db', file, '--json');
-    expect(out).toBe('');
-    expect(err).toMatch(/^error WORKLOAD_DB_INVALID: .*empty\.json is not a station database/);
-    expect(err).not.toMatch(/\n\s+at /);
+    expect(err).toBe('');
+    const j = JSON.parse(out) as { ok: boolean; error: { code: string; message: string } };
+    expect(j).toMatchObject({ ok: false, error: { code: 'WORKLOAD_DB_INVALID' } });
+    expect(j.error.message).toMatch(/empty\.json is not a station database/);
+    const text = await run('workload', 'report', '--db', file);
+    expect(text.err).toMatch(/^returns-station: error WORKLOAD_DB_INVALID: .*empty\.json is not a station database/);
+    expect(text.err).not.toMatch(/\n\s+at /);
     expect(process.exitCode).toBe(2);
     expect(fingerprint(file)).toEqual(before);
   });

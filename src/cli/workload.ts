@@ -6,9 +6,10 @@ import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, basename, extname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Command } from 'commander';
-import { StationError, isStationError, errorMessage } from '../core/errors.js';
+import { StationError, errorMessage } from '../core/errors.js';
 import { buildReport, ensureWorkloadSchema, formatReport, generateToDb } from '../workload/index.js';
 import { parseDay } from '../workload/time.js';
+import { EXIT_USAGE, asStationError, printError } from './errors.js';
 
 /** The truth file sits beside the database: history.db → history.truth.json. */
 export function truthPathFor(dbPath: string): string {
@@ -36,11 +37,10 @@ function positiveInt(name: string, text: string, max: number): number {
   return n;
 }
 
-function fail(e: unknown): void {
-  const code = isStationError(e) ? e.code : 'WORKLOAD_FAILED';
-  const hint = isStationError(e) && e.hint ? ` (${e.hint})` : '';
-  process.stderr.write(`error ${code}: ${errorMessage(e)}${hint}\n`);
-  process.exitCode = 2;
+/** One line through the CLI's error printer (JSON on stdout with `report --json`); exit 2. */
+function fail(e: unknown, json = false): void {
+  printError(asStationError(e, 'WORKLOAD_FAILED'), json);
+  process.exitCode = EXIT_USAGE;
 }
 
 function openDb(file: string): Database.Database {
@@ -114,7 +114,7 @@ export function register(program: Command): void {
           db.close();
         }
       } catch (e) {
-        fail(e);
+        fail(e, opts.json === true);
       }
     });
 

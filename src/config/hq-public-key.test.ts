@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +18,9 @@ describe('config: hq.publicKey (downlink signatures)', () => {
   it('a key file path is taken from the configuration file\'s folder', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rs-cfg-'));
     writeFileSync(join(dir, 'station.yaml'), 'hq:\n  publicKey: keys/hq-downlink.pub.pem\n');
+    // The key file must exist (a missing one is CONFIG_FILE_UNREADABLE, see load.test.ts).
+    mkdirSync(join(dir, 'keys'));
+    writeFileSync(join(dir, 'keys/hq-downlink.pub.pem'), '');
     expect(loadConfigFile(join(dir, 'station.yaml')).hq.publicKey).toBe(join(dir, 'keys/hq-downlink.pub.pem'));
   });
 });

@@ -32,7 +32,10 @@ describe('config', () => {
   it('resolves relative paths in a config file against the file\'s folder, not the working directory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rs-cfg-'));
     try {
-      mkdirSync(join(dir, 'cfg'));
+      mkdirSync(join(dir, 'cfg', 'tls'), { recursive: true });
+      mkdirSync(join(dir, 'rules'));
+      // The named files must exist: a missing one is CONFIG_FILE_UNREADABLE (below).
+      for (const f of ['rules/my.yaml', 'cfg/products.json', 'cfg/tls/c.pem', 'cfg/tls/k.pem']) writeFileSync(join(dir, f), '');
       writeFileSync(
         join(dir, 'cfg', 'station.yaml'),
         'dataDir: ../data\nrules: { file: ../rules/my.yaml }\ncatalog: { file: products.json }\nhq: { dbPath: /var/lib/hq.db }\nhttp: { tls: { cert: tls/c.pem, key: tls/k.pem } }\n',
@@ -43,6 +46,23 @@ describe('config', () => {
       expect(c.catalog.file).toBe(join(dir, 'cfg', 'products.json'));
       expect(c.hq.dbPath).toBe('/var/lib/hq.db');
       expect(c.http.tls).toEqual({ cert: join(dir, 'cfg', 'tls', 'c.pem'), key: join(dir, 'cfg', 'tls', 'k.pem') });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['rules.file', 'rules: { file: ./missing-rules.yaml }\n', 'missing-rules.yaml'],
+    ['catalog.file', 'catalog: { file: ./missing-products.json }\n', 'missing-products.json'],
+    ['hq.publicKey', 'hq: { publicKey: keys/missing.pub.pem }\n', 'keys/missing.pub.pem'],
+    ['http.tls.cert', 'http: { tls: { cert: tls/missing.crt, key: tls/missing.key } }\n', 'tls/missing.crt'],
+  ])('%s naming a missing file is CONFIG_FILE_UNREADABLE naming the key and the path', (key, yaml, file) => {
+    const dir = mkdtempSync(join(tmpdir(), 'rs-cfg-'));
+    try {
+      writeFileSync(join(dir, 'station.yaml'), yaml);
+      expect(() => loadConfigFile(join(dir, 'station.yaml'))).toThrowError(
+        expect.objectContaining({ code: 'CONFIG_FILE_UNREADABLE', message: `${key}: the file ${join(dir, file)} does not exist.`, details: { key, path: join(dir, file) } }) as Error,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -52,12 +52,23 @@ export function loadConfigFile(path: string | undefined): StationConfig {
 /** The file-valued keys whose file the station reads at start; checked at load so a typo fails before anything runs. */
 const mqttFileKeys = ['ca', 'cert', 'key', 'passwordFile'] as const;
 
-/** A missing or unreadable certificate or password file is a configuration error naming the key and the path. */
+/**
+ * A missing or unreadable file named by the configuration (certificate, password, rule set, catalog, HQ's public key)
+ * is a configuration error naming the key and the path, found here rather than half-way through the start.
+ */
 export function checkConfigFiles(c: StationConfig): void {
   for (const k of mqttFileKeys) {
     const p = c.mqtt[k];
     if (p !== undefined) readConfigFile(`mqtt.${k}`, p);
   }
+  if (c.http.tls) {
+    readConfigFile('http.tls.cert', c.http.tls.cert);
+    readConfigFile('http.tls.key', c.http.tls.key);
+  }
+  if (c.rules.file !== undefined) readConfigFile('rules.file', c.rules.file);
+  if (c.catalog.file !== undefined) readConfigFile('catalog.file', c.catalog.file);
+  // PEM text in the file itself needs no file.
+  if (c.hq.publicKey !== undefined && !c.hq.publicKey.includes('-----BEGIN')) readConfigFile('hq.publicKey', c.hq.publicKey);
 }
 
 /** Reads a file a configuration key names; CONFIG_FILE_UNREADABLE (exit 2 from the CLI) names both. */

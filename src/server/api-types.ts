@@ -11,6 +11,7 @@ export type SyncState = 'pending' | 'sent' | 'confirmed';
 export interface ItemView {
   id: string;
   at: number;
+  /** What identified the item: `rfid` for an EPC, read by a reader or sent as text (`epc:<hex>`, an EPC URI). */
   source: 'rfid' | 'barcode' | 'camera';
   raw: string;
   gtin?: string;
@@ -127,7 +128,11 @@ export interface ScanRequest {
   idempotencyKey?: string;
 }
 
-export type ScanResponse = { ok: true; item: ItemView; duplicate?: boolean } | { ok: false; error: { code: string; message: string } };
+/**
+ * A refusal names the field at fault in `details.field` where there is one (FACT_INVALID, SCAN_INVALID …).
+ * `source` of the item: `rfid` for an EPC, whether a reader read it or it was sent as text (`epc:<hex>`, an EPC URI).
+ */
+export type ScanResponse = { ok: true; item: ItemView; duplicate?: boolean } | { ok: false; error: { code: string; message: string; details?: Record<string, unknown> } };
 
 export type LiveMessage =
   | { type: 'hello'; items: ItemView[]; devices: DeviceView[]; sync: SyncView; settings: UiSettings }

@@ -27,9 +27,28 @@ const scanBody = z
     grade: z.string().max(64).optional(),
     daysSinceDelivery: z.number().int().min(0).max(36500).optional(),
     rma: z.string().max(64).optional(),
-    idempotencyKey: z.string().max(128).optional(),
+    // Left out means "no key"; an empty or blank key is a client bug (an unset variable), not a request for none.
+    idempotencyKey: z.string().max(128).regex(/\S/, 'must not be empty or blank; leave it out to send the scan without a key').optional(),
   })
   .strict();
+
+/** `GET /api/items?limit=`: default 100; more than this is served as this many. */
+export const ITEMS_DEFAULT_LIMIT = 100;
+export const ITEMS_MAX_LIMIT = 1000;
+
+/** The `limit` of GET /api/items: a whole number ≥ 1 (above the maximum: the maximum), or an error message. */
+export function itemsLimit(query: unknown): { ok: true; limit: number } | { ok: false; message: string } {
+  const raw = query !== null && typeof query === 'object' ? (query as Record<string, unknown>).limit : undefined;
+  if (raw === undefined) return { ok: true, limit: ITEMS_DEFAULT_LIMIT };
+  if (typeof raw !== 'string' || !/^\d+$/.test(raw) || Number(raw) < 1) {
+    const shown = Array.isArray(raw) ? `${raw.length} values` : JSON.stringify(raw);
+    return { ok: false, message: `limit: expected a whole number from 1 to ${ITEMS_MAX_LIMIT} (got ${shown}); leave it out for the latest ${ITEMS_DEFAULT_LIMIT}` };
+  }
+  return { ok: true, limit: Math.min(Number(raw), ITEMS_MAX_LIMIT) };
+}
+
+/** The project's error answer, `{"ok":false,"error":{code,message}}`. */
+const errorBody = (code: string, message: string): { ok: false; error: { code: string; message: string } } => ({ ok: false, error: { code, message } });
 
 /**
  * A route module: registers its routes on the app. Areas add theirs as files under src/server/routes/ and list
@@ -67,8 +86,18 @@ export async function createHttpServer<Ctx>(api: StationApi, opts: { uiDir?: str
   app.setErrorHandler((error: { statusCode?: number; message?: string }, _req, reply) => {
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) log.error({ err: error }, 'request failed');
-    const code = status === 413 ? 'REQUEST_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 400 ? 'BAD_REQUEST' : 'INTERNAL';
-    void reply.status(status).send({ ok: false, error: { code, message: status >= 500 ? 'The station hit an internal problem; the scan was not stored. Try again.' : error.message ?? 'bad request' } });
+    const code = status === 413 ? 'REQUEST_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 404 ? 'NOT_FOUND' : status >= 500 ? 'INTERNAL' : 'BAD_REQUEST';
+    void reply.status(status).send(errorBody(code, status >= 500 ? 'The station hit an internal problem; the scan was not stored. Try again.' : error.message ?? 'bad request'));
+  });
+
+  // An unknown API path answers in the API's own shape with a stable code; other paths (the page and its files) keep
+  // Fastify's answer, as before.
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0] ?? req.url;
+    if (path === '/api' || path.startsWith('/api/')) {
+      return reply.status(404).send(errorBody('NOT_FOUND', `No API route ${req.method} ${path}. The routes are listed in README.md, "The HTTP API".`));
+    }
+    return reply.status(404).send({ message: `Route ${req.method}:${req.url} not found`, error: 'Not Found', statusCode: 404 });
   });
 
   app.get('/api/health', async (_req, reply) => {
@@ -85,16 +114,18 @@ export async function createHttpServer<Ctx>(api: StationApi, opts: { uiDir?: str
     return reply.status(h.ok ? 200 : 503).send(h);
   });
 
-  app.get('/api/items', async (req) => {
-    const q = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }).safeParse(req.query);
-    return { items: api.recentItems(q.success ? q.data.limit : 100) };
+  app.get('/api/items', async (req, reply) => {
+    const q = itemsLimit(req.query);
+    if (!q.ok) return reply.status(400).send(errorBody('REQUEST_INVALID', q.message));
+    return { items: api.recentItems(q.limit) };
   });
 
   app.post('/api/scans', async (req, reply) => {
     const parsed = scanBody.safeParse(req.body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return reply.status(400).send({ ok: false, error: { code: 'SCAN_INVALID', message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` } });
+      const field = issue?.path.join('.') || undefined;
+      return reply.status(400).send({ ok: false, error: { code: 'SCAN_INVALID', message: `${field ?? 'body'}: ${issue?.message ?? 'invalid'}`, ...(field ? { details: { field } } : {}) } });
     }
     const res = await api.submitScan(parsed.data);
     // 409 like the workflow API: the key was already used for another scan; anything else refused is unprocessable.

@@ -129,6 +129,26 @@ describe('BUG-04: unplug without a close event', () => {
   });
 });
 
+describe('BUG-04: found again by USB identity, not by path', () => {
+  it('BUG-04: the reader comes back as another /dev node; the fingerprint session finds it, reads resume', async () => {
+    const pair = createMockReaderPair({ protocol: 'r2000', tags: [{ epc: 'E2007523231602410890BE9A', antenna: 1 }] });
+    const oldPath = pair.path;
+    const s = new ReaderSession({ id: 'usb', protocol: 'r2000', transport: pair.transportByFingerprint, inventoryIntervalMs: 20, backoff: { initialMs: 50, maxMs: 200 } });
+    cleanups.push(() => s.stop());
+    const tags: TagReport[] = [];
+    s.on('tag', (t) => tags.push(t));
+    await s.start();
+    expect(await until(() => tags.length > 3)).toBe(true);
+    pair.unplug();
+    expect(await until(() => s.status !== 'reading', 5000)).toBe(true);
+    pair.replug(`${oldPath}-renumbered`);
+    expect(pair.path).not.toBe(oldPath);
+    const before = tags.length;
+    expect(await until(() => tags.length > before + 3, 10_000)).toBe(true);
+    expect(s.status).toBe('reading');
+  });
+});
+
 describe('BUG-06: busy / permission errors', () => {
   for (const [msg, code] of [
     ['Opening COM7: Access denied', 'PORT_BUSY'],

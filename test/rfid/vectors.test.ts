@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { crc16Gen2 } from '../../devices/rfid/checksums.js';
 import { decodeWhole } from '../../devices/rfid/decode-line.js';
-import { Framer, getProtocol } from '../../devices/rfid/index.js';
+import { Framer, fromHex, getProtocol } from '../../devices/rfid/index.js';
 import { hex, protocolOf, vectors } from './helpers.js';
 
 const frames = vectors.filter((v) => v.hex !== undefined);
@@ -10,6 +10,15 @@ describe('rfid-frames.json vectors', () => {
   it('covers every family and has bad frames', () => {
     expect(new Set(frames.map(protocolOf))).toEqual(new Set(['r2000', 'chafon', 'thingmagic', 'bb7e']));
     expect(frames.filter((v) => v.checksumValid === false).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('covers the R2000 buffered (0x80, 0x90) and session/target (0x8B) commands in both directions', () => {
+    const r2000 = frames.filter((v) => v.protocol === 'r2000' && v.checksumValid);
+    for (const cmd of ['80', '90', '8B']) {
+      for (const dir of ['host->reader', 'reader->host']) {
+        expect(r2000.some((v) => v.direction === dir && v.hex!.slice(6, 8) === cmd), `0x${cmd} ${dir}`).toBe(true);
+      }
+    }
   });
 
   for (const v of frames) {
@@ -60,6 +69,27 @@ describe('rfid-frames.json vectors', () => {
       if (typeof d.numTags === 'number') expect(f.tags).toHaveLength(d.numTags);
       if (typeof d.frequencyKHz === 'number') expect(f.tags[0]?.frequencyKHz).toBe(d.frequencyKHz);
       if (typeof d.variant === 'string' && f.kind === 'tags') expect(f.variant).toBe(d.variant);
+      if (typeof d.tagCount === 'number') expect(f.tagCount).toBe(d.tagCount);
+      // R2000 names after the code ("0x38 buffer_is_empty_error") are pyImpinj's, which the decoder reports too.
+      const statusText = typeof d.status === 'string' ? d.status : typeof d.errorCode === 'string' ? d.errorCode : '';
+      const named = /^0x[0-9a-f]{2} ([a-z_]+)$/i.exec(statusText);
+      if (named && v.protocol === 'r2000') expect(f.statusName).toBe(named[1]);
+      // Buffer records (0x90/0x91): DataLen counts PC + EPC + tag CRC.
+      if (typeof d.dataLen === 'number') {
+        const t = f.tags[0]!;
+        expect(((t.pc ?? '') + t.epc + (t.tagCrc ?? '')).length / 2).toBe(d.dataLen);
+      }
+      // R2000 Freq_Ant: frequency index in the top 6 bits, 0-based antenna id in the low 2.
+      if (typeof d.freqAnt === 'string' && v.protocol === 'r2000') {
+        expect(f.tags[0]?.antennaId).toBe(Number.parseInt(d.freqAnt.slice(2, 4), 16) & 0x03);
+      }
+      // Host command parameters sit after Cmd in documented order; Repeat is always the last one.
+      if (v.direction === 'host->reader' && (typeof d.repeat === 'number' || typeof d.session === 'number')) {
+        const params = fromHex(f.data ?? '');
+        if (typeof d.session === 'number') expect(params[0]).toBe(d.session);
+        if (typeof d.target === 'number') expect(params[1]).toBe(d.target);
+        if (typeof d.repeat === 'number') expect(params[params.length - 1]).toBe(d.repeat);
+      }
     });
   }
 

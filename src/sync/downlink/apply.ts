@@ -4,13 +4,11 @@
  * Never throws: a broken message from the broker is a refusal with a stable code, not a crash.
  */
 import type { KeyObject } from 'node:crypto';
-import { z } from 'zod';
-import { productRowSchema, type Catalog, type Product } from '../../catalog/catalog.js';
-import { importCatalog, importReturns, type ImportSource } from '../../catalog/import.js';
+import type { Catalog, Product } from '../../catalog/catalog.js';
 import { StationError, errorMessage, isStationError } from '../../core/errors.js';
-import { contentHash, loadRuleSet, type RuleError, type RuleRegistry } from '../../rules/index.js';
-import type { ImportReport } from '../../server/api/workflow-types.js';
+import { contentHash, type RuleRegistry } from '../../rules/index.js';
 import { appliedDownlink, logDownlink, recordDownlinkApplied, type StationDb } from '../../store/index.js';
+import { importCatalogContent, importReturnsContent, loadRulesContent, refuseActivation, returnsSource } from './content.js';
 import { parseEnvelope, verifyEnvelope, type DownlinkEnvelope, type DownlinkKind, type DownlinkStatusWord } from './envelope.js';
 
 export interface ApplyContext {
@@ -42,27 +40,6 @@ export const streamOf = (kind: DownlinkKind, target: string): string => (kind ==
 const refuse = (code: string, message: string): never => {
   throw new StationError(code, message);
 };
-
-const describeRuleError = (e: RuleError): string =>
-  `${e.code}${e.table ? ` in table ${e.table}` : ''}${e.row !== undefined ? ` row ${e.row}` : ''}${e.column ? ` column ${e.column}` : ''}: ${e.message}`;
-
-const firstIssue = (e: z.ZodError): string => {
-  const i = e.issues[0];
-  return i ? `${i.path.join('.') || '(payload)'}: ${i.message}` : 'invalid';
-};
-
-const catalogPayload = z.object({ source: z.string().optional(), products: z.array(productRowSchema).min(1, 'at least one product') }).strict();
-
-const returnsPayload = z.discriminatedUnion('format', [
-  z.object({ format: z.literal('csv'), text: z.string().min(1, 'empty CSV') }).strict(),
-  z.object({ format: z.literal('json'), rows: z.array(z.unknown()).min(1, 'at least one row') }).strict(),
-]);
-
-function rowErrors(r: ImportReport): string {
-  const shown = r.errors.slice(0, 3).map((e) => `line ${e.line}: ${e.code} ${e.message}`);
-  const more = r.errors.length + r.errorsTruncated - shown.length;
-  return `${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
-}
 
 /** Handles the bytes of one message on `returns/v1/{site}/{target}/{kind}`; undefined for an empty (cleared) message. */
 export function handleDownlink(ctx: ApplyContext, target: string, topicKind: DownlinkKind, bytes: Buffer): DownlinkOutcome | undefined {
@@ -108,25 +85,16 @@ function checkSignature(ctx: ApplyContext, target: string, env: DownlinkEnvelope
 type Record0 = Omit<Parameters<typeof recordDownlinkApplied>[1], 'payload'>;
 
 function applyRules(ctx: ApplyContext, env: DownlinkEnvelope, target: string, record: Record0): void {
-  const loaded = loadRuleSet(env.payload as object);
-  if (!loaded.ok) {
-    const first = loaded.errors[0];
-    refuse('DOWNLINK_RULES_INVALID', `Rule set version ${env.version} from HQ is invalid: ${first ? describeRuleError(first) : 'unknown problem'}${loaded.errors.length > 1 ? ` (and ${loaded.errors.length - 1} more problems)` : ''}`);
-    return;
-  }
+  const what = `Rule set version ${env.version} from HQ`;
+  const ruleSet = loadRulesContent(env.payload, what);
   const previous = ctx.rules.active();
   // The registry runs the golden cases and swaps only when all pass; a refusal leaves the active set in place.
-  const act = ctx.rules.activate(loaded.ruleSet, { source: 'downlink', by: 'hq-downlink', reason: `downlink ${target} version ${env.version}` });
-  if (!act.ok) {
-    const first = act.errors[0];
-    const code = first?.code === 'RULES_NO_GOLDEN' ? 'DOWNLINK_RULES_NO_GOLDEN' : 'DOWNLINK_RULES_GOLDEN_FAILED';
-    refuse(code, `Rule set ${loaded.ruleSet.id} ${loaded.ruleSet.version} (downlink version ${env.version}) was not activated: ${first?.message ?? 'its golden cases failed'}`);
-    return;
-  }
+  const act = ctx.rules.activate(ruleSet, { source: 'downlink', by: 'hq-downlink', reason: `downlink ${target} version ${env.version}` });
+  if (!act.ok) refuseActivation(act, ruleSet, `downlink version ${env.version}`);
   try {
     ctx.sdb.db.transaction(() => {
       recordDownlinkApplied(ctx.sdb, { ...record, payload: JSON.stringify(env.payload) });
-      logDownlink(ctx.sdb, { at: record.appliedAt, kind: 'rules', target, version: env.version, status: 'applied', code: null, reason: `${loaded.ruleSet.id} ${loaded.ruleSet.version}` });
+      logDownlink(ctx.sdb, { at: record.appliedAt, kind: 'rules', target, version: env.version, status: 'applied', code: null, reason: `${ruleSet.id} ${ruleSet.version}` });
     })();
   } catch (e) {
     // Not stored means a restart would bring the old set back: better to go back now than to differ later.
@@ -136,27 +104,23 @@ function applyRules(ctx: ApplyContext, env: DownlinkEnvelope, target: string, re
 }
 
 function applyCatalog(ctx: ApplyContext, env: DownlinkEnvelope, target: string, record: Record0): Product[] {
-  const p = catalogPayload.safeParse(env.payload);
-  if (!p.success) return refuse('DOWNLINK_CATALOG_INVALID', `Catalog version ${env.version} from HQ is invalid at ${firstIssue(p.error)}`);
-  ctx.sdb.db.transaction(() => {
-    const raw = (env.payload as { products: unknown[] }).products;
-    const report = importCatalog(ctx.sdb.db, { format: 'json', rows: raw }, { source: `hq:${target}:v${env.version}`, now: record.appliedAt });
-    if (report.errors.length + report.errorsTruncated > 0) refuse('DOWNLINK_CATALOG_INVALID', `Catalog version ${env.version} from HQ has bad rows: ${rowErrors(report)}`);
+  return ctx.sdb.db.transaction(() => {
+    // The same checks as HQ's dry run (content.ts): the product schema, then the `import catalog` upsert.
+    const { report, products } = importCatalogContent(ctx.sdb.db, env.payload, `Catalog version ${env.version} from HQ`, { source: `hq:${target}:v${env.version}`, now: record.appliedAt });
     recordDownlinkApplied(ctx.sdb, { ...record, payload: null });
     logDownlink(ctx.sdb, { at: record.appliedAt, kind: 'catalog', target, version: env.version, status: 'applied', code: null, reason: `${report.inserted} new, ${report.updated} updated, ${report.unchanged} unchanged` });
+    return products;
   })();
-  return p.data.products;
 }
 
 function applyReturns(ctx: ApplyContext, env: DownlinkEnvelope, target: string, record: Record0): void {
-  const p = returnsPayload.safeParse(env.payload);
-  if (!p.success) return refuse('DOWNLINK_RETURNS_INVALID', `Expected returns version ${env.version} from HQ are invalid at ${firstIssue(p.error)}`);
-  const src: ImportSource = p.data.format === 'csv' ? { format: 'csv', text: p.data.text } : { format: 'json', rows: p.data.rows };
+  const what = `Expected returns version ${env.version} from HQ`;
+  // Checked before the transaction opens, as before: a payload that is no returns file never touches the database.
+  returnsSource(env.payload, what);
   ctx.sdb.db.transaction(() => {
     // The same import as `returns-station import returns`, reasons checked against the active rules; any bad row
     // refuses the whole push (thrown inside the transaction, so the good rows roll back with it).
-    const report = importReturns(ctx.sdb.db, src, { source: `hq:${target}:v${env.version}`, now: record.appliedAt, checkFacts: (f) => ctx.rules.active().checkFacts(f) });
-    if (report.errors.length + report.errorsTruncated > 0) refuse('DOWNLINK_RETURNS_INVALID', `Expected returns version ${env.version} from HQ have bad rows: ${rowErrors(report)}`);
+    const report = importReturnsContent(ctx.sdb.db, env.payload, what, { source: `hq:${target}:v${env.version}`, now: record.appliedAt, checkFacts: (f) => ctx.rules.active().checkFacts(f) });
     recordDownlinkApplied(ctx.sdb, { ...record, payload: null });
     logDownlink(ctx.sdb, { at: record.appliedAt, kind: 'returns', target, version: env.version, status: 'applied', code: null, reason: `${report.inserted} new, ${report.updated} updated, ${report.unchanged} unchanged` });
   })();

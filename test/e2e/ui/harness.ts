@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import { startDemo, type RunningDemo } from '../../../src/app/demo.js';
 import { parseConfig } from '../../../src/config/load.js';
 import { freePort, serviceGate } from '../../support/services.js';
+import { press, sendKeyBurst, TEST_MAX_INTER_KEY_MS, type KeyEventParams } from '../key-burst.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const chromiumAvailable = (): boolean => serviceGate('chromium', existsSync(CHROMIUM));
@@ -29,7 +30,8 @@ export async function startStation(): Promise<{ demo: RunningDemo; dir: string; 
   const dir = mkdtempSync(join(tmpdir(), 'rs-ui-'));
   const scenario = join(dir, 'empty.json');
   writeFileSync(scenario, JSON.stringify({ intervalMs: 10, items: [{ barcode: '4012345000740', reason: 'changed_mind', grade: 'sealed' }] }));
-  const config = parseConfig({ dataDir: dir, http: { port: 0 }, mqtt: { embeddedPort: await freePort() } });
+  // The scanner's timing limit is raised for test stations only: why in ../key-burst.ts (TEST_MAX_INTER_KEY_MS).
+  const config = parseConfig({ dataDir: dir, http: { port: 0 }, mqtt: { embeddedPort: await freePort() }, scanner: { maxInterKeyMs: TEST_MAX_INTER_KEY_MS } });
   const t0 = performance.now();
   // The shift registers its own people (an admin first), as a real site does: no demo badges.
   const demo = await startDemo({ config, scenarioPath: scenario, exitWhenDone: false, demoPeople: false });
@@ -88,22 +90,20 @@ function usKeyFor(ch: string): KeySpec {
   throw new Error(`no key for ${JSON.stringify(ch)} in the test keyboard`);
 }
 
-/** One scan: all keydown/keyup events sent back to back (like a scanner), terminated by CR (+ LF when asked: BUG-18). */
+/**
+ * One scan: all keydown/keyup events in one burst, spaced like a scanner by their timestamps (see ../key-burst.ts),
+ * terminated by CR (+ LF when asked: BUG-18). Resolves once the page has handled every key; the caller then waits for
+ * what the scan should change (screen state, API, DOM), never for a fixed time.
+ */
 export async function wedgeScan(cdp: CDPSession, text: string, opts: { crlf?: boolean } = {}): Promise<void> {
-  const sends: Array<Promise<unknown>> = [];
+  const events: KeyEventParams[] = [];
   for (const ch of text) {
     const k = usKeyFor(ch);
-    const modifiers = k.shift ? 8 : 0;
-    sends.push(cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', code: k.code, key: k.key, text: k.key, unmodifiedText: k.key, windowsVirtualKeyCode: k.vk, modifiers }));
-    sends.push(cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', code: k.code, key: k.key, windowsVirtualKeyCode: k.vk, modifiers }));
+    events.push(...press({ code: k.code, key: k.key, text: k.key, vk: k.vk, modifiers: k.shift ? 8 : 0 }));
   }
-  sends.push(cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', code: 'Enter', key: 'Enter', text: '\r', unmodifiedText: '\r', windowsVirtualKeyCode: 13 }));
-  sends.push(cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', code: 'Enter', key: 'Enter', windowsVirtualKeyCode: 13 }));
-  if (opts.crlf) {
-    sends.push(cdp.send('Input.dispatchKeyEvent', { type: 'rawKeyDown', code: 'KeyJ', key: 'j', windowsVirtualKeyCode: 74, modifiers: 2 }));
-    sends.push(cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', code: 'KeyJ', key: 'j', windowsVirtualKeyCode: 74, modifiers: 2 }));
-  }
-  await Promise.all(sends);
+  events.push(...press({ code: 'Enter', key: 'Enter', text: '\r', vk: 13 }));
+  if (opts.crlf) events.push(...press({ code: 'KeyJ', key: 'j', vk: 74, modifiers: 2 }));
+  await sendKeyBurst(cdp, events);
 }
 
 export async function shot(page: Page, name: string): Promise<void> {

@@ -130,8 +130,10 @@ describe.skipIf(!chromiumAvailable())('operator shift in Chromium', () => {
     await shot(page, 'operator-tote');
     await wedgeScan(cdp, 'RCV-0007');
     await expect.poll(awaiting).not.toBe('receiver');
-    const handoffs = await api<{ handoffs: Array<{ tote: string; status: string }> }>(demo.url, '/api/workflow/handoffs?status=acknowledged');
-    expect(handoffs.body.handoffs.some((h) => h.tote === 'TOTE-0001')).toBe(true);
+    // The station's record, not just the screen: the handoff of TOTE-0001 is acknowledged.
+    const acknowledged = async (): Promise<string[]> =>
+      (await api<{ handoffs: Array<{ tote: string; status: string }> }>(demo.url, '/api/workflow/handoffs?status=acknowledged')).body.handoffs.map((h) => h.tote);
+    await expect.poll(acknowledged).toContain('TOTE-0001');
     await shot(page, 'operator-handoff');
   }, 60_000);
 
