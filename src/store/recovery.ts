@@ -1,10 +1,11 @@
-import { copyFileSync, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { StationError, errorMessage, isStationError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { openStationDb, type StationDb, type StationDbOptions } from './db.js';
 import { lastSeq } from './delivery.js';
+import { listBackups } from './maintenance.js';
 import { SEQ_KEY } from './outbox.js';
 
 const log = createLogger('store.recovery');
@@ -210,16 +211,6 @@ export function checkFile(path: string): string {
   }
 }
 
-/** Newest first: `*.db` files in `dir` (the names carry an ISO time stamp, so name order is time order). */
-function backupsIn(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.db'))
-    .map((f) => join(dir, f))
-    .sort()
-    .reverse();
-}
-
 /**
  * Opens the station database; when it is damaged (quick_check fails, "file is not a database"), moves it and its
  * -wal/-shm aside, restores the newest backup that passes quick_check (older ones if it does not), or starts a
@@ -240,7 +231,7 @@ export function openStationDbRecovering(
     log.error({ dbPath, reason }, 'station database is damaged; moving it aside and restoring the newest backup');
     const movedAside = moveAside(dbPath, at);
     const refused: RecoveryInfo['refused'] = [];
-    for (const b of backupsIn(opts.backupDir ?? join(dirname(dbPath), 'backups'))) {
+    for (const b of listBackups(opts.backupDir ?? join(dirname(dbPath), 'backups'))) {
       const check = checkFile(b);
       if (check !== 'ok') {
         refused.push({ backup: b, reason: check.slice(0, 200) });
