@@ -40,9 +40,15 @@ export const SCAN_EVENT_GAP_MS = 3;
  */
 export const TEST_MAX_INTER_KEY_MS = 80;
 
-/** Sends `events` as one scanner burst, SCAN_EVENT_GAP_MS apart by their timestamps, and waits until all are handled. */
+/**
+ * Sends `events` as one scanner burst, SCAN_EVENT_GAP_MS apart by their timestamps, and waits until all are handled.
+ * The burst is dated so that its last event happens now: no event may be dated after the page handles it, as with real
+ * hardware. (The decoder arms its flush timer when it handles a key and compares the key's timeStamp with
+ * performance.now() when the timer fires; a key dated in the future makes that check come out "not yet", the timer is
+ * not re-armed, and a short burst typed into a field would keep its characters: BUG-16 c, seen under load.)
+ */
 export async function sendKeyBurst(cdp: CDPSession, events: readonly KeyEventParams[], gapMs = SCAN_EVENT_GAP_MS): Promise<void> {
-  const t0 = Date.now();
+  const t0 = Date.now() - (events.length - 1) * gapMs - 1;
   // Input.dispatchKeyEvent takes seconds since the epoch (TimeSinceEpoch).
   await Promise.all(events.map((e, i) => cdp.send('Input.dispatchKeyEvent', { ...e, timestamp: (t0 + i * gapMs) / 1000 })));
 }
