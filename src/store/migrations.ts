@@ -303,6 +303,11 @@ export const migrations: ReadonlyArray<(db: BetterSqlite3.Database) => void> = [
       CREATE INDEX rule_activations_source ON rule_activations(source, id);
     `);
   },
+  // An item's events are looked up by item on every item view and sync push; without this index each look-up
+  // scanned the whole outbox, so a station got slower with every stored event.
+  (db) => {
+    db.exec(`CREATE INDEX IF NOT EXISTS outbox_item ON outbox(item_id, seq) WHERE item_id IS NOT NULL;`);
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;
