@@ -17,7 +17,7 @@ import { loadWorkflowConfig, workflowConfig, type WorkflowConfig } from '../stat
 import type { GradingAnswers } from '../station/facts.js';
 import { Workflow } from '../station/workflow.js';
 import { ensureWorkloadSchema, WorkloadMonitor } from '../workload/index.js';
-import { openStationDbRecovering, outboxStats, StoreUpkeep, type RecoveryInfo, type StationDb } from '../store/index.js';
+import { clearInUse, markInUse, openStationDbRecovering, outboxStats, StoreUpkeep, type RecoveryInfo, type StationDb } from '../store/index.js';
 import { StationResync } from '../sync/resync.js';
 import { OutboxPublisher } from '../sync/publisher.js';
 import { StationDownlink } from '../sync/downlink/index.js';
@@ -100,6 +100,7 @@ export class StationApp {
     const opened = openStationDbRecovering(this.dbPath);
     this.sdb = opened.sdb;
     this.recovery = opened.recovery;
+    markInUse(this.dbPath);
     this.upkeep = new StoreUpkeep(this.sdb);
     this.upkeep.start();
     const catalog = Catalog.fromFile(cfg.catalog.file ?? DEFAULT_CATALOG);
@@ -343,5 +344,6 @@ export class StationApp {
     await this.publisher?.stop();
     await this.upkeep?.stop();
     this.sdb?.close();
+    if (this.sdb) clearInUse(this.dbPath);
   }
 }

@@ -8,7 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config/load.js';
 import { StationError } from '../core/errors.js';
-import { backupStationDb, checkStationDb, listBackups, openStationDb, restoreStationDb } from '../store/index.js';
+import { backupStationDb, checkStationDb, inUseBy, listBackups, openStationDb, restoreStationDb } from '../store/index.js';
 import { fail } from './station.js';
 
 interface Opts {
@@ -49,6 +49,12 @@ export async function dbBackup(o: Opts, now = Date.now()): Promise<{ path: strin
 export function dbRestore(file: string, o: Opts): { restoredFrom: string; movedAside: string[] } {
   const dbPath = dbPathOf(o);
   const backup = resolve(file);
+  const holder = inUseBy(dbPath);
+  if (holder) {
+    throw new StationError('DB_IN_USE', `The station database ${dbPath} is in use by a running station (process ${holder.pid}, since ${holder.since}); nothing was restored.`, {
+      hint: 'Stop the station (Ctrl+C, or stop its service) and run the restore again.',
+    });
+  }
   const r = restoreStationDb(backup, dbPath);
   return { restoredFrom: backup, movedAside: r.movedAside };
 }

@@ -81,3 +81,18 @@ export function logDownlink(sdb: StationDb, e: Omit<DownlinkLogEntry, 'id'>): vo
 export function downlinkLog(sdb: StationDb, limit = 50): DownlinkLogEntry[] {
   return sdb.prepare('SELECT id, at, kind, target, version, status, code, reason FROM downlink_log ORDER BY id DESC LIMIT ?').all(limit) as DownlinkLogEntry[];
 }
+
+/**
+ * The newest refusal that no later push of the same kind and target has made good: a refused rule set must stay
+ * visible in health even when a catalog push is applied after it.
+ */
+export function lastOpenRefusal(sdb: StationDb): DownlinkLogEntry | undefined {
+  return sdb
+    .prepare(
+      `SELECT r.id, r.at, r.kind, r.target, r.version, r.status, r.code, r.reason FROM downlink_log r
+       WHERE r.status = 'refused'
+         AND NOT EXISTS (SELECT 1 FROM downlink_log a WHERE a.status = 'applied' AND a.kind = r.kind AND a.target = r.target AND a.id > r.id)
+       ORDER BY r.id DESC LIMIT 1`,
+    )
+    .get() as DownlinkLogEntry | undefined;
+}

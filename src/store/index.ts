@@ -14,7 +14,7 @@ export {
 } from './maintenance.js';
 export { StoreUpkeep, type UpkeepOptions, type UpkeepRound } from './upkeep.js';
 export {
-  appliedDownlink, appliedDownlinks, recordDownlinkApplied, logDownlink, downlinkLog, type AppliedDownlink, type DownlinkLogEntry,
+  appliedDownlink, appliedDownlinks, recordDownlinkApplied, logDownlink, downlinkLog, lastOpenRefusal, type AppliedDownlink, type DownlinkLogEntry,
 } from './downlink.js';
 export {
   openStationDbRecovering, restoreState, markRestored, adoptHqSequence, storeResynced, markResyncDone, resyncedCount,
@@ -24,3 +24,4 @@ export {
   recordRuleActivation, ruleActivations, lastAcceptedActivation, lastActivationFrom, ruleActivationText,
   type StoredActivation, type StoredActivationError, type StoredActivationSource, type NewActivation,
 } from './rule-activations.js';
+export { clearInUse, inUseBy, markInUse } from './in-use.js';

@@ -18,13 +18,17 @@ export async function backupStationDb(sdb: StationDb, destPath: string): Promise
   const tmp = `${destPath}.partial`;
   rmSync(tmp, { force: true });
   await sdb.db.backup(tmp);
-  // A backup is only useful if it opens clean; check it before it replaces the previous one.
-  const check = new Database(tmp, { readonly: true });
+  // A backup is only useful if it opens clean; check it before it replaces the previous one. The copy is switched
+  // to a rollback journal so it is one self-contained file: a WAL-mode copy grows -wal/-shm files beside it as soon
+  // as it is opened, and those would pile up in the backups folder.
+  const check = new Database(tmp);
   try {
+    check.pragma('journal_mode = DELETE');
     const r = check.pragma('quick_check', { simple: true });
     if (r !== 'ok') throw new StationError('BACKUP_BAD', `The new backup failed its check (${String(r)}); the previous backup was kept.`);
   } finally {
     check.close();
+    for (const f of [`${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
   }
   renameSync(tmp, destPath);
   const bytes = (await import('node:fs')).statSync(destPath).size;

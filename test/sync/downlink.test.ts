@@ -191,6 +191,10 @@ describe('HQ downlink (Mosquitto)', () => {
     expect(await acks2.next(is('rules', 'refused', 5), 'refusal')).toMatchObject({ code: 'DOWNLINK_NO_PUBLIC_KEY' });
     expect(noKey.rules.active().version).toBe(FILE_RULES_VERSION);
     expect(downlinkLog(noKey.sdb)[0]).toMatchObject({ status: 'refused', code: 'DOWNLINK_NO_PUBLIC_KEY' });
+    // A catalog applied afterwards does not hide the refused rule set from health (a first user missed it).
+    await push(site, 'dock-2', 'catalog', catalogPayload(CATALOG_EXTRA), { version: 1 });
+    await acks2.next(is('catalog', 'applied', 1), 'catalog after the refusal');
+    expect(noKey.downlink.status().lastRefusal).toMatchObject({ kind: 'rules', code: 'DOWNLINK_NO_PUBLIC_KEY', version: 5 });
   });
 
   it('a rule set whose golden case fails, or that does not validate, is refused; the active rules stay', async (t) => {

@@ -3,7 +3,7 @@ import type { Catalog } from '../../catalog/catalog.js';
 import { StationError, errorMessage } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import type { RuleRegistry } from '../../rules/index.js';
-import { appliedDownlink, appliedDownlinks, downlinkLog, logDownlink, type StationDb } from '../../store/index.js';
+import { appliedDownlink, appliedDownlinks, lastOpenRefusal, logDownlink, type StationDb } from '../../store/index.js';
 import { topics } from '../topics.js';
 import { handleDownlink, type DownlinkOutcome } from './apply.js';
 import { DOWNLINK_KINDS, readPublicKey, type DownlinkAck, type DownlinkKind } from './envelope.js';
@@ -82,8 +82,8 @@ export class StationDownlink {
       publicKey: this.key !== undefined,
       applied: appliedDownlinks(this.o.sdb).map((a) => ({ kind: a.kind, target: a.target, version: a.version, issuedAt: a.issuedAt, appliedAt: a.appliedAt })),
     };
-    const r = downlinkLog(this.o.sdb, 1)[0];
-    if (r?.status === 'refused') s.lastRefusal = { kind: r.kind, target: r.target, version: r.version, code: r.code ?? '', reason: r.reason ?? '', at: r.at };
+    const r = lastOpenRefusal(this.o.sdb);
+    if (r) s.lastRefusal = { kind: r.kind, target: r.target, version: r.version, code: r.code ?? '', reason: r.reason ?? '', at: r.at };
     return s;
   }
 
