@@ -31,6 +31,21 @@ globalThis[KEY] = {
   },
 };
 
+// `npm start` builds the web UI first; running `demo` (or `station`) directly on a fresh clone should serve the same
+// page, so the UI is built here when it has never been built. A failed build (no dev dependencies) leaves the
+// station running with a page that says how to build it.
+const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
+if (command === 'demo' || command === 'station') {
+  const { existsSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const ui = fileURLToPath(new URL('../src/ui/dist/index.html', import.meta.url));
+  if (!existsSync(ui)) {
+    const { spawnSync } = await import('node:child_process');
+    process.stderr.write('returns-station: building the web UI once (a minute at most)…\n');
+    spawnSync(process.execPath, [fileURLToPath(new URL('../scripts/build-ui-if-stale.mjs', import.meta.url))], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+}
+
 const { register } = await import('tsx/esm/api');
 register();
 await import('../src/cli.ts');

@@ -4,7 +4,7 @@
  * `--json`, exit 2 for usage errors; never commander's text, help or a stack trace. Runs the real command.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,16 @@ describe('usage errors commander finds: CLI_BAD_OPTION, exit 2, one line', () =>
     expect(j.error.hint).toMatch(/^See "returns-station.* --help"\.$/);
     expect(j.error.details).toEqual({ usage });
     noCommanderText(r);
+  });
+
+  it('an option value that is another option is a missing value, not a folder named "--json"', () => {
+    const r = cli(['demo', '--data-dir', '--json']);
+    expect(r.status).toBe(2);
+    expect(jsonError(r, 'CLI_BAD_OPTION').error.details).toMatchObject({ usage: 'optionMissingArgument' });
+    expect(existsSync(join(dir, '--json'))).toBe(false);
+    const t = cli(['demo', '--port', '--exit-when-done']);
+    expect(t.status).toBe(2);
+    expect(textError(t, 'CLI_BAD_OPTION')).toContain('--port');
   });
 
   it('--help and --version still print on stdout and exit 0', () => {

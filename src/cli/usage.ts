@@ -37,6 +37,18 @@ export function onUsageErrors(cmd: Command): void {
   });
   // Commander's error text and the help it writes after it go nowhere: the error is printed once, by usageError.
   cmd.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+  if (!cmd.parent) {
+    // Commander gives an option that needs a value the next word even when that is another option
+    // (`demo --data-dir --json` made a folder named "--json"): a value starting with "--" is a missing value.
+    cmd.hook('preAction', (_root, action) => {
+      for (const opt of action.options) {
+        const value: unknown = action.getOptionValue(opt.attributeName());
+        if (opt.required && typeof value === 'string' && value.startsWith('--')) {
+          throw new UsageError(action, new CommanderError(2, 'commander.optionMissingArgument', `option '${opt.flags}' argument missing (got the option "${value}" instead)`));
+        }
+      }
+    });
+  }
   for (const sub of cmd.commands) onUsageErrors(sub);
 }
 

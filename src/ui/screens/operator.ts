@@ -89,7 +89,7 @@ function Task() {
       )}</div>
     </section>`;
   } else if (s.awaiting === 'bin' && s.expectedBin) {
-    task = html`<section class="task scan-bin" data-testid="await-bin"><span class="scan-icon">⌖</span>${t('scanBin', { bin: s.expectedBin.bin })}</section>`;
+    task = html`<section class="task scan-bin" data-testid="await-bin"><span class="scan-icon">⌖</span>${t('scanBin', { bin: s.expectedBin.bin, label: s.expectedBin.labels[0] ?? s.expectedBin.bin })}</section>`;
   } else if (s.awaiting === 'tote' && s.selectedBin) {
     task = html`<section class="task" data-testid="await-tote"><span class="scan-icon">⌖</span>${t('scanTote', { bin: s.selectedBin })}</section>`;
   } else if (s.awaiting === 'receiver' && s.selectedTote) {

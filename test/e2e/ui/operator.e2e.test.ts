@@ -161,6 +161,8 @@ describe.skipIf(!chromiumAvailable())('operator shift in Chromium', () => {
     expect(await page.textContent('#result-what')).toContain(`First put the Women's running shoe, 39 in bin ${expected?.bin ?? ''}`);
     expect(await screenState()).toMatchObject({ awaiting: 'bin', pendingItemId: pendingId, expectedBin: { bin: expected?.bin } });
     expect(await page.locator('[data-testid="await-bin"]').count()).toBe(1);
+    // The prompt shows the label text to scan, not only the bin's name (a first user scanned "RESTOCK").
+    expect(await page.textContent('[data-testid="await-bin"]')).toContain(expected?.labels[0] ?? 'no label');
     await wedgeScan(cdp, expected?.labels[0] ?? '');
     await expect.poll(resultTone).toBe('confirmed');
     expect(await awaiting()).not.toBe('bin');
