@@ -118,6 +118,16 @@ describe('POST /api/scans', () => {
     expect(scans).toEqual([]);
   });
 
+  it('a body that is not JSON (broken or empty) is 400 SCAN_INVALID; nothing reaches the station', async () => {
+    scans.length = 0;
+    for (const payload of ['{oops', '']) {
+      const res = await app.inject({ method: 'POST', url: '/api/scans', headers: { 'content-type': 'application/json' }, payload });
+      expect(res.statusCode).toBe(400);
+      expect(res.json<ErrorBody>()).toMatchObject({ ok: false, error: { code: 'SCAN_INVALID' } });
+    }
+    expect(scans).toEqual([]);
+  });
+
   it('a scan without a key, or with one, is passed on', async () => {
     scans.length = 0;
     expect((await post({ code: '4006381333931' })).statusCode).toBe(200);

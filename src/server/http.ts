@@ -83,9 +83,16 @@ export async function createHttpServer<Ctx>(api: StationApi, opts: { uiDir?: str
     return payload;
   });
 
-  app.setErrorHandler((error: { statusCode?: number; message?: string }, _req, reply) => {
+  app.setErrorHandler((error: { statusCode?: number; message?: string; code?: string }, req, reply) => {
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) log.error({ err: error }, 'request failed');
+    // A body that is not JSON at all is a malformed request like any other: on /api/scans the README promises
+    // SCAN_INVALID, elsewhere REQUEST_INVALID, with a message a person can act on.
+    if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+      const scans = (req.url.split('?')[0] ?? '') === '/api/scans';
+      void reply.status(400).send(errorBody(scans ? 'SCAN_INVALID' : 'REQUEST_INVALID', 'The request body is not valid JSON; nothing was stored.'));
+      return;
+    }
     const code = status === 413 ? 'REQUEST_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 404 ? 'NOT_FOUND' : status >= 500 ? 'INTERNAL' : 'BAD_REQUEST';
     void reply.status(status).send(errorBody(code, status >= 500 ? 'The station hit an internal problem; the scan was not stored. Try again.' : error.message ?? 'bad request'));
   });
