@@ -1,4 +1,4 @@
-/** Loads the public vector files from the project's fixtures/ (tests never read ../shared). */
+/** Loads the public vector files from the project's own fixtures/ folder, so a fresh clone needs nothing beside it. */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
