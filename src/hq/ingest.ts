@@ -3,6 +3,7 @@ import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 
 import { StationError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { checkEvent } from '../sync/epcis/check.js';
+import { eventsInMessage } from '../sync/epcis/document.js';
 import { buildClientOptions, type MqttSettings } from '../sync/connection.js';
 import { parseTopic, topics, type SkipNotice } from '../sync/topics.js';
 import type { DownlinkAck } from '../sync/downlink/envelope.js';
@@ -220,17 +221,27 @@ export class HqIngest extends EventEmitter {
       }
       return;
     }
+    const m = eventsInMessage(json);
+    if (!m.ok) {
+      this.reject(t.site, t.station, m.code, m.reason, payload);
+      return;
+    }
+    // One event, or an EPCISDocument of several (a station draining its backlog): each is checked and stored alone.
+    for (const e of m.events) this.acceptEvent(t.site, t.station, p.topic, e.value, e.payload ?? payload, now);
+  }
+
+  private acceptEvent(site: string, station: string, topic: string, json: unknown, payload: string, now: number): void {
     const c = checkEvent(json);
     if (!c.ok) {
-      const seq = (json as Record<string, unknown>)['rs:stationSeq'];
-      this.reject(t.site, t.station, c.code, c.reason, payload, typeof seq === 'number' ? seq : undefined, c.eventID);
+      const seq = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)['rs:stationSeq'] : undefined;
+      this.reject(site, station, c.code, c.reason, payload, typeof seq === 'number' ? seq : undefined, c.eventID);
       return;
     }
-    if (c.site !== t.site || c.station !== t.station) {
-      this.reject(t.site, t.station, 'EPCIS_WRONG_STATION', `event names ${c.site}/${c.station} but came on ${p.topic}`, payload, c.seq, c.eventID);
+    if (c.site !== site || c.station !== station) {
+      this.reject(site, station, 'EPCIS_WRONG_STATION', `event names ${c.site}/${c.station} but came on ${topic}`, payload, c.seq, c.eventID);
       return;
     }
-    this.push({ ev: { key: c.key, eventID: c.eventID, site: t.site, station: t.station, seq: c.seq, type: c.type, eventTime: c.eventTime, payload, receivedAt: now } });
+    this.push({ ev: { key: c.key, eventID: c.eventID, site, station, seq: c.seq, type: c.type, eventTime: c.eventTime, payload, receivedAt: now } });
   }
 
   /** The latest aggregated workload figures of every station, compared across the fleet (issue 10). */

@@ -3,12 +3,10 @@ import mqtt, { type MqttClient, type IConnackPacket } from 'mqtt';
 import { errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { adoptHqSequence, restoreState } from '../store/recovery.js';
-import {
-  confirmUpTo, lastSeq, markBlockedOversize, markSentThrough, outboxStats, readWatermarks, rowsFrom,
-  type OutboxStats, type StationDb,
-} from '../store/index.js';
+import { lastSeq, outboxStats, type OutboxStats, type StationDb } from '../store/index.js';
 import { Backoff, buildClientOptions, validateKeepalive, type MqttSettings } from './connection.js';
-import { topics, type Receipt, type SkipNotice } from './topics.js';
+import { OutboxDrain, type Publish } from './drain.js';
+import { topics, type Receipt } from './topics.js';
 
 const log = createLogger('publisher');
 
@@ -20,6 +18,8 @@ export interface PublisherOptions {
   mqtt?: MqttSettings;
   /** QoS 1 messages awaiting PUBACK at once (default 100, at most 10,000: MQTT.js packet ids wrap at 65,535) */
   inflight?: number;
+  /** bytes awaiting PUBACK at once (default 1 MiB; one message always goes) */
+  inflightBytes?: number;
   /** refuse events larger than this before sending (default 256 KiB minus headroom for the topic) */
   maxPayloadBytes?: number;
   /** re-send what HQ has not confirmed when its receipt has not moved for this long (default 30 s) */
@@ -30,8 +30,12 @@ export interface PublisherOptions {
   heartbeatMs?: number;
   /** rows read from the outbox per query (default 1000) */
   batchRows?: number;
+  /** consecutive events packed into one EPCISDocument message at most (default 100; 1 = one event per message) */
+  batchEvents?: number;
+  /** bytes of one packed message at most (default 128 KiB; the broker's limit wins when lower) */
+  batchBytes?: number;
   /**
-   * At most this many sequence numbers ahead of HQ's receipt (default 2000). Flow control by receipts: a
+   * At most this many messages sent ahead of HQ's receipt (default 2000). Flow control by receipts: a
    * broker with default limits queues ~1000 messages for a slow subscriber and silently drops the rest, so
    * sending further ahead only produces re-sends.
    */
@@ -55,7 +59,6 @@ export interface PublisherStatus {
   outbox: OutboxStats;
 }
 
-type Row = ReturnType<typeof rowsFrom>[number];
 type Handler = (topic: string, payload: Buffer) => void;
 
 /**
@@ -75,27 +78,10 @@ export class OutboxPublisher extends EventEmitter {
   private timers: NodeJS.Timeout[] = [];
   private backoff: Backoff;
   private reconnects = 0;
-  private maxBytes: number;
-  // delivery state (the durable part lives in the store's watermarks)
-  private cursor = 0;
-  private buffer: Row[] = [];
-  private bufferAt = 0;
-  private resendRows: Row[] = [];
-  private resendAt = 0;
-  private readonly inFlight = new Set<number>();
-  private readonly acked = new Set<number>();
-  private sentThrough = 0;
-  private persistedSentThrough = 0;
-  private confirmed = 0;
-  private resend: Array<[number, number]> = [];
-  /** gaps HQ reported: start → [end, first reported at] */
-  private gapSeen = new Map<number, [number, number]>();
-  private lastProgressAt = Date.now();
-  private lastPubackAt: number | undefined;
+  private readonly drain: OutboxDrain;
   private lastError: string | undefined;
   private alarm: PublisherStatus['alarm'];
   private latestMetric: string | undefined;
-  private pumping = false;
   private readonly subs = new Map<string, Handler>();
   /**
    * BUG-54: the database was restored (or started fresh) and HQ's highest sequence for this station is not known
@@ -105,20 +91,20 @@ export class OutboxPublisher extends EventEmitter {
   private holdForHq = false;
   private heldReceipt: Buffer | undefined;
   private heldHighest = 0;
-  /** numbers lost with the damaged file: (backupSeq, adoptedBase]; gaps HQ reports there are skipped, not re-sent */
-  private lostRange: [number, number] | undefined;
-  private readonly lostSkipped = new Set<number>();
 
   constructor(opts: PublisherOptions) {
     super();
     validateKeepalive(opts.mqtt?.keepalive);
     this.o = {
       inflight: Math.max(1, Math.min(opts.inflight ?? 100, 10_000)),
+      inflightBytes: opts.inflightBytes ?? 1024 * 1024,
       maxPayloadBytes: opts.maxPayloadBytes ?? 256 * 1024 - 512,
       confirmTimeoutMs: opts.confirmTimeoutMs ?? 30_000,
       gapGraceMs: opts.gapGraceMs ?? 2000,
       heartbeatMs: opts.heartbeatMs ?? 0,
       batchRows: opts.batchRows ?? 1000,
+      batchEvents: Math.max(1, Math.min(opts.batchEvents ?? 100, 1000)),
+      batchBytes: opts.batchBytes ?? 128 * 1024,
       maxUnconfirmed: Math.max(opts.inflight ?? 100, opts.maxUnconfirmed ?? 2000),
       mqtt: { ...(opts.mqtt ?? {}) },
       db: opts.db,
@@ -126,7 +112,18 @@ export class OutboxPublisher extends EventEmitter {
       site: opts.site,
       station: opts.station,
     };
-    this.maxBytes = this.o.maxPayloadBytes;
+    this.drain = new OutboxDrain(
+      this.o,
+      {
+        pump: () => this.pump(),
+        emit: (name, data) => {
+          this.emit(name, data);
+          if (name === 'sent') this.emitStatus();
+        },
+        error: (m) => (this.lastError = m),
+      },
+      this.o.maxPayloadBytes,
+    );
     this.backoff = new Backoff(this.o.mqtt.backoff?.initialMs, this.o.mqtt.backoff?.maxMs);
     this.clientId = `rs-${opts.station}-${opts.db.installId}`;
   }
@@ -134,19 +131,15 @@ export class OutboxPublisher extends EventEmitter {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    const w = readWatermarks(this.o.db);
     // After a restart nothing is in flight: everything HQ has not confirmed is sent again (HQ de-duplicates).
-    this.confirmed = w.confirmedSeq;
-    this.sentThrough = this.persistedSentThrough = Math.max(w.confirmedSeq, 0);
-    this.cursor = this.confirmed;
-    this.lastProgressAt = Date.now();
+    this.drain.reset();
     const rs = restoreState(this.o.db);
     this.holdForHq = rs.restoredAt !== undefined;
     if (this.holdForHq) log.warn({ restoredFrom: rs.restoredFrom, backupSeq: rs.backupSeq }, 'restored database: holding new events until HQ says its highest sequence');
-    if (rs.adoptedBase !== undefined && rs.backupSeq !== undefined && rs.adoptedBase > rs.backupSeq) this.lostRange = [rs.backupSeq + 1, rs.adoptedBase];
+    if (rs.adoptedBase !== undefined && rs.backupSeq !== undefined && rs.adoptedBase > rs.backupSeq) this.drain.setLostRange([rs.backupSeq + 1, rs.adoptedBase]);
     this.subs.set(topics.ack(this.o.site, this.o.station), (_t, p) => this.onReceipt(p));
-    this.timers.push(setInterval(() => this.flushSent(), 100));
-    this.timers.push(setInterval(() => this.checkTimeouts(), Math.max(100, Math.min(1000, this.o.confirmTimeoutMs / 4, this.o.gapGraceMs / 2))));
+    this.timers.push(setInterval(() => this.drain.flushSent(), 100));
+    this.timers.push(setInterval(() => this.drain.checkTimeouts(this.link()), Math.max(100, Math.min(1000, this.o.confirmTimeoutMs / 4, this.o.gapGraceMs / 2))));
     if (this.o.heartbeatMs > 0) this.timers.push(setInterval(() => this.heartbeat(), this.o.heartbeatMs));
     for (const t of this.timers) t.unref();
     this.connect();
@@ -160,7 +153,7 @@ export class OutboxPublisher extends EventEmitter {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.flushSent();
+    this.drain.flushSent();
     const c = this.client;
     this.client = undefined;
     this.gen++;
@@ -199,21 +192,21 @@ export class OutboxPublisher extends EventEmitter {
 
   /** Ask for a re-send of everything HQ has not confirmed (e.g. after HQ lost data). */
   resendUnconfirmed(): void {
-    this.queueResend(this.confirmed + 1, Math.max(this.cursor, this.sentThrough));
+    this.drain.resendUnconfirmed();
   }
 
   status(): PublisherStatus {
     const s: PublisherStatus = {
       state: !this.running ? 'stopped' : this.connected ? 'online' : this.reconnects === 0 && !this.lastError ? 'connecting' : 'offline',
       clientId: this.clientId,
-      inFlight: this.inFlight.size,
-      sentThrough: this.sentThrough,
-      confirmedSeq: this.confirmed,
+      inFlight: this.drain.eventsInFlight,
+      sentThrough: this.drain.sentThrough,
+      confirmedSeq: this.drain.confirmed,
       lastSeq: lastSeq(this.o.db),
       reconnects: this.reconnects,
       outbox: outboxStats(this.o.db),
     };
-    if (this.lastPubackAt !== undefined) s.lastPubackAt = this.lastPubackAt;
+    if (this.drain.lastPubackAt !== undefined) s.lastPubackAt = this.drain.lastPubackAt;
     if (s.outbox.lastConfirmedAt !== undefined) s.lastConfirmedAt = s.outbox.lastConfirmedAt;
     if (this.lastError !== undefined) s.lastError = this.lastError;
     if (this.alarm) s.alarm = this.alarm;
@@ -234,11 +227,9 @@ export class OutboxPublisher extends EventEmitter {
     if (!this.holdForHq) return;
     const r = adoptHqSequence(this.o.db, Math.max(hqHighest, this.heldHighest));
     const rs = restoreState(this.o.db);
-    if (rs.backupSeq !== undefined && r.base > rs.backupSeq) this.lostRange = [rs.backupSeq + 1, r.base];
+    if (rs.backupSeq !== undefined && r.base > rs.backupSeq) this.drain.setLostRange([rs.backupSeq + 1, r.base]);
     this.holdForHq = false;
-    this.buffer = [];
-    this.bufferAt = 0;
-    this.cursor = Math.max(this.cursor, this.confirmed);
+    this.drain.rewind();
     this.emit('adopted', r);
     const held = this.heldReceipt;
     this.heldReceipt = undefined;
@@ -280,7 +271,7 @@ export class OutboxPublisher extends EventEmitter {
       this.connectedAt = Date.now();
       this.lastError = undefined;
       const brokerMax = connack.properties?.maximumPacketSize;
-      this.maxBytes = brokerMax ? Math.min(this.o.maxPayloadBytes, brokerMax - 512) : this.o.maxPayloadBytes;
+      this.drain.maxBytes = brokerMax ? Math.min(this.o.maxPayloadBytes, brokerMax - 512) : this.o.maxPayloadBytes;
       if (!connack.sessionPresent) for (const t of this.subs.keys()) client.subscribe(t, { qos: 1 });
       client.publish(topics.status(this.o.site, this.o.station), this.statusPayload('online'), { qos: 1, retain: true });
       if (this.latestMetric !== undefined) {
@@ -322,12 +313,7 @@ export class OutboxPublisher extends EventEmitter {
     this.gen++;
     client.removeAllListeners('message');
     client.end(true);
-    // What was in flight on the dead connection is sent again on the next one.
-    this.inFlight.clear();
-    this.buffer = [];
-    this.resendRows = [];
-    this.resendAt = 0;
-    this.cursor = this.sentThrough;
+    this.drain.connectionLost();
     if (this.backoff.closed(wasConnected ? this.connectedAt : undefined)) {
       this.alarm = { code: 'MQTT_DUPLICATE_CLIENT_ID', message: 'Another device seems to use this station\'s MQTT client id; the broker keeps disconnecting us.', at: Date.now() };
       log.error({ clientId: this.clientId }, 'duplicate clientId suspected');
@@ -346,130 +332,18 @@ export class OutboxPublisher extends EventEmitter {
   // ---- draining -----------------------------------------------------------------------------------------
 
   private pump(): void {
-    if (this.pumping || this.holdForHq) return;
-    this.pumping = true;
-    try {
-      const client = this.client;
-      while (this.connected && client && this.inFlight.size < this.o.inflight) {
-        const row = this.nextRow();
-        if (!row) break;
-        this.send(client, row);
-      }
-    } catch (e) {
-      this.lastError = errorMessage(e);
-      log.error({ err: this.lastError }, 'outbox drain failed');
-    } finally {
-      this.pumping = false;
-    }
+    if (this.holdForHq || !this.connected) return;
+    const link = this.link();
+    if (link) this.drain.pump(link);
   }
 
-  private nextRow(): Row | undefined {
-    // Re-sends first: a gap HQ reported holds its receipt back, so the window below cannot move until the gap is
-    // filled. Queued behind a window-blocked buffer, a re-send would wait for ever.
-    const again = this.nextResend();
-    if (again) return again;
-    for (;;) {
-      if (this.bufferAt >= this.buffer.length) {
-        this.buffer = this.refill();
-        this.bufferAt = 0;
-        if (this.buffer.length === 0) return undefined;
-      }
-      const row = this.buffer[this.bufferAt];
-      if (row && row.seq > this.confirmed + this.o.maxUnconfirmed) return undefined; // wait for HQ's receipt
-      this.bufferAt++;
-      if (row && row.seq > this.confirmed && !this.inFlight.has(row.seq) && !(row.seq > this.sentThrough && this.acked.has(row.seq))) return row;
-    }
-  }
-
-  /** Rows of the ranges asked for again (HQ's gaps, time-outs), in order; HQ's PUBACK history does not matter here. */
-  private nextResend(): Row | undefined {
-    for (;;) {
-      if (this.resendAt >= this.resendRows.length) {
-        this.resendRows = this.refillResend();
-        this.resendAt = 0;
-        if (this.resendRows.length === 0) return undefined;
-      }
-      const row = this.resendRows[this.resendAt++];
-      if (row && row.seq > this.confirmed && !this.inFlight.has(row.seq)) return row;
-    }
-  }
-
-  private refillResend(): Row[] {
-    while (this.resend.length > 0) {
-      const r = this.resend[0] as [number, number];
-      r[0] = Math.max(r[0], this.confirmed + 1);
-      if (r[0] > r[1]) {
-        this.resend.shift();
-        continue;
-      }
-      const rows = rowsFrom(this.o.db, r[0] - 1, this.o.batchRows, r[1]);
-      const last = rows[rows.length - 1];
-      if (!last) {
-        this.resend.shift();
-        continue;
-      }
-      r[0] = last.seq + 1;
-      return rows;
-    }
-    return [];
-  }
-
-  private refill(): Row[] {
-    const rows = rowsFrom(this.o.db, Math.max(this.cursor, this.confirmed), this.o.batchRows);
-    const last = rows[rows.length - 1];
-    if (last) this.cursor = last.seq;
-    return rows;
-  }
-
-  private send(client: MqttClient, row: Row): void {
-    const seq = row.seq;
-    const gen = this.gen;
-    const bytes = Buffer.byteLength(row.payload);
-    let topic: string;
-    let payload: string;
-    if (row.state === 'blocked_oversize' || bytes > this.maxBytes) {
-      // Never send it (the broker would drop the connection and we would loop, BUG-47); tell HQ the number is used.
-      if (row.state !== 'blocked_oversize') {
-        markBlockedOversize(this.o.db, seq);
-        log.error({ seq, eventID: row.event_id, bytes, max: this.maxBytes }, 'event too large to send; blocked');
-        this.emit('blocked', { seq, eventID: row.event_id, bytes });
-      }
-      topic = topics.skips(this.o.site, this.o.station);
-      const notice: SkipNotice = { seq, eventID: row.event_id, reason: 'blocked_oversize', bytes };
-      payload = JSON.stringify(notice);
-    } else {
-      topic = row.topic === 'events' ? topics.events(this.o.site, this.o.station) : `${topics.base(this.o.site, this.o.station)}/${row.topic}`;
-      payload = row.payload;
-    }
-    this.inFlight.add(seq);
-    client.publish(topic, payload, { qos: 1 }, (err) => {
-      if (gen !== this.gen) return;
-      this.inFlight.delete(seq);
-      if (err) this.lastError = errorMessage(err);
-      else this.onPuback(seq);
-      this.pump();
-    });
-  }
-
-  private onPuback(seq: number): void {
-    this.lastPubackAt = Date.now();
-    if (seq === this.sentThrough + 1) {
-      let s = seq;
-      while (this.acked.delete(s + 1)) s++;
-      this.sentThrough = s;
-    } else if (seq > this.sentThrough) this.acked.add(seq);
-  }
-
-  private flushSent(): void {
-    if (this.sentThrough <= this.persistedSentThrough) return;
-    try {
-      markSentThrough(this.o.db, this.sentThrough, this.lastPubackAt);
-      this.persistedSentThrough = this.sentThrough;
-      this.emit('sent', { through: this.sentThrough });
-      this.emitStatus();
-    } catch (e) {
-      log.warn({ err: errorMessage(e) }, 'could not record sent watermark; will retry');
-    }
+  /** QoS 1 publish on the current connection, for the drain; undefined while offline. */
+  private link(): Publish | undefined {
+    const client = this.client;
+    if (!client || !this.connected) return undefined;
+    return (topic, payload, done) => {
+      client.publish(topic, payload, { qos: 1 }, (err) => done(err));
+    };
   }
 
   // ---- receipts ------------------------------------------------------------------------------------------
@@ -487,77 +361,7 @@ export class OutboxPublisher extends EventEmitter {
       this.heldHighest = Math.max(this.heldHighest, r.highest ?? 0, r.contiguous);
       return;
     }
-    const now = Date.now();
-    if (r.contiguous > this.confirmed) {
-      const n = confirmUpTo(this.o.db, r.contiguous, now);
-      this.confirmed = readWatermarks(this.o.db).confirmedSeq;
-      this.lastProgressAt = now;
-      if (this.sentThrough < this.confirmed) this.sentThrough = this.confirmed;
-      for (const s of this.acked) if (s <= this.sentThrough) this.acked.delete(s);
-      for (const k of this.gapSeen.keys()) if (k <= this.confirmed) this.gapSeen.delete(k);
-      if (n > 0) this.emit('confirmed', { through: this.confirmed, count: n });
-      this.emitStatus();
-    }
-    for (const [a, b] of r.missing ?? []) {
-      if (b <= this.confirmed || this.gapSeen.has(a)) continue;
-      // Not at once: with shared HQ workers a gap is often just a batch still being stored elsewhere.
-      this.gapSeen.set(a, [b, now]);
-    }
-    this.resendOldGaps(now);
-    this.pump();
-  }
-
-  private resendOldGaps(now: number): void {
-    for (const [a, [b, first]] of this.gapSeen) {
-      if (b <= this.confirmed) this.gapSeen.delete(a);
-      else if (now - first >= this.o.gapGraceMs) {
-        this.gapSeen.delete(a);
-        log.info({ from: a, to: b }, 'HQ reports a gap; re-sending it');
-        this.skipLost(a, b);
-        this.queueResend(a, b);
-      }
-    }
-  }
-
-  private checkTimeouts(): void {
-    const now = Date.now();
-    if (this.connected) this.resendOldGaps(now);
-    const outstanding = Math.max(this.cursor, this.sentThrough) > this.confirmed;
-    if (!outstanding || !this.connected) {
-      this.lastProgressAt = now;
-      return;
-    }
-    if (now - this.lastProgressAt >= this.o.confirmTimeoutMs && this.inFlight.size === 0) {
-      log.warn({ confirmed: this.confirmed, sentThrough: this.sentThrough }, 'HQ has not confirmed for a while; re-sending unconfirmed events');
-      this.lastProgressAt = now;
-      this.resendUnconfirmed();
-    }
-  }
-
-  /**
-   * A gap HQ reports inside the numbers lost with a damaged database (sent by the old file, never received, not in
-   * the backup) can never be filled: a skip notice per number lets HQ's receipt move past it (BUG-54).
-   */
-  private skipLost(a: number, b: number): void {
-    const client = this.client;
-    if (!this.lostRange || !client || !this.connected) return;
-    const lo = Math.max(a, this.lostRange[0], this.confirmed + 1);
-    const hi = Math.min(b, this.lostRange[1], lo + 4999);
-    const has = this.o.db.prepare('SELECT 1 FROM outbox WHERE seq = ?');
-    for (let s = lo; s <= hi; s++) {
-      if (this.lostSkipped.has(s) || has.get(s)) continue;
-      this.lostSkipped.add(s);
-      const notice: SkipNotice = { seq: s, eventID: '', reason: 'lost_in_restore', bytes: 0 };
-      client.publish(topics.skips(this.o.site, this.o.station), JSON.stringify(notice), { qos: 1 });
-    }
-    if (hi >= lo) log.warn({ from: lo, to: hi }, 'numbers lost with the damaged database: told HQ to skip them');
-  }
-
-  private queueResend(a: number, b: number): void {
-    const from = Math.max(a, this.confirmed + 1);
-    if (from > b) return;
-    // Served ahead of the stream (nextResend); the stream's buffer stays, so no row the cursor passed is skipped.
-    this.resend.push([from, b]);
+    if (this.drain.applyReceipt(r, this.link())) this.emitStatus();
     this.pump();
   }
 

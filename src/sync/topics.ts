@@ -9,7 +9,7 @@ const seg = (s: string): string => {
 
 export const topics = {
   base: (site: string, station: string): string => `${TOPIC_ROOT}/${seg(site)}/${seg(station)}`,
-  /** QoS 1; one EPCIS event per message */
+  /** QoS 1; one EPCIS event, or an EPCISDocument of consecutive events (a backlog drains packed) */
   events: (site: string, station: string): string => `${topics.base(site, station)}/events`,
   /** QoS 1; sequence numbers the station will never send (oversize events), so HQ's count moves on */
   skips: (site: string, station: string): string => `${topics.base(site, station)}/skips`,

@@ -6,6 +6,7 @@
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { outboxStats } from '../../src/store/index.js';
+import { eventsInMessage } from '../../src/sync/epcis/index.js';
 import { OutboxPublisher, startEmbeddedBroker, topics } from '../../src/sync/index.js';
 import { freePort } from '../support/services.js';
 import { openTemp, recordReturns, tempDir, waitFor } from './helpers.js';
@@ -28,10 +29,14 @@ async function lossyHq(url: string, lose: Set<number>): Promise<{ stored: Set<nu
     void client.publishAsync(topics.ack('dc-test', 'st-01'), JSON.stringify({ contiguous, missing, highest, at: Date.now() }), { qos: 1, retain: true });
   };
   client.on('message', (_t, payload) => {
-    const seq = (JSON.parse(payload.toString()) as { 'rs:stationSeq': number })['rs:stationSeq'];
-    copies.set(seq, (copies.get(seq) ?? 0) + 1);
-    if (lose.delete(seq)) return;
-    stored.add(seq);
+    const m = eventsInMessage(JSON.parse(payload.toString()));
+    if (!m.ok) throw new Error(m.reason);
+    for (const { value } of m.events) {
+      const seq = (value as { 'rs:stationSeq': number })['rs:stationSeq'];
+      copies.set(seq, (copies.get(seq) ?? 0) + 1);
+      if (lose.delete(seq)) continue;
+      stored.add(seq);
+    }
     receiptDue ??= setTimeout(sendReceipt, 20);
   });
   return { stored, copies, close: async () => void (await client.endAsync()) };
@@ -44,7 +49,7 @@ describe('gap re-send while the window is full', () => {
     cleanup.length = 0;
   });
 
-  it('HQ loses seq 50 of 1,200 while the station is 200 ahead: the gap is re-sent and every event is confirmed once stored', async () => {
+  it('HQ loses seq 50 of 1,200 while the station is 10 messages of 20 events ahead: the gap is re-sent and every event is confirmed once stored', async () => {
     const dir = tempDir();
     const broker = await startEmbeddedBroker({ port: await freePort() });
     cleanup.push(() => broker.close());
@@ -54,7 +59,7 @@ describe('gap re-send while the window is full', () => {
     cleanup.push(() => sdb.close());
     recordReturns(sdb, 1200);
     // The time-out fallback is pushed out of reach: only the reported gap can bring the lost events back.
-    const pub = new OutboxPublisher({ db: sdb, url: broker.url, site: 'dc-test', station: 'st-01', mqtt: { protocolVersion: 4 }, inflight: 50, maxUnconfirmed: 200, gapGraceMs: 200, confirmTimeoutMs: 600_000 });
+    const pub = new OutboxPublisher({ db: sdb, url: broker.url, site: 'dc-test', station: 'st-01', mqtt: { protocolVersion: 4 }, inflight: 5, maxUnconfirmed: 10, batchEvents: 20, gapGraceMs: 200, confirmTimeoutMs: 600_000 });
     cleanup.push(() => pub.stop());
     await pub.start();
     await waitFor(() => outboxStats(sdb).depth === 0, 20_000, 'HQ to confirm all 1,200 events');

@@ -22,3 +22,57 @@ export function epcisDocument(events: readonly EpcisEvent[], opts: { sender?: st
   if (opts.sender) doc.sender = opts.sender;
   return doc;
 }
+
+const DOCUMENT_HEAD = `{"@context":${JSON.stringify(EPCIS_CONTEXT)},"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"`;
+const BODY_OPEN = '","epcisBody":{"eventList":[';
+const DOCUMENT_TAIL = ']}}';
+
+/**
+ * The same document, built from events already serialised in the outbox, written as UTF-8 into `target` (which
+ * must hold DOCUMENT_OVERHEAD_BYTES + the events' bytes + one per event); returns the bytes written.
+ * Concatenation, not re-serialising: draining a backlog must not parse and re-encode every stored event, and a
+ * reused buffer leaves no garbage behind. Each event keeps its own `@context` (GS1's schema allows it on an
+ * event), so HQ can store every event exactly as the station stored it.
+ */
+export function writeEpcisDocument(target: Buffer, payloads: readonly string[], createdAt = Date.now()): number {
+  let at = target.write(DOCUMENT_HEAD, 0, 'latin1');
+  at += target.write(new Date(createdAt).toISOString(), at, 'latin1');
+  at += target.write(BODY_OPEN, at, 'latin1');
+  payloads.forEach((p, i) => {
+    if (i > 0) at += target.write(',', at, 'latin1');
+    at += target.write(p, at, 'utf8');
+  });
+  at += target.write(DOCUMENT_TAIL, at, 'latin1');
+  return at;
+}
+
+/** Bytes `writeEpcisDocument` adds around the events (the commas between them come on top: one per event). */
+export const DOCUMENT_OVERHEAD_BYTES = Buffer.byteLength(DOCUMENT_HEAD + '2026-01-01T00:00:00.000Z' + BODY_OPEN + DOCUMENT_TAIL);
+
+/**
+ * What one message on an events topic carries: one event, or an EPCISDocument with several. Events inside a
+ * document that leave out `@context` inherit the document's, and get it written in so each stands alone at HQ.
+ */
+export type MessageEvents =
+  | { ok: true; document: boolean; events: Array<{ value: unknown; payload?: string }> }
+  | { ok: false; code: 'EPCIS_BAD_DOCUMENT'; reason: string };
+
+export function eventsInMessage(json: unknown): MessageEvents {
+  if (typeof json !== 'object' || json === null || (json as { type?: unknown }).type !== 'EPCISDocument') {
+    return { ok: true, document: false, events: [{ value: json }] };
+  }
+  const doc = json as { '@context'?: unknown; epcisBody?: { eventList?: unknown } };
+  const list = doc.epcisBody?.eventList;
+  if (!Array.isArray(list)) return { ok: false, code: 'EPCIS_BAD_DOCUMENT', reason: 'EPCISDocument without epcisBody.eventList' };
+  const ctx = doc['@context'];
+  return {
+    ok: true,
+    document: true,
+    events: list.map((value: unknown) => {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return { value };
+      const e = value as Record<string, unknown>;
+      const full = e['@context'] === undefined && ctx !== undefined ? { '@context': ctx, ...e } : e;
+      return { value: full, payload: JSON.stringify(full) };
+    }),
+  };
+}
