@@ -127,7 +127,7 @@ async function drainBench(n: number): Promise<{ ours: number; bare: number; ours
   const sdb = openStationDb(join(dir, 'station.db'));
   for (let k = 0; k < n; k += 1000) recordEvents(sdb, Array.from({ length: Math.min(1000, n - k) }, (_, i) => event(k + i, station)));
   const payloads = rowsFrom(sdb, 0, n).map((r) => r.payload);
-  const hq = child('hq.ts', ['--url', BROKER, '--db', join(dir, 'hq.db'), '--worker', `bench-${process.pid}`]);
+  const hq = child('hq.ts', ['--url', BROKER, '--db', join(dir, 'hq.db'), '--worker', `bench-${process.pid}`, '--session-expiry', '5']);
   await waitLine(hq, /"ready":true/);
   const bare = await barePublisher(payloads, `bench/bare/${process.pid}`);
   const pub = new OutboxPublisher({ db: sdb, url: BROKER, site: place.site, station, inflight: 100 });

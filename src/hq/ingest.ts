@@ -3,7 +3,7 @@ import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 
 import { StationError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { checkEvent } from '../sync/epcis/check.js';
-import { eventsInMessage } from '../sync/epcis/document.js';
+import { eventsInText } from '../sync/epcis/document.js';
 import { buildClientOptions, type MqttSettings } from '../sync/connection.js';
 import { parseTopic, topics, type SkipNotice } from '../sync/topics.js';
 import type { DownlinkAck } from '../sync/downlink/envelope.js';
@@ -29,12 +29,12 @@ export interface HqIngestOptions {
   /** this worker's id; the MQTT client id is `hq-<workerId>` and its session is persistent */
   workerId?: string;
   mqtt?: MqttSettings;
-  /** events per transaction (default 2000) and the longest an event waits for its batch (default 20 ms) */
+  /** events per transaction (default 5000: fewer commits rewrite the random eventID index less often) and the longest an event waits for its batch (default 20 ms) */
   batchSize?: number;
   batchDelayMs?: number;
   /** MQTT 5 Receive Maximum asked of the broker (default 1000) */
   receiveMaximum?: number;
-  /** stop reading from the broker while this many events wait for storage (default 10,000) */
+  /** stop reading from the broker while this many events wait for storage (default 20,000) */
   highWater?: number;
 }
 
@@ -114,7 +114,7 @@ export class HqIngest extends EventEmitter {
     // Flow control: holding `done` stops MQTT.js reading, so a slow HQ slows its own session, not its RAM.
     client.handleMessage = (packet: IPublishPacket, done: (e?: Error) => void): void => {
       this.accept(packet);
-      if (this.paused || this.queue.length >= (this.o.highWater ?? 10_000)) this.waiting.push(() => done());
+      if (this.paused || this.queue.length >= (this.o.highWater ?? 20_000)) this.waiting.push(() => done());
       else done();
     };
     const share = this.o.shared === true ? 'hq' : this.o.shared || undefined;
@@ -207,27 +207,27 @@ export class HqIngest extends EventEmitter {
       this.noteWorkloadMetrics(t.site, t.station, payload, now);
       return;
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(payload);
-    } catch {
-      this.reject(t.site, t.station, 'EPCIS_NOT_JSON', 'payload is not JSON', payload);
-      return;
-    }
     if (t.rest === 'skips') {
-      const n = json as Partial<SkipNotice>;
-      if (typeof n.seq === 'number' && n.seq > 0) {
-        this.push({ skip: { site: t.site, station: t.station, seq: n.seq, eventID: String(n.eventID ?? ''), reason: String(n.reason ?? 'skipped'), detail: JSON.stringify(n), receivedAt: now } });
-      }
-      return;
-    }
-    const m = eventsInMessage(json);
-    if (!m.ok) {
-      this.reject(t.site, t.station, m.code, m.reason, payload);
+      this.acceptSkip(t.site, t.station, payload, now);
       return;
     }
     // One event, or an EPCISDocument of several (a station draining its backlog): each is checked and stored alone.
-    for (const e of m.events) this.acceptEvent(t.site, t.station, p.topic, e.value, e.payload ?? payload, now);
+    const m = eventsInText(payload);
+    if (!m.ok) this.reject(t.site, t.station, m.code, m.reason, payload);
+    else for (const e of m.events) this.acceptEvent(t.site, t.station, p.topic, e.value, e.payload ?? payload, now);
+  }
+
+  private acceptSkip(site: string, station: string, payload: string, now: number): void {
+    let n: Partial<SkipNotice>;
+    try {
+      n = JSON.parse(payload) as Partial<SkipNotice>;
+    } catch {
+      this.reject(site, station, 'EPCIS_NOT_JSON', 'payload is not JSON', payload);
+      return;
+    }
+    if (typeof n === 'object' && n !== null && typeof n.seq === 'number' && n.seq > 0) {
+      this.push({ skip: { site, station, seq: n.seq, eventID: String(n.eventID ?? ''), reason: String(n.reason ?? 'skipped'), detail: JSON.stringify(n), receivedAt: now } });
+    }
   }
 
   private acceptEvent(site: string, station: string, topic: string, json: unknown, payload: string, now: number): void {
@@ -318,7 +318,7 @@ export class HqIngest extends EventEmitter {
 
   private push(item: { ev?: IncomingEvent; skip?: IncomingSkip }): void {
     this.queue.push(item);
-    if (this.queue.length >= (this.o.batchSize ?? 2000)) void this.flush();
+    if (this.queue.length >= (this.o.batchSize ?? 5000)) void this.flush();
     else this.schedule();
   }
 
@@ -336,12 +336,12 @@ export class HqIngest extends EventEmitter {
     this.flushing = (async () => {
       try {
         while (this.queue.length > 0 && !this.paused) {
-          let n = this.o.batchSize ?? 2000;
+          let n = this.o.batchSize ?? 5000;
           if (this.throttlePerSec !== undefined) n = Math.max(1, Math.min(n, Math.ceil(this.throttlePerSec / 10)));
           const batch = this.queue.splice(0, n);
           await this.storeAndAck(batch);
           if (this.throttlePerSec !== undefined) await sleep((batch.length / this.throttlePerSec) * 1000);
-          if (this.queue.length < (this.o.highWater ?? 10_000) / 2) this.releaseWaiting();
+          if (this.queue.length < (this.o.highWater ?? 20_000) / 2) this.releaseWaiting();
         }
       } finally {
         this.flushing = undefined;

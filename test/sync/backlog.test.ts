@@ -58,7 +58,7 @@ describe('backlogs', () => {
 
   // One event per message, and packed documents of 5 (1,600 messages): both overflow the broker's queue limit, which
   // counts messages, so the broker really drops part of the burst (bigger documents would fit in it whole).
-  it.for([1, 5])('a slow HQ (paused, then throttled) behind default Mosquitto queue limits still ends with every event exactly once (%i per message)', async (batchEvents, t) => {
+  it.for([1, 5])('a slow HQ (paused, then throttled) behind default Mosquitto queue limits still ends with every event exactly once (%i per message)', { timeout: 400_000 }, async (batchEvents, t) => {
     if (!ok) return t.skip();
     const dir = tempDir();
     const m = new TestMosquitto(); // default max_queued_messages 1000: a paused HQ loses most of the burst
@@ -87,5 +87,5 @@ describe('backlogs', () => {
     expect(distinct).toEqual({ n: SLOW_EVENTS });
     // The broker dropped part of the burst; the re-sends are what made it whole.
     expect(hq.stats().duplicates + hq.stats().events).toBeGreaterThanOrEqual(SLOW_EVENTS);
-  }, 400_000);
+  });
 });

@@ -1,4 +1,5 @@
 import type { EpcisEvent } from './events.js';
+import { splitEventList } from './slices.js';
 import { EPCIS_CONTEXT, stableEventId } from './vocab.js';
 
 /** Wraps events in an EPCISDocument (the form GS1's schema and EPCIS repositories accept). */
@@ -55,7 +56,51 @@ export const DOCUMENT_OVERHEAD_BYTES = Buffer.byteLength(DOCUMENT_HEAD + '2026-0
  */
 export type MessageEvents =
   | { ok: true; document: boolean; events: Array<{ value: unknown; payload?: string }> }
-  | { ok: false; code: 'EPCIS_BAD_DOCUMENT'; reason: string };
+  | { ok: false; code: 'EPCIS_BAD_DOCUMENT' | 'EPCIS_NOT_JSON'; reason: string };
+
+/**
+ * `eventsInMessage` from the message text. A document's events keep the exact text they came in (found by
+ * `splitEventList`, then each parsed on its own), so HQ neither re-serialises them nor stores anything but what the
+ * station sent; anything the scan does not recognise is parsed whole.
+ */
+export function eventsInText(text: string): MessageEvents {
+  const fast = text.charCodeAt(0) === 0x7b && text.includes('"EPCISDocument"') ? fromSlices(text) : undefined;
+  if (fast) return fast;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, code: 'EPCIS_NOT_JSON', reason: 'payload is not JSON' };
+  }
+  return eventsInMessage(json);
+}
+
+function fromSlices(text: string): MessageEvents | undefined {
+  const s = splitEventList(text);
+  if (!s) return undefined;
+  let outer: { type?: unknown; '@context'?: unknown; epcisBody?: { eventList?: unknown } };
+  let values: unknown[];
+  try {
+    outer = JSON.parse(s.outer) as typeof outer;
+    values = s.events.map((e) => JSON.parse(e) as unknown);
+  } catch {
+    return undefined;
+  }
+  const list = outer?.epcisBody?.eventList;
+  if (outer?.type !== 'EPCISDocument' || !Array.isArray(list) || list.length !== 0) return undefined;
+  const ctx = outer['@context'];
+  return {
+    ok: true,
+    document: true,
+    events: values.map((value, i) => {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return { value };
+      const e = value as Record<string, unknown>;
+      if (e['@context'] !== undefined || ctx === undefined) return { value, payload: s.events[i] ?? '' };
+      const full = { '@context': ctx, ...e };
+      return { value: full, payload: JSON.stringify(full) };
+    }),
+  };
+}
 
 export function eventsInMessage(json: unknown): MessageEvents {
   if (typeof json !== 'object' || json === null || (json as { type?: unknown }).type !== 'EPCISDocument') {
