@@ -87,7 +87,7 @@ export function register(program: Command): void {
     .option('--ca <pem>', 'CA certificate file for TLS')
     .option('--cert <pem>', 'client certificate file')
     .option('--key <pem>', 'client key file')
-    .option('--stations', 'print the HQ views (stations: last contact, receipt, backlog; events per hour; workload compared across stations) as JSON and exit')
+    .option('--stations', 'print the HQ views (stations: last contact, receipt, backlog; events per hour; workload compared across stations; each station\'s answer to the last downlinks) as JSON and exit')
     .option('--hours <n>', 'with --stations: hours of events per hour', '24')
     .option('--json', 'errors as one JSON line on stdout')
     .action(async (o: HqCliOptions) => {
@@ -98,7 +98,7 @@ export function register(program: Command): void {
       } catch (e) {
         fail(e, json);
       }
-      const { HqIngest, PgHqStore, SqliteHqStore } = await import('../hq/index.js');
+      const { HqIngest, PgHqStore, SqliteHqStore, downlinkAckViews } = await import('../hq/index.js');
       const pg = isPg(o.db);
       if (o.stations) {
         // A view must not create an empty database where the operator mistyped the path.
@@ -107,8 +107,14 @@ export function register(program: Command): void {
         try {
           await store.init();
           const { workloadComparison } = await import('../hq/workload.js');
-          // workload: each station's latest aggregated figures compared across stations (issue 10).
-          const view = { stations: await store.stations(), eventsPerHour: await store.eventsPerHour(checked.hours), workload: workloadComparison(await store.workloadMetrics()) };
+          // workload: each station's latest aggregated figures compared across stations (issue 10); downlinks: what
+          // each station last answered to each rule/catalog/returns push (applied, or refused with the reason).
+          const view = {
+            stations: await store.stations(),
+            eventsPerHour: await store.eventsPerHour(checked.hours),
+            workload: workloadComparison(await store.workloadMetrics()),
+            downlinks: downlinkAckViews(await store.downlinkAcks()),
+          };
           process.stdout.write(JSON.stringify(view, null, 2) + '\n');
         } catch (e) {
           await store.close().catch(() => undefined);

@@ -8,7 +8,7 @@ import { buildClientOptions, type MqttSettings } from '../sync/connection.js';
 import { parseTopic, topics, type SkipNotice } from '../sync/topics.js';
 import type { DownlinkAck } from '../sync/downlink/envelope.js';
 import { ThreadedSqliteHqStore } from './threaded-sqlite.js';
-import type { BatchResult, HqStore, IncomingEvent, IncomingSkip, StationView } from './types.js';
+import type { BatchResult, HqStore, IncomingEvent, IncomingSkip, StationView, StoredDownlinkAck } from './types.js';
 import { answerResync, parseResyncRequest } from './resync.js';
 import { parseWorkloadMetrics, workloadComparison, type HqWorkloadView } from './workload.js';
 
@@ -71,7 +71,6 @@ export class HqIngest extends EventEmitter {
   private throttlePerSec: number | undefined;
   private running = false;
   private readonly s: HqStats = { events: 0, duplicates: 0, rejected: 0, conflicts: 0, batches: 0, byStation: {} };
-  private readonly acks = new Map<string, DownlinkAckView>();
 
   constructor(opts: HqIngestOptions) {
     super();
@@ -177,9 +176,9 @@ export class HqIngest extends EventEmitter {
     return { ...this.s, byStation: { ...this.s.byStation } };
   }
 
-  /** Every station's latest downlink answer per kind and target (applied, refused with why, ignored). */
-  downlinkAcks(): DownlinkAckView[] {
-    return [...this.acks.values()];
+  /** Every station's latest downlink answer per kind and target (applied, refused with why, ignored), as stored. */
+  async downlinkAcks(): Promise<DownlinkAckView[]> {
+    return downlinkAckViews(await this.store.downlinkAcks());
   }
 
   async stations(): Promise<StationView[]> {
@@ -300,10 +299,13 @@ export class HqIngest extends EventEmitter {
     }
     if (typeof a !== 'object' || a === null || typeof a.kind !== 'string' || typeof a.status !== 'string') return;
     const view = { ...a, site, station, receivedAt: now } as DownlinkAckView;
-    this.acks.set(`${site}/${station}/${a.kind}/${String(a.target)}`, view);
+    // Stored, so `hq --stations` still shows after an HQ restart which station refused which push and why.
     if (a.status === 'refused') log.warn({ site, station, kind: a.kind, version: a.version, code: a.code, reason: a.reason }, 'station refused a downlink');
     else log.info({ site, station, kind: a.kind, version: a.version, status: a.status }, 'downlink ack');
-    this.emit('downlink-ack', view);
+    this.store
+      .putDownlinkAck({ site, station, kind: a.kind, target: String(a.target), receivedAt: now, payload })
+      .catch((e: unknown) => log.warn({ err: errorMessage(e), site, station }, 'downlink ack not stored'))
+      .finally(() => this.emit('downlink-ack', view));
   }
 
   /** A refused event still uses its sequence number, so it is recorded as a skip (with why) and HQ moves on. */
@@ -408,6 +410,19 @@ export class HqIngest extends EventEmitter {
   }
 }
 
+/** Stored acks as views; a row whose text no longer parses is left out rather than failing the whole view. */
+export function downlinkAckViews(rows: readonly StoredDownlinkAck[]): DownlinkAckView[] {
+  const out: DownlinkAckView[] = [];
+  for (const r of rows) {
+    try {
+      out.push({ ...(JSON.parse(r.payload) as DownlinkAck), site: r.site, station: r.station, receivedAt: r.receivedAt });
+    } catch {
+      log.warn({ site: r.site, station: r.station, kind: r.kind }, 'stored downlink ack is not JSON; left out');
+    }
+  }
+  return out;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Loads `pg` only when PostgreSQL is asked for, so a SQLite-only HQ starts fast. */
@@ -439,6 +454,8 @@ class LazyPg implements HqStore {
   };
   putWorkloadMetrics: HqStore['putWorkloadMetrics'] = (m) => this.s.putWorkloadMetrics(m);
   workloadMetrics: HqStore['workloadMetrics'] = () => this.s.workloadMetrics();
+  putDownlinkAck: HqStore['putDownlinkAck'] = (a) => this.s.putDownlinkAck(a);
+  downlinkAcks: HqStore['downlinkAcks'] = () => this.s.downlinkAcks();
   close: HqStore['close'] = async () => {
     if (this.inner) await this.inner.close();
   };

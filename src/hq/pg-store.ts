@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { StationError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
-import { walkAsync, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView, type StationWorkloadMetrics, type StoredEventsPage } from './types.js';
+import { walkAsync, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView, type StationWorkloadMetrics, type StoredDownlinkAck, type StoredEventsPage } from './types.js';
 
 // Lean on purpose (every index costs on each of tens of thousands of inserts a second): the event key is the
 // primary key, (site, station, seq) is unique and doubles as the receipt index, arrival time gets a BRIN index.
@@ -33,6 +33,10 @@ CREATE TABLE IF NOT EXISTS hq_stations (
 CREATE TABLE IF NOT EXISTS hq_workload_metrics (
   site TEXT NOT NULL, station TEXT NOT NULL, at BIGINT NOT NULL, received_at BIGINT NOT NULL, payload TEXT NOT NULL,
   PRIMARY KEY (site, station)
+);
+CREATE TABLE IF NOT EXISTS hq_downlink_acks (
+  site TEXT NOT NULL, station TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL, received_at BIGINT NOT NULL, payload TEXT NOT NULL,
+  PRIMARY KEY (site, station, kind, target)
 );
 `;
 
@@ -229,9 +233,25 @@ export class PgHqStore implements HqStore {
     return r.rows.map((x) => ({ site: x.site, station: x.station, at: Number(x.at), receivedAt: Number(x.received_at), payload: x.payload }));
   }
 
+  async putDownlinkAck(a: StoredDownlinkAck): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO hq_downlink_acks (site, station, kind, target, received_at, payload) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (site, station, kind, target) DO UPDATE SET received_at = excluded.received_at, payload = excluded.payload
+       WHERE excluded.received_at >= hq_downlink_acks.received_at`,
+      [a.site, a.station, a.kind, a.target, a.receivedAt, a.payload],
+    );
+  }
+
+  async downlinkAcks(): Promise<StoredDownlinkAck[]> {
+    const r = await this.pool.query<{ site: string; station: string; kind: string; target: string; received_at: string; payload: string }>(
+      'SELECT site, station, kind, target, received_at, payload FROM hq_downlink_acks ORDER BY site, station, kind, target',
+    );
+    return r.rows.map((x) => ({ site: x.site, station: x.station, kind: x.kind, target: x.target, receivedAt: Number(x.received_at), payload: x.payload }));
+  }
+
   /** Drops HQ's tables (tests and benchmarks only). */
   async reset(): Promise<void> {
-    await this.pool.query('DROP TABLE IF EXISTS hq_events, hq_skips, hq_stations, hq_workload_metrics');
+    await this.pool.query('DROP TABLE IF EXISTS hq_events, hq_skips, hq_stations, hq_workload_metrics, hq_downlink_acks');
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
-import { walk, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView, type StationWorkloadMetrics, type StoredEventsPage } from './types.js';
+import { walk, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView, type StationWorkloadMetrics, type StoredDownlinkAck, type StoredEventsPage } from './types.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS hq_events (
@@ -34,6 +34,10 @@ CREATE TABLE IF NOT EXISTS hq_stations (
 CREATE TABLE IF NOT EXISTS hq_workload_metrics (
   site TEXT NOT NULL, station TEXT NOT NULL, at INTEGER NOT NULL, received_at INTEGER NOT NULL, payload TEXT NOT NULL,
   PRIMARY KEY (site, station)
+);
+CREATE TABLE IF NOT EXISTS hq_downlink_acks (
+  site TEXT NOT NULL, station TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL, received_at INTEGER NOT NULL, payload TEXT NOT NULL,
+  PRIMARY KEY (site, station, kind, target)
 );
 PRAGMA user_version = 1;
 `;
@@ -161,6 +165,22 @@ export class SqliteHqStore implements HqStore {
   async workloadMetrics(): Promise<StationWorkloadMetrics[]> {
     const rows = this.db.prepare('SELECT site, station, at, received_at, payload FROM hq_workload_metrics ORDER BY site, station').all() as Array<{ site: string; station: string; at: number; received_at: number; payload: string }>;
     return await Promise.resolve(rows.map((r) => ({ site: r.site, station: r.station, at: r.at, receivedAt: r.received_at, payload: r.payload })));
+  }
+
+  async putDownlinkAck(a: StoredDownlinkAck): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO hq_downlink_acks (site, station, kind, target, received_at, payload) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT(site, station, kind, target) DO UPDATE SET received_at = excluded.received_at, payload = excluded.payload
+         WHERE excluded.received_at >= hq_downlink_acks.received_at`,
+      )
+      .run(a.site, a.station, a.kind, a.target, a.receivedAt, a.payload);
+    await Promise.resolve();
+  }
+
+  async downlinkAcks(): Promise<StoredDownlinkAck[]> {
+    const rows = this.db.prepare('SELECT site, station, kind, target, received_at, payload FROM hq_downlink_acks ORDER BY site, station, kind, target').all() as Array<{ site: string; station: string; kind: string; target: string; received_at: number; payload: string }>;
+    return await Promise.resolve(rows.map((r) => ({ site: r.site, station: r.station, kind: r.kind, target: r.target, receivedAt: r.received_at, payload: r.payload })));
   }
 
   async eventsAfter(site: string, station: string, afterSeq: number, limit: number): Promise<StoredEventsPage> {

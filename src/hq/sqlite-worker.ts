@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteHqStore } from './sqlite-store.js';
 
 const store = new SqliteHqStore((workerData as { path: string }).path);
-type Call = { id: number; method: 'init' | 'storeBatch' | 'noteStatus' | 'stations' | 'eventsPerHour' | 'countEvents' | 'putWorkloadMetrics' | 'workloadMetrics' | 'close' | 'integrityCheck' | 'eventsAfter'; args: unknown[] };
+type Call = { id: number; method: 'init' | 'storeBatch' | 'noteStatus' | 'stations' | 'eventsPerHour' | 'countEvents' | 'putWorkloadMetrics' | 'workloadMetrics' | 'putDownlinkAck' | 'downlinkAcks' | 'close' | 'integrityCheck' | 'eventsAfter'; args: unknown[] };
 
 parentPort?.on('message', (m: Call) => {
   void (async () => {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { BatchResult, HourCount, HqStore, IncomingEvent, IncomingSkip, StationView, StationWorkloadMetrics, StoredEventsPage } from './types.js';
+import type { BatchResult, HourCount, HqStore, IncomingEvent, IncomingSkip, StationView, StationWorkloadMetrics, StoredDownlinkAck, StoredEventsPage } from './types.js';
 
 /** HQ's SQLite store on a worker thread (see sqlite-worker.ts for why). Same API, every call async. */
 export class ThreadedSqliteHqStore implements HqStore {
@@ -69,6 +69,12 @@ export class ThreadedSqliteHqStore implements HqStore {
   }
   workloadMetrics(): Promise<StationWorkloadMetrics[]> {
     return this.call('workloadMetrics', []);
+  }
+  putDownlinkAck(a: StoredDownlinkAck): Promise<void> {
+    return this.call('putDownlinkAck', [a]);
+  }
+  downlinkAcks(): Promise<StoredDownlinkAck[]> {
+    return this.call('downlinkAcks', []);
   }
   eventsAfter(site: string, station: string, afterSeq: number, limit: number): Promise<StoredEventsPage> {
     return this.call('eventsAfter', [site, station, afterSeq, limit]);

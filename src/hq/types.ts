@@ -49,6 +49,17 @@ export interface StationView {
   statusAt: number | null;
 }
 
+/** A station's latest answer to a downlink (applied, refused with why, ignored), as HQ last heard it. */
+export interface StoredDownlinkAck {
+  site: string;
+  station: string;
+  kind: string;
+  target: string;
+  receivedAt: number;
+  /** the ack message as the station sent it (JSON) */
+  payload: string;
+}
+
 /** A station's latest aggregated workload message (issue 10): HQ keeps only the newest per station. */
 export interface StationWorkloadMetrics {
   site: string;
@@ -76,6 +87,9 @@ export interface HqStore {
   /** Keeps the message if it is newer than the stored one for its station; true when stored. Idempotent. */
   putWorkloadMetrics(m: StationWorkloadMetrics): Promise<boolean>;
   workloadMetrics(): Promise<StationWorkloadMetrics[]>;
+  /** A station's answer to a downlink; only the newest per station, kind and target is kept. */
+  putDownlinkAck(a: StoredDownlinkAck): Promise<void>;
+  downlinkAcks(): Promise<StoredDownlinkAck[]>;
   /**
    * A station's stored events above `afterSeq` in sequence order (at most `limit`) and its receipt, for the
    * re-sync after a station restored a backup (BUG-54, docs/sync.md Recovery). Optional: a store without it

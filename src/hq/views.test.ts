@@ -47,6 +47,16 @@ async function views(store: HqStore): Promise<void> {
   ]);
   expect(await store.eventsPerHour(1, T('11:00'))).toEqual([{ hour: '2026-12-03T10:00:00Z', events: 2 }]);
   expect(await store.countEvents('dc-x', 'st-a')).toBe(4);
+
+  // Downlink answers: the newest per station, kind and target; a late older one never replaces it.
+  const ack = (status: string, version: number, at: number): Parameters<HqStore['putDownlinkAck']>[0] => ({
+    site: 'dc-x', station: 'st-a', kind: 'rules', target: 'st-a', receivedAt: at, payload: JSON.stringify({ kind: 'rules', version, target: 'st-a', status, at }),
+  });
+  await store.putDownlinkAck(ack('refused', 7, T('10:00')));
+  await store.putDownlinkAck(ack('applied', 8, T('10:10')));
+  await store.putDownlinkAck(ack('refused', 7, T('10:05')));
+  const acks = await store.downlinkAcks();
+  expect(acks.map((a) => [a.station, a.kind, JSON.parse(a.payload) as unknown])).toEqual([['st-a', 'rules', { kind: 'rules', version: 8, target: 'st-a', status: 'applied', at: T('10:10') }]]);
 }
 
 describe('HQ views: stations (last contact, receipt, backlog) and events per hour', () => {

@@ -364,8 +364,13 @@ describe('HQ downlink (Mosquitto)', () => {
     const out = await run(process.execPath, [cli, 'hq', 'publish-rules', RULES, '--site', site, '--target', 'dock-1', '--broker', URL, '--key', join(dir, 'hq-downlink.key.pem'), '--version', '42', '--json']);
     expect(JSON.parse(out.stdout)).toMatchObject({ ok: true, kind: 'rules', version: 42, signed: true });
     await waitFor(() => seen.some((a) => a.status === 'applied'), 15_000, 'HQ saw the ack');
-    expect(ingest.downlinkAcks()).toEqual([expect.objectContaining({ site, station: 'dock-1', kind: 'rules', version: 42, status: 'applied' })]);
+    const ack = expect.objectContaining({ site, station: 'dock-1', kind: 'rules', version: 42, status: 'applied' });
+    expect(await ingest.downlinkAcks()).toEqual([ack]);
     expect(st.downlink.status().applied).toEqual([expect.objectContaining({ kind: 'rules', version: 42 })]);
+    // Kept in HQ's database: after HQ stops, `hq --stations` still shows what the station answered.
+    await ingest.stop();
+    const view = await run(process.execPath, [cli, 'hq', '--stations', '--db', join(dir, 'hq.db')]);
+    expect((JSON.parse(view.stdout) as { downlinks: unknown[] }).downlinks).toEqual([ack]);
   }, 60_000);
 
   it('the subscriptions are issued again after the broker lost the station\'s session (broker restart)', async (t) => {
