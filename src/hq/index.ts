@@ -1,4 +1,5 @@
-export { HqIngest, downlinkAckViews, type DownlinkAckView, type HqIngestOptions, type HqStats } from './ingest.js';
+export { HqIngest, type HqIngestOptions, type HqStats } from './ingest.js';
+export { downlinkAckViews, type DownlinkAckView } from './acks.js';
 export { parseWorkloadMetrics, workloadComparison, type HqWorkloadView } from './workload.js';
 export { SqliteHqStore } from './sqlite-store.js';
 export { ThreadedSqliteHqStore } from './threaded-sqlite.js';

@@ -7,8 +7,10 @@ import { eventsInText } from '../sync/epcis/document.js';
 import { buildClientOptions, type MqttSettings } from '../sync/connection.js';
 import { parseTopic, topics, type SkipNotice } from '../sync/topics.js';
 import type { DownlinkAck } from '../sync/downlink/envelope.js';
+import { downlinkAckViews, type DownlinkAckView } from './acks.js';
+import { LazyPg } from './lazy-pg.js';
 import { ThreadedSqliteHqStore } from './threaded-sqlite.js';
-import type { BatchResult, HqStore, IncomingEvent, IncomingSkip, StationView, StoredDownlinkAck } from './types.js';
+import type { BatchResult, HqStore, IncomingEvent, IncomingSkip, StationView } from './types.js';
 import { answerResync, parseResyncRequest } from './resync.js';
 import { parseWorkloadMetrics, workloadComparison, type HqWorkloadView } from './workload.js';
 
@@ -36,13 +38,6 @@ export interface HqIngestOptions {
   receiveMaximum?: number;
   /** stop reading from the broker while this many events wait for storage (default 20,000) */
   highWater?: number;
-}
-
-/** A station's latest answer to a downlink (per site, station, kind and target), as HQ last heard it. */
-export interface DownlinkAckView extends DownlinkAck {
-  site: string;
-  station: string;
-  receivedAt: number;
 }
 
 export interface HqStats {
@@ -410,53 +405,4 @@ export class HqIngest extends EventEmitter {
   }
 }
 
-/** Stored acks as views; a row whose text no longer parses is left out rather than failing the whole view. */
-export function downlinkAckViews(rows: readonly StoredDownlinkAck[]): DownlinkAckView[] {
-  const out: DownlinkAckView[] = [];
-  for (const r of rows) {
-    try {
-      out.push({ ...(JSON.parse(r.payload) as DownlinkAck), site: r.site, station: r.station, receivedAt: r.receivedAt });
-    } catch {
-      log.warn({ site: r.site, station: r.station, kind: r.kind }, 'stored downlink ack is not JSON; left out');
-    }
-  }
-  return out;
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Loads `pg` only when PostgreSQL is asked for, so a SQLite-only HQ starts fast. */
-class LazyPg implements HqStore {
-  readonly kind = 'postgres' as const;
-  private inner: HqStore | undefined;
-  constructor(
-    private readonly url: string,
-    private readonly schema?: string,
-  ) {}
-  private get s(): HqStore {
-    if (!this.inner) throw new Error('PostgreSQL store used before init()');
-    return this.inner;
-  }
-  async init(): Promise<void> {
-    const { PgHqStore } = await import('./pg-store.js');
-    this.inner = new PgHqStore(this.url, this.schema === undefined ? {} : { schema: this.schema });
-    await this.inner.init();
-  }
-  storeBatch: HqStore['storeBatch'] = (e, s, n) => this.s.storeBatch(e, s, n);
-  noteStatus: HqStore['noteStatus'] = (a, b, c, d) => this.s.noteStatus(a, b, c, d);
-  stations: HqStore['stations'] = () => this.s.stations();
-  eventsPerHour: HqStore['eventsPerHour'] = (h, n) => this.s.eventsPerHour(h, n);
-  countEvents: HqStore['countEvents'] = (a, b) => this.s.countEvents(a, b);
-  eventsAfter: NonNullable<HqStore['eventsAfter']> = async (a, b, c, d) => {
-    const s = this.s;
-    if (!s.eventsAfter) throw new Error('this store cannot list events');
-    return await s.eventsAfter(a, b, c, d);
-  };
-  putWorkloadMetrics: HqStore['putWorkloadMetrics'] = (m) => this.s.putWorkloadMetrics(m);
-  workloadMetrics: HqStore['workloadMetrics'] = () => this.s.workloadMetrics();
-  putDownlinkAck: HqStore['putDownlinkAck'] = (a) => this.s.putDownlinkAck(a);
-  downlinkAcks: HqStore['downlinkAcks'] = () => this.s.downlinkAcks();
-  close: HqStore['close'] = async () => {
-    if (this.inner) await this.inner.close();
-  };
-}
