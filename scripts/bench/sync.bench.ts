@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- sync` against the local Mosquitto (127.0.0.1:1883) and PostgreSQL (127.0.0.1:5432/test).
  * (a) committed returns/s into the store vs bare better-sqlite3 (same rows, same transactions, synchronous=FULL)
- * (b) 100,000-event backlog drained to HQ's receipts vs a bare MQTT.js QoS 1 publisher (100 in flight)
+ * (b) 100,000-event backlog drained to HQ's receipts vs a bare MQTT.js QoS 1 publisher (100 in flight); ours packs up to
+ *     100 events into one EPCISDocument per message, and runs once more with one event per message for comparison
  * (c) HQ ingest events/s into PostgreSQL, one worker  (d) station RSS at steady state and time to ready
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -121,16 +122,16 @@ async function barePublisher(payloads: string[], topic: string): Promise<number>
   return payloads.length / (dt / 1000);
 }
 
-async function drainBench(n: number): Promise<{ ours: number; bare: number; oursMs: number; bareMs: number }> {
+async function drainBench(n: number, batchEvents?: number): Promise<{ ours: number; bare: number; oursMs: number; bareMs: number }> {
   const dir = tmp();
-  const station = `st-drain-${process.pid}-${Date.now()}`;
+  const station = `st-drain-${process.pid}-${Date.now()}-${batchEvents ?? 'packed'}`;
   const sdb = openStationDb(join(dir, 'station.db'));
   for (let k = 0; k < n; k += 1000) recordEvents(sdb, Array.from({ length: Math.min(1000, n - k) }, (_, i) => event(k + i, station)));
   const payloads = rowsFrom(sdb, 0, n).map((r) => r.payload);
   const hq = child('hq.ts', ['--url', BROKER, '--db', join(dir, 'hq.db'), '--worker', `bench-${process.pid}`, '--session-expiry', '5']);
   await waitLine(hq, /"ready":true/);
   const bare = await barePublisher(payloads, `bench/bare/${process.pid}`);
-  const pub = new OutboxPublisher({ db: sdb, url: BROKER, site: place.site, station, inflight: 100 });
+  const pub = new OutboxPublisher({ db: sdb, url: BROKER, site: place.site, station, inflight: 100, ...(batchEvents ? { batchEvents } : {}) });
   const t0 = performance.now();
   await new Promise<void>((resolve) => {
     pub.on('confirmed', (c: { through: number }) => {
@@ -214,6 +215,9 @@ export async function run(): Promise<{ metrics: Record<string, unknown>; ratios:
   console.error(`store: ours ${a.ours.toFixed(0)}/s, bare ${a.bare.toFixed(0)}/s`);
   const b = parts.includes('b') ? await drainBench(Number(process.env.BENCH_DRAIN_EVENTS ?? 100_000)) : { ours: NaN, bare: NaN, oursMs: NaN, bareMs: NaN };
   console.error(`drain: ours ${b.ours.toFixed(0)}/s (${b.oursMs.toFixed(0)} ms), bare ${b.bare.toFixed(0)}/s`);
+  // The same drain with one event per message (packing off), beside its own bare run: what packing brings.
+  const b1 = parts.includes('b') ? await drainBench(Number(process.env.BENCH_DRAIN_EVENTS ?? 100_000), 1) : { ours: NaN, bare: NaN, oursMs: NaN, bareMs: NaN };
+  console.error(`drain, one event per message: ours ${b1.ours.toFixed(0)}/s (${b1.oursMs.toFixed(0)} ms), bare ${b1.bare.toFixed(0)}/s`);
   const c = parts.includes('c') ? await hqPgBench(Number(process.env.BENCH_HQ_EVENTS ?? 50_000)) : NaN;
   console.error(`hq pg: ${c.toFixed(0)} events/s`);
   const d = parts.includes('d') ? await readyBench() : { readyMs: NaN, rssMb: NaN };
@@ -221,8 +225,9 @@ export async function run(): Promise<{ metrics: Record<string, unknown>; ratios:
     metrics: {
       storeCommitsPerSec: Math.round(a.ours), bareStoreCommitsPerSec: Math.round(a.bare),
       drainEventsPerSec: Math.round(b.ours), drainMs: Math.round(b.oursMs), barePublisherMsgPerSec: Math.round(b.bare), barePublisherMs: Math.round(b.bareMs),
+      drainEventsPerMessage: 100, drainOneEventPerMessageEventsPerSec: Math.round(b1.ours), barePublisherBesideItMsgPerSec: Math.round(b1.bare),
       hqPostgresEventsPerSec: Math.round(c), rssMb: Math.round(d.rssMb * 10) / 10, readyMs: Math.round(d.readyMs * 10) / 10,
     },
-    ratios: { storeVsBareInserts: a.ours / a.bare, drainVsBarePublisher: b.ours / b.bare },
+    ratios: { storeVsBareInserts: a.ours / a.bare, drainVsBarePublisher: b.ours / b.bare, drainOneEventPerMessageVsBarePublisher: b1.ours / b1.bare },
   };
 }
