@@ -42,6 +42,24 @@ describe('station database', () => {
     expect(sdb.installId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('keeps savepoint undo pages in memory, and a savepoint rolled back past 64 KiB leaves the rest of its transaction', () => {
+    const sdb = openDb(join(tmp(), 'sp.db'));
+    expect(sdb.db.pragma('temp_store', { simple: true })).toBe(2);
+    sdb.db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+    const ins = sdb.db.prepare('INSERT INTO t (v) VALUES (?)');
+    const big = 'x'.repeat(2000);
+    const inner = sdb.db.transaction(() => {
+      for (let i = 0; i < 100; i++) ins.run(big); // ~200 KiB: a sub-journal this size used to spill to a file
+      throw new Error('refused');
+    });
+    sdb.db.transaction(() => {
+      ins.run('kept');
+      expect(() => inner()).toThrow('refused');
+      ins.run('kept too');
+    }).immediate();
+    expect(sdb.db.prepare('SELECT v FROM t ORDER BY id').pluck().all()).toEqual(['kept', 'kept too']);
+  });
+
   it('keeps the per-install id across restarts (BUG-45: client id from the install, not the hostname)', () => {
     const p = join(tmp(), 's.db');
     const a = openStationDb(p);
