@@ -28,6 +28,7 @@ export class Core {
   private readonly stmts = new Map<string, BetterSqlite3.Statement>();
   private secret: string | undefined;
   private readonly pendingWork: WorkEvent[] = [];
+  private runTx: BetterSqlite3.Transaction<(f: () => unknown) => unknown> | undefined;
 
   constructor(readonly deps: WorkflowDeps) {
     this.db = deps.db;
@@ -48,10 +49,12 @@ export class Core {
 
   /** One IMMEDIATE transaction; a Refusal thrown inside rolls everything back. Retries briefly on SQLITE_BUSY. */
   tx<T>(fn: () => T): T {
-    const run = this.db.transaction(fn);
+    // One wrapper for every call (better-sqlite3 builds five closures per `transaction()`): BEGIN IMMEDIATE at the
+    // top, a savepoint when nested, exactly as a fresh wrapper would.
+    const run = (this.runTx ??= this.db.transaction((f: () => unknown) => f())) as BetterSqlite3.Transaction<(f: () => T) => T>;
     for (let i = 0; ; i++) {
       try {
-        return this.db.inTransaction ? run() : run.immediate();
+        return this.db.inTransaction ? run(fn) : run.immediate(fn);
       } catch (e) {
         const code = (e as { code?: string }).code;
         if ((code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT') && i < 3) {

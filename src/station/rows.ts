@@ -103,6 +103,14 @@ export function pendingItem(core: Core, caseId: string | null): WfItemRow | unde
     core.st('SELECT * FROM wf_items WHERE case_id = ? AND bin IS NULL AND bin_expected IS NOT NULL ORDER BY seq LIMIT 1').get(caseId)) as WfItemRow | undefined;
 }
 
+/** What a screen shows of its pending item: the same item as pendingItem, without the large JSON columns. */
+export type PendingBrief = Pick<WfItemRow, 'item_id' | 'state' | 'gtin' | 'question' | 'bin_expected'>;
+
+export function pendingBrief(core: Core, caseId: string): PendingBrief | undefined {
+  return (core.st("SELECT item_id, state, gtin, question, bin_expected FROM wf_items WHERE case_id = ? AND state = 'grading' ORDER BY seq LIMIT 1").get(caseId) ??
+    core.st('SELECT item_id, state, gtin, question, bin_expected FROM wf_items WHERE case_id = ? AND bin IS NULL AND bin_expected IS NOT NULL ORDER BY seq LIMIT 1').get(caseId)) as PendingBrief | undefined;
+}
+
 /** Base units accepted per line of an order, over every case. */
 export function returnedByLine(core: Core, orderNo: string): Map<number, number> {
   const rows = core.st('SELECT line_no, SUM(qty) AS q FROM wf_items WHERE order_no = ? AND counts = 1 GROUP BY line_no').all(orderNo) as Array<{ line_no: number; q: number }>;

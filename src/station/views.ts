@@ -10,7 +10,7 @@ import { noteOf } from './notes.js';
 import { operatorById, operatorView, screenRow } from './operators.js';
 import { isReadingQuestion, openReading, readingQuestion, storedIdentity } from './readings.js';
 import {
-  getCase, getException, pendingItem, returnedByLine,
+  getCase, getException, pendingBrief, returnedByLine,
   type CaseRow, type ExceptionRow, type HandoffRow, type StoredDecision, type ToteRow, type WfItemRow,
 } from './rows.js';
 
@@ -65,7 +65,7 @@ export function itemView(core: Core, r: WfItemRow): CaseItemView {
 }
 
 /** The item's open question: a reading to confirm (readings.ts) or the grading flow's. */
-export function questionOf(core: Core, r: WfItemRow, category: string | undefined, warnings = isReadingQuestion(r.question) ? storedIdentity(core, r.item_id)?.warnings : undefined): GradingQuestion | undefined {
+export function questionOf(core: Core, r: Pick<WfItemRow, 'item_id' | 'question'>, category: string | undefined, warnings = isReadingQuestion(r.question) ? storedIdentity(core, r.item_id)?.warnings : undefined): GradingQuestion | undefined {
   if (isReadingQuestion(r.question)) {
     const open = openReading(warnings ?? []);
     return open ? readingQuestion(open) : undefined;
@@ -198,7 +198,7 @@ export function screenState(core: Core, screen: string, withCase = false): Scree
     if (c && c.status === 'open') {
       st.caseId = c.id;
       if (withCase) st.case = caseView(core, c);
-      const p = pendingItem(core, c.id);
+      const p = pendingBrief(core, c.id);
       if (p) {
         st.pendingItemId = p.item_id;
         if (p.state === 'grading') {
