@@ -1,3 +1,4 @@
+import { jsonKept } from '../core/json.js';
 import type { Text } from '../server/api/workflow-types.js';
 import type { Core } from './core.js';
 import type { OutboxEventLike } from './ports.js';
@@ -128,8 +129,14 @@ export function itemEvents(row: WfItemRow): ItemEvents {
 /** The row's events with newer ones added (newest per step wins). */
 export function withEvents(eventsJson: string, add: ItemEvents): string {
   const all = JSON.parse(eventsJson) as ItemEvents;
-  for (const [k, ev] of Object.entries(add) as Array<[keyof ItemEvents, OutboxEventLike | undefined]>) if (ev) all[k] = ev;
-  return JSON.stringify(all);
+  const added = new Set<unknown>();
+  for (const [k, ev] of Object.entries(add) as Array<[keyof ItemEvents, OutboxEventLike | undefined]>) {
+    if (!ev) continue;
+    all[k] = ev;
+    added.add(ev);
+  }
+  // JSON.stringify(all), member by member: the new events' JSON is kept for the outbox append that follows (core/json).
+  return `{${Object.entries(all).map(([k, v]) => `${JSON.stringify(k)}:${added.has(v) ? jsonKept(v as object) : JSON.stringify(v)}`).join(',')}}`;
 }
 
 export function audit(core: Core, kind: string, subject: string, by: string | null, reason: string | null, details: unknown): void {

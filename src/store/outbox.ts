@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { StationError } from '../core/errors.js';
+import { jsonWith, takeJson } from '../core/json.js';
 import type { StationDb } from './db.js';
 import { lastSeq, readWatermarks } from './delivery.js';
 import { UPSERT_ITEM_SQL, itemParams, type ItemRecord } from './items.js';
@@ -58,7 +59,8 @@ export function appendEvents(sdb: StationDb, events: readonly OutboxEvent[], opt
       seqs.push(had);
       continue;
     }
-    insert.run(next, key, opts.itemId ?? null, opts.topic ?? 'events', JSON.stringify({ ...ev, [SEQ_KEY]: next }), now);
+    // The same JSON as JSON.stringify({ ...ev, [SEQ_KEY]: next }), reusing the event's JSON when the item row made it.
+    insert.run(next, key, opts.itemId ?? null, opts.topic ?? 'events', jsonWith(ev, takeJson(ev) ?? JSON.stringify(ev), SEQ_KEY, next), now);
     seqs.push(next);
     next++;
   }

@@ -89,6 +89,25 @@ describe('station database', () => {
     expect(outboxStats(sdb)).toMatchObject({ depth: 3, unsent: 3, sentUnconfirmed: 0, lastSeq: 3 });
   });
 
+  it("stores each event as its JSON with the station sequence number added last (GS1's example events)", () => {
+    const sdb = openDb(join(tmp(), 's.db'));
+    const doc = JSON.parse(readFileSync(join(ROOT, 'fixtures/epcis/examples/object_event_all_possible_fields.jsonld'), 'utf8')) as { epcisBody: { eventList: Array<Record<string, unknown>> } };
+    const example = doc.epcisBody.eventList[0] as Record<string, unknown>;
+    const events = [
+      { ...example, eventID: 'urn:uuid:a' },
+      { ...example, eventID: 'urn:uuid:b', 'rs:stationSeq': 99, 'rs:after': true }, // a stale number is replaced where it is
+      { eventID: 'urn:uuid:c' },
+    ];
+    recordEvents(sdb, events);
+    const payloads = sdb.db.prepare('SELECT payload FROM outbox ORDER BY seq').pluck().all() as string[];
+    expect(payloads).toEqual([
+      JSON.stringify({ ...events[0], 'rs:stationSeq': 1 }),
+      JSON.stringify({ ...events[1], 'rs:stationSeq': 2 }),
+      '{"eventID":"urn:uuid:c","rs:stationSeq":3}',
+    ]);
+    expect(payloads[1]).toContain('"rs:stationSeq":2,"rs:after":true');
+  });
+
   it('a failing event insert rolls the item back too (nothing half-written)', () => {
     const sdb = openDb(join(tmp(), 's.db'));
     const bad = { eventID: 'urn:uuid:x', toJSON: (): never => { throw new Error('boom'); } };
