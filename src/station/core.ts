@@ -1,3 +1,4 @@
+import * as nodeCrypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import { StationError } from '../core/errors.js';
@@ -197,5 +198,9 @@ export function statusOf(r: WorkflowScanResponse): number {
 
 /** Short random-ish ids that sort by time. */
 export function newId(prefix: string, at: number, key: string): string {
-  return `${prefix}-${at.toString(36)}-${createHash('sha1').update(key).digest('hex').slice(0, 10)}`;
+  return `${prefix}-${at.toString(36)}-${sha1Hex(key).slice(0, 10)}`;
 }
+
+// One-shot crypto.hash (Node 20.12+) is several times cheaper than a Hash object per id; same digest.
+const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const sha1Hex = (s: string): string => (oneShot ? oneShot('sha1', s, 'hex') : createHash('sha1').update(s).digest('hex'));
