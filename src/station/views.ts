@@ -7,7 +7,7 @@ import { tx2, type Core } from './core.js';
 import { flowFor, questionView } from './grading.js';
 import { EXCEPTION_TEXT } from './matching.js';
 import { noteOf } from './notes.js';
-import { operatorById, operatorView, screenRow } from './operators.js';
+import { operatorView, screenWithOperator } from './operators.js';
 import { isReadingQuestion, openReading, readingQuestion, storedIdentity } from './readings.js';
 import {
   getCase, getException, pendingBrief, returnedByLine,
@@ -187,8 +187,7 @@ const PROMPTS: Record<Awaiting, Text> = {
 
 /** What the screen shows now. `withCase` adds the whole case (GET); scan answers leave it out to stay small. */
 export function screenState(core: Core, screen: string, withCase = false): ScreenState {
-  const s = screenRow(core, screen);
-  const op = s.operator ? operatorById(core, s.operator) : undefined;
+  const { s, op } = screenWithOperator(core, screen);
   let awaiting: Awaiting = 'sign_in';
   const st: Partial<ScreenState> = {};
   if (op) {
