@@ -124,6 +124,17 @@ describe('station database', () => {
     expect(outboxStats(sdb).lastSeq).toBe(2);
   });
 
+  it('one append with repeats, known events and more events than one insert statement takes: no holes, one row each', () => {
+    const sdb = openDb(join(tmp(), 's.db'));
+    expect(recordEvents(sdb, [ev('a'), ev('b'), ev('a')]).seqs).toEqual([1, 2, 1]);
+    const many = Array.from({ length: 19 }, (_, i) => ev(`m${i}`));
+    expect(recordEvents(sdb, [ev('b'), ...many, ev('m3')]).seqs).toEqual([2, ...Array.from({ length: 19 }, (_, i) => i + 3), 6]);
+    const rows = sdb.db.prepare('SELECT seq, event_id, payload FROM outbox ORDER BY seq').all() as Array<{ seq: number; event_id: string; payload: string }>;
+    expect(rows.map((r) => r.event_id)).toEqual(['urn:uuid:a', 'urn:uuid:b', ...many.map((e) => e.eventID)]);
+    expect(rows.every((r) => (JSON.parse(r.payload) as Record<string, unknown>)['rs:stationSeq'] === r.seq)).toBe(true);
+    expect(outboxStats(sdb).lastSeq).toBe(21);
+  });
+
   it('watermarks drive sent/confirmed; retention deletes only settled, confirmed, old rows; sequence never reused', () => {
     const sdb = openDb(join(tmp(), 's.db'));
     for (let i = 0; i < 10; i++) recordItem(sdb, { id: `i${i}` }, [ev(String(i))]);
