@@ -93,6 +93,8 @@ export interface AddResult {
   row: WfItemRow;
   merged: boolean;
   caseOpened?: CaseRow;
+  /** The item's case as it is now (nothing after caseForItem changes it), so the answer need not read it again. */
+  case?: CaseRow;
 }
 
 /** Scan-first: an item scanned with no case open finds its order by serial (latest shipment) or a unique GTIN. */
@@ -140,7 +142,7 @@ export function addItem(core: Core, screen: ScreenRow, op: OperatorRow | null, i
   // BUG-66: one line per serial / EPC in a case; adding it again is a merge, not a second unit.
   const dup = (serial && gtin ? core.st('SELECT * FROM wf_items WHERE case_id = ? AND gtin = ? AND serial = ?').get(c.id, gtin, serial) : undefined) ??
     (epc ? core.st('SELECT * FROM wf_items WHERE case_id = ? AND epc = ?').get(c.id, epc) : undefined);
-  if (dup) return { row: dup as WfItemRow, merged: true };
+  if (dup) return { row: dup as WfItemRow, merged: true, case: c };
 
   const product = core.deps.catalog.get(gtin);
   const qty = base?.units ?? 1;
@@ -170,14 +172,14 @@ export function addItem(core: Core, screen: ScreenRow, op: OperatorRow | null, i
     core.deps.store.upsertItem(itemRowInput(core, rowIn, stored, c, undefined, undefined));
     insertWfItem(core, rowIn);
     core.deps.store.append([received], itemId);
-    return { row: rowIn, merged: false, ...(opened ? { caseOpened: opened } : {}) };
+    return { row: rowIn, merged: false, case: c, ...(opened ? { caseOpened: opened } : {}) };
   }
   // Decided at once (answers known, or an exception): one write per table and one append for all three events.
   const e = evaluate(core, rowIn, stored, c, { key: input.key, serialMatched: verdict?.serialMatched ?? null, exception: exc?.code });
   core.deps.store.upsertItem(itemRowInput(core, e.next, stored, c, e.facts, e.decision));
   insertWfItem(core, e.next);
   core.deps.store.append([received, ...e.events], itemId);
-  return { row: e.next, merged: false, ...(opened ? { caseOpened: opened } : {}) };
+  return { row: e.next, merged: false, case: c, ...(opened ? { caseOpened: opened } : {}) };
 }
 
 /** Whether the unit may be accepted against the case's order (matching.ts), from what was shipped and returned. */

@@ -1,3 +1,4 @@
+import * as nodeCrypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import { StationError } from '../core/errors.js';
@@ -28,6 +29,7 @@ export class Core {
   private readonly stmts = new Map<string, BetterSqlite3.Statement>();
   private secret: string | undefined;
   private readonly pendingWork: WorkEvent[] = [];
+  private runTx: BetterSqlite3.Transaction<(f: () => unknown) => unknown> | undefined;
 
   constructor(readonly deps: WorkflowDeps) {
     this.db = deps.db;
@@ -48,10 +50,12 @@ export class Core {
 
   /** One IMMEDIATE transaction; a Refusal thrown inside rolls everything back. Retries briefly on SQLITE_BUSY. */
   tx<T>(fn: () => T): T {
-    const run = this.db.transaction(fn);
+    // One wrapper for every call (better-sqlite3 builds five closures per `transaction()`): BEGIN IMMEDIATE at the
+    // top, a savepoint when nested, exactly as a fresh wrapper would.
+    const run = (this.runTx ??= this.db.transaction((f: () => unknown) => f())) as BetterSqlite3.Transaction<(f: () => T) => T>;
     for (let i = 0; ; i++) {
       try {
-        return this.db.inTransaction ? run() : run.immediate();
+        return this.db.inTransaction ? run(fn) : run.immediate(fn);
       } catch (e) {
         const code = (e as { code?: string }).code;
         if ((code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT') && i < 3) {
@@ -194,5 +198,9 @@ export function statusOf(r: WorkflowScanResponse): number {
 
 /** Short random-ish ids that sort by time. */
 export function newId(prefix: string, at: number, key: string): string {
-  return `${prefix}-${at.toString(36)}-${createHash('sha1').update(key).digest('hex').slice(0, 10)}`;
+  return `${prefix}-${at.toString(36)}-${sha1Hex(key).slice(0, 10)}`;
 }
+
+// One-shot crypto.hash (Node 20.12+) is several times cheaper than a Hash object per id; same digest.
+const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const sha1Hex = (s: string): string => (oneShot ? oneShot('sha1', s, 'hex') : createHash('sha1').update(s).digest('hex'));

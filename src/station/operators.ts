@@ -91,9 +91,21 @@ export function saveScreen(core: Core, s: ScreenRow): void {
     .run(s.screen, s.operator, s.signed_in_at, s.case_id, s.selected_bin, s.selected_tote, core.now());
 }
 
+/** screenRow and the signed-in operator's row (operatorById) in one query: every action and screen state needs both. */
+export function screenWithOperator(core: Core, screen: string): { s: ScreenRow; op: OperatorRow | undefined } {
+  const r = core
+    .st(`SELECT s.screen, s.operator, s.signed_in_at, s.case_id, s.selected_bin, s.selected_tote,
+      o.id AS o_id, o.badge AS o_badge, o.display_name AS o_display_name, o.role AS o_role, o.pin_hash AS o_pin_hash, o.department AS o_department
+      FROM wf_screens s LEFT JOIN wf_operators o ON o.id = s.operator WHERE s.screen = ?`)
+    .get(screen) as (ScreenRow & { o_id: string | null; o_badge: string; o_display_name: string; o_role: Role; o_pin_hash: string | null; o_department: string | null }) | undefined;
+  if (!r) return { s: { screen, operator: null, signed_in_at: null, case_id: null, selected_bin: null, selected_tote: null }, op: undefined };
+  const s: ScreenRow = { screen: r.screen, operator: r.operator, signed_in_at: r.signed_in_at, case_id: r.case_id, selected_bin: r.selected_bin, selected_tote: r.selected_tote };
+  const op: OperatorRow | undefined = r.operator && r.o_id !== null ? { id: r.o_id, badge: r.o_badge, display_name: r.o_display_name, role: r.o_role, pin_hash: r.o_pin_hash, department: r.o_department } : undefined;
+  return { s, op };
+}
+
 export function signedIn(core: Core, screen: string): { screen: ScreenRow; op: OperatorRow } {
-  const s = screenRow(core, screen);
-  const op = s.operator ? operatorById(core, s.operator) : undefined;
+  const { s, op } = screenWithOperator(core, screen);
   if (!op) throw new Refusal('SIGN_IN_REQUIRED', tx2('Scan your badge to sign in first.', '请先扫描工牌登录。'), { hint: 'Scan your badge (or type it with your PIN).' });
   return { screen: s, op };
 }

@@ -1,3 +1,4 @@
+import { jsonKept } from '../core/json.js';
 import type { Text } from '../server/api/workflow-types.js';
 import type { Core } from './core.js';
 import type { OutboxEventLike } from './ports.js';
@@ -103,6 +104,14 @@ export function pendingItem(core: Core, caseId: string | null): WfItemRow | unde
     core.st('SELECT * FROM wf_items WHERE case_id = ? AND bin IS NULL AND bin_expected IS NOT NULL ORDER BY seq LIMIT 1').get(caseId)) as WfItemRow | undefined;
 }
 
+/** What a screen shows of its pending item: the same item as pendingItem, without the large JSON columns. */
+export type PendingBrief = Pick<WfItemRow, 'item_id' | 'state' | 'gtin' | 'question' | 'bin_expected'>;
+
+export function pendingBrief(core: Core, caseId: string): PendingBrief | undefined {
+  return (core.st("SELECT item_id, state, gtin, question, bin_expected FROM wf_items WHERE case_id = ? AND state = 'grading' ORDER BY seq LIMIT 1").get(caseId) ??
+    core.st('SELECT item_id, state, gtin, question, bin_expected FROM wf_items WHERE case_id = ? AND bin IS NULL AND bin_expected IS NOT NULL ORDER BY seq LIMIT 1').get(caseId)) as PendingBrief | undefined;
+}
+
 /** Base units accepted per line of an order, over every case. */
 export function returnedByLine(core: Core, orderNo: string): Map<number, number> {
   const rows = core.st('SELECT line_no, SUM(qty) AS q FROM wf_items WHERE order_no = ? AND counts = 1 GROUP BY line_no').all(orderNo) as Array<{ line_no: number; q: number }>;
@@ -120,8 +129,14 @@ export function itemEvents(row: WfItemRow): ItemEvents {
 /** The row's events with newer ones added (newest per step wins). */
 export function withEvents(eventsJson: string, add: ItemEvents): string {
   const all = JSON.parse(eventsJson) as ItemEvents;
-  for (const [k, ev] of Object.entries(add) as Array<[keyof ItemEvents, OutboxEventLike | undefined]>) if (ev) all[k] = ev;
-  return JSON.stringify(all);
+  const added = new Set<unknown>();
+  for (const [k, ev] of Object.entries(add) as Array<[keyof ItemEvents, OutboxEventLike | undefined]>) {
+    if (!ev) continue;
+    all[k] = ev;
+    added.add(ev);
+  }
+  // JSON.stringify(all), member by member: the new events' JSON is kept for the outbox append that follows (core/json).
+  return `{${Object.entries(all).map(([k, v]) => `${JSON.stringify(k)}:${added.has(v) ? jsonKept(v as object) : JSON.stringify(v)}`).join(',')}}`;
 }
 
 export function audit(core: Core, kind: string, subject: string, by: string | null, reason: string | null, details: unknown): void {

@@ -7,10 +7,10 @@ import { tx2, type Core } from './core.js';
 import { flowFor, questionView } from './grading.js';
 import { EXCEPTION_TEXT } from './matching.js';
 import { noteOf } from './notes.js';
-import { operatorById, operatorView, screenRow } from './operators.js';
+import { operatorView, screenWithOperator } from './operators.js';
 import { isReadingQuestion, openReading, readingQuestion, storedIdentity } from './readings.js';
 import {
-  getCase, getException, pendingItem, returnedByLine,
+  getCase, getException, pendingBrief, returnedByLine,
   type CaseRow, type ExceptionRow, type HandoffRow, type StoredDecision, type ToteRow, type WfItemRow,
 } from './rows.js';
 
@@ -65,7 +65,7 @@ export function itemView(core: Core, r: WfItemRow): CaseItemView {
 }
 
 /** The item's open question: a reading to confirm (readings.ts) or the grading flow's. */
-export function questionOf(core: Core, r: WfItemRow, category: string | undefined, warnings = isReadingQuestion(r.question) ? storedIdentity(core, r.item_id)?.warnings : undefined): GradingQuestion | undefined {
+export function questionOf(core: Core, r: Pick<WfItemRow, 'item_id' | 'question'>, category: string | undefined, warnings = isReadingQuestion(r.question) ? storedIdentity(core, r.item_id)?.warnings : undefined): GradingQuestion | undefined {
   if (isReadingQuestion(r.question)) {
     const open = openReading(warnings ?? []);
     return open ? readingQuestion(open) : undefined;
@@ -187,8 +187,7 @@ const PROMPTS: Record<Awaiting, Text> = {
 
 /** What the screen shows now. `withCase` adds the whole case (GET); scan answers leave it out to stay small. */
 export function screenState(core: Core, screen: string, withCase = false): ScreenState {
-  const s = screenRow(core, screen);
-  const op = s.operator ? operatorById(core, s.operator) : undefined;
+  const { s, op } = screenWithOperator(core, screen);
   let awaiting: Awaiting = 'sign_in';
   const st: Partial<ScreenState> = {};
   if (op) {
@@ -198,7 +197,7 @@ export function screenState(core: Core, screen: string, withCase = false): Scree
     if (c && c.status === 'open') {
       st.caseId = c.id;
       if (withCase) st.case = caseView(core, c);
-      const p = pendingItem(core, c.id);
+      const p = pendingBrief(core, c.id);
       if (p) {
         st.pendingItemId = p.item_id;
         if (p.state === 'grading') {

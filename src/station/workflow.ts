@@ -247,7 +247,7 @@ export class Workflow {
   private itemResponse(res: AddResult): WorkflowOk {
     const core = this.core;
     const r = res.row;
-    const c = getCase(core, r.case_id);
+    const c = res.case ?? getCase(core, r.case_id);
     const item = itemView(core, r);
     const more: Partial<WorkflowOk> = { item };
     if (res.caseOpened) more.case = caseView(core, res.caseOpened);

@@ -54,6 +54,11 @@ export function openStationDb(path: string, opts: StationDbOptions = {}): Statio
       db.pragma(`journal_size_limit = ${opts.journalSizeLimit ?? 64 * 1024 * 1024}`);
     }
     db.pragma('foreign_keys = ON');
+    // Group commit runs each action in its own savepoint; SQLite keeps the pages a savepoint may have to restore in a
+    // sub-journal that spills to a temp file past 64 KiB: some 50 pwrite calls per RFID item. In memory it holds one
+    // transaction's touched pages at most (sorts' temp tables live there too, small at a station's size). Durability
+    // is untouched: that is the WAL, fsynced at every commit; a crash rolls an open transaction back either way.
+    db.pragma('temp_store = MEMORY');
     if (!opts.readonly) migrate(db);
   } catch (e) {
     db.close();

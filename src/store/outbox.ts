@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { StationError } from '../core/errors.js';
+import { jsonWith, takeJson } from '../core/json.js';
 import type { StationDb } from './db.js';
 import { lastSeq, readWatermarks } from './delivery.js';
 import { UPSERT_ITEM_SQL, itemParams, type ItemRecord } from './items.js';
@@ -47,22 +48,44 @@ export function appendEvents(sdb: StationDb, events: readonly OutboxEvent[], opt
   if (events.length === 0) return seqs;
   const last = sdb.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").get() as { seq: number } | undefined;
   let next = (last?.seq ?? 0) + 1;
-  const insert = sdb.prepare('INSERT INTO outbox (seq, event_id, item_id, topic, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)');
   // Look first: an upsert that does nothing still bumps sqlite_sequence, and a hole in the sequence would
-  // have HQ wait forever for a number that never comes.
-  const existing = sdb.prepare('SELECT seq FROM outbox WHERE event_id = ?').pluck();
-  for (const ev of events) {
-    const key = eventKey(ev);
-    const had = existing.get(key) as number | undefined;
+  // have HQ wait forever for a number that never comes. The new ones go in with one statement.
+  const keys = events.map(eventKey);
+  const known = existingSeqs(sdb, keys);
+  const rows: unknown[] = [];
+  events.forEach((ev, i) => {
+    const key = keys[i] as string;
+    const had = known.get(key);
     if (had !== undefined) {
       seqs.push(had);
-      continue;
+      return;
     }
-    insert.run(next, key, opts.itemId ?? null, opts.topic ?? 'events', JSON.stringify({ ...ev, [SEQ_KEY]: next }), now);
+    // The same JSON as JSON.stringify({ ...ev, [SEQ_KEY]: next }), reusing the event's JSON when the item row made it.
+    rows.push(next, key, opts.itemId ?? null, opts.topic ?? 'events', jsonWith(ev, takeJson(ev) ?? JSON.stringify(ev), SEQ_KEY, next), now);
+    known.set(key, next); // the same event twice in one call is stored once
     seqs.push(next);
     next++;
+  });
+  for (let i = 0; i < rows.length; i += CHUNK * 6) {
+    const part = rows.slice(i, i + CHUNK * 6);
+    sdb.prepare(INSERT_SQL[part.length / 6] as string).run(part);
   }
   return seqs;
+}
+
+const CHUNK = 8;
+// By row count, built once: the statement cache is keyed by the SQL text.
+const INSERT_SQL = Array.from({ length: CHUNK + 1 }, (_, n) => `INSERT INTO outbox (seq, event_id, item_id, topic, payload, created_at) VALUES ${Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?)').join(', ')}`);
+
+function existingSeqs(sdb: StationDb, keys: readonly string[]): Map<string, number> {
+  // One indexed get per key: cheaper than `IN (…)` for a scan's few events (SQLite builds a table for the list).
+  const existing = sdb.prepare('SELECT seq FROM outbox WHERE event_id = ?').pluck();
+  const found = new Map<string, number>();
+  for (const key of keys) {
+    const had = existing.get(key) as number | undefined;
+    if (had !== undefined) found.set(key, had);
+  }
+  return found;
 }
 
 /**

@@ -42,6 +42,24 @@ describe('station database', () => {
     expect(sdb.installId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('keeps savepoint undo pages in memory, and a savepoint rolled back past 64 KiB leaves the rest of its transaction', () => {
+    const sdb = openDb(join(tmp(), 'sp.db'));
+    expect(sdb.db.pragma('temp_store', { simple: true })).toBe(2);
+    sdb.db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)');
+    const ins = sdb.db.prepare('INSERT INTO t (v) VALUES (?)');
+    const big = 'x'.repeat(2000);
+    const inner = sdb.db.transaction(() => {
+      for (let i = 0; i < 100; i++) ins.run(big); // ~200 KiB: a sub-journal this size used to spill to a file
+      throw new Error('refused');
+    });
+    sdb.db.transaction(() => {
+      ins.run('kept');
+      expect(() => inner()).toThrow('refused');
+      ins.run('kept too');
+    }).immediate();
+    expect(sdb.db.prepare('SELECT v FROM t ORDER BY id').pluck().all()).toEqual(['kept', 'kept too']);
+  });
+
   it('keeps the per-install id across restarts (BUG-45: client id from the install, not the hostname)', () => {
     const p = join(tmp(), 's.db');
     const a = openStationDb(p);
@@ -71,6 +89,25 @@ describe('station database', () => {
     expect(outboxStats(sdb)).toMatchObject({ depth: 3, unsent: 3, sentUnconfirmed: 0, lastSeq: 3 });
   });
 
+  it("stores each event as its JSON with the station sequence number added last (GS1's example events)", () => {
+    const sdb = openDb(join(tmp(), 's.db'));
+    const doc = JSON.parse(readFileSync(join(ROOT, 'fixtures/epcis/examples/object_event_all_possible_fields.jsonld'), 'utf8')) as { epcisBody: { eventList: Array<Record<string, unknown>> } };
+    const example = doc.epcisBody.eventList[0] as Record<string, unknown>;
+    const events = [
+      { ...example, eventID: 'urn:uuid:a' },
+      { ...example, eventID: 'urn:uuid:b', 'rs:stationSeq': 99, 'rs:after': true }, // a stale number is replaced where it is
+      { eventID: 'urn:uuid:c' },
+    ];
+    recordEvents(sdb, events);
+    const payloads = sdb.db.prepare('SELECT payload FROM outbox ORDER BY seq').pluck().all() as string[];
+    expect(payloads).toEqual([
+      JSON.stringify({ ...events[0], 'rs:stationSeq': 1 }),
+      JSON.stringify({ ...events[1], 'rs:stationSeq': 2 }),
+      '{"eventID":"urn:uuid:c","rs:stationSeq":3}',
+    ]);
+    expect(payloads[1]).toContain('"rs:stationSeq":2,"rs:after":true');
+  });
+
   it('a failing event insert rolls the item back too (nothing half-written)', () => {
     const sdb = openDb(join(tmp(), 's.db'));
     const bad = { eventID: 'urn:uuid:x', toJSON: (): never => { throw new Error('boom'); } };
@@ -85,6 +122,17 @@ describe('station database', () => {
     expect(recordItem(sdb, { id: 'i1', status: 'binned' }, [ev('1')]).seqs).toEqual([1]);
     expect(recordEvents(sdb, [ev('1', { errorDeclaration: { declarationTime: 'x' } })]).seqs).toEqual([2]);
     expect(outboxStats(sdb).lastSeq).toBe(2);
+  });
+
+  it('one append with repeats, known events and more events than one insert statement takes: no holes, one row each', () => {
+    const sdb = openDb(join(tmp(), 's.db'));
+    expect(recordEvents(sdb, [ev('a'), ev('b'), ev('a')]).seqs).toEqual([1, 2, 1]);
+    const many = Array.from({ length: 19 }, (_, i) => ev(`m${i}`));
+    expect(recordEvents(sdb, [ev('b'), ...many, ev('m3')]).seqs).toEqual([2, ...Array.from({ length: 19 }, (_, i) => i + 3), 6]);
+    const rows = sdb.db.prepare('SELECT seq, event_id, payload FROM outbox ORDER BY seq').all() as Array<{ seq: number; event_id: string; payload: string }>;
+    expect(rows.map((r) => r.event_id)).toEqual(['urn:uuid:a', 'urn:uuid:b', ...many.map((e) => e.eventID)]);
+    expect(rows.every((r) => (JSON.parse(r.payload) as Record<string, unknown>)['rs:stationSeq'] === r.seq)).toBe(true);
+    expect(outboxStats(sdb).lastSeq).toBe(21);
   });
 
   it('watermarks drive sent/confirmed; retention deletes only settled, confirmed, old rows; sequence never reused', () => {
