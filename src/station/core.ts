@@ -1,5 +1,5 @@
-import * as nodeCrypto from 'node:crypto';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha1Hex } from '../core/hash.js';
 import type BetterSqlite3 from 'better-sqlite3';
 import { StationError } from '../core/errors.js';
 import type { ScanKind, Text, WorkflowError, WorkflowRefused, WorkflowScanResponse } from '../server/api/workflow-types.js';
@@ -201,6 +201,3 @@ export function newId(prefix: string, at: number, key: string): string {
   return `${prefix}-${at.toString(36)}-${sha1Hex(key).slice(0, 10)}`;
 }
 
-// One-shot crypto.hash (Node 20.12+) is several times cheaper than a Hash object per id; same digest.
-const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
-const sha1Hex = (s: string): string => (oneShot ? oneShot('sha1', s, 'hex') : createHash('sha1').update(s).digest('hex'));

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha1Of } from '../../core/hash.js';
 
 /** The JSON-LD context GS1 publishes for EPCIS 2.0 (a copy is in fixtures/epcis/epcis-context.jsonld). */
 export const EPCIS_CONTEXT_URL = 'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld';
@@ -49,7 +49,7 @@ const NS_UUID = Buffer.from('6f1c2b0e9d4a4e57a3f8c1d2e3f40517', 'hex');
  * gets the same eventID, so re-emitting after a crash or a retry is harmless at HQ.
  */
 export function stableEventId(...parts: Array<string | number>): string {
-  const h = createHash('sha1').update(NS_UUID).update(parts.join('\u001f')).digest();
+  const h = sha1Of(NS_UUID, parts.join('\u001f'));
   h[6] = ((h[6] ?? 0) & 0x0f) | 0x50;
   h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');
