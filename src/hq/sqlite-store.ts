@@ -46,6 +46,7 @@ PRAGMA user_version = 1;
 export class SqliteHqStore implements HqStore {
   readonly kind = 'sqlite' as const;
   private db!: BetterSqlite3.Database;
+  private idleTimer: NodeJS.Timeout | undefined;
   private tx!: (events: readonly IncomingEvent[], skips: readonly IncomingSkip[], now: number) => BatchResult;
 
   constructor(private readonly path: string) {}
@@ -58,6 +59,10 @@ export class SqliteHqStore implements HqStore {
     // A receipt is only sent after commit, so a commit must survive power loss: FULL.
     db.pragma('synchronous = FULL');
     db.pragma('journal_size_limit = 67108864');
+    // Checkpoint when the WAL reaches the size it is truncated to anyway (16,000 pages = 64 MiB), not every 4 MiB: a
+    // station's backlog arrives in bursts, and the eventID index pages every batch dirties are then copied into the
+    // database once per checkpoint rather than once per batch (measured: 57k → 78k events/s). Idle time does the rest.
+    db.pragma('wal_autocheckpoint = 16000');
     db.exec(SCHEMA);
     this.db = db;
     const insEvent = db.prepare(
@@ -113,7 +118,23 @@ export class SqliteHqStore implements HqStore {
   }
 
   async storeBatch(events: readonly IncomingEvent[], skips: readonly IncomingSkip[], now: number): Promise<BatchResult> {
-    return await Promise.resolve(this.tx(events, skips, now));
+    const r = this.tx(events, skips, now);
+    this.checkpointWhenIdle();
+    return await Promise.resolve(r);
+  }
+
+  /** A passive checkpoint once no batch came for a second, so a quiet HQ keeps a small WAL. */
+  private checkpointWhenIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      try {
+        if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
+      } catch {
+        // Busy or closing: the next idle moment or the automatic checkpoint does it.
+      }
+    }, 1000);
+    this.idleTimer.unref();
   }
 
   async noteStatus(site: string, station: string, status: string, at: number): Promise<void> {
@@ -201,6 +222,8 @@ export class SqliteHqStore implements HqStore {
   }
 
   async close(): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     if (this.db?.open) this.db.close();
     await Promise.resolve();
   }
