@@ -42,17 +42,33 @@ describe('backlog drained in EPCISDocuments', () => {
     return b;
   }
 
-  it('250 waiting events go out as documents of at most 100, valid against GS1 schema, each event once, in order, byte for byte', async () => {
+  /** A broker of its own and an HQ (SQLite) on it. */
+  async function brokerAndHq(): Promise<{ dir: string; b: EmbeddedBroker; hq: HqIngest; hqStore: SqliteHqStore }> {
     const dir = tempDir();
+    const b = await broker();
+    const hqStore = new SqliteHqStore(join(dir, 'hq.db'));
+    const hq = new HqIngest({ url: b.url, store: hqStore, mqtt: { protocolVersion: 4 } });
+    await hq.start();
+    cleanup.push(() => hq.stop());
+    return { dir, b, hq, hqStore };
+  }
+
+  /** A station database and a watcher on its events and skips, on a broker of its own; `fill` writes the outbox. */
+  async function stationAndWatcher(fill: (sdb: ReturnType<typeof openTemp>) => void): Promise<{ w: Awaited<ReturnType<typeof watcher>>; sdb: ReturnType<typeof openTemp>; pub: OutboxPublisher }> {
     const b = await broker();
     const w = await watcher(b.url);
     cleanup.push(() => w.close());
-    const sdb = openTemp(dir);
+    const sdb = openTemp(tempDir());
     cleanup.push(() => sdb.close());
-    recordReturns(sdb, 250);
-    const stored = rowsFrom(sdb, 0, 1000).map((r) => r.payload);
+    fill(sdb);
     const pub = new OutboxPublisher({ db: sdb, url: b.url, site: 'dc-test', station: 'st-01', mqtt: { protocolVersion: 4 } });
     cleanup.push(() => pub.stop());
+    return { w, sdb, pub };
+  }
+
+  it('250 waiting events go out as documents of at most 100, valid against GS1 schema, each event once, in order, byte for byte', async () => {
+    const { w, sdb, pub } = await stationAndWatcher((db) => recordReturns(db, 250));
+    const stored = rowsFrom(sdb, 0, 1000).map((r) => r.payload);
     await pub.start();
     await waitFor(() => pub.status().sentThrough === 250, 10_000, 'PUBACKs for all 250');
 
@@ -79,17 +95,11 @@ describe('backlog drained in EPCISDocuments', () => {
   });
 
   it('an event too large to send, in the middle of a backlog, is skipped alone; the events around it still go out packed', async () => {
-    const dir = tempDir();
-    const b = await broker();
-    const w = await watcher(b.url);
-    cleanup.push(() => w.close());
-    const sdb = openTemp(dir);
-    cleanup.push(() => sdb.close());
-    recordReturns(sdb, 30);
-    recordReturns(sdb, 1, { start: 30, padTo: 300_000 }); // seq 31: over the 256 KiB default
-    recordReturns(sdb, 30, { start: 31 });
-    const pub = new OutboxPublisher({ db: sdb, url: b.url, site: 'dc-test', station: 'st-01', mqtt: { protocolVersion: 4 } });
-    cleanup.push(() => pub.stop());
+    const { w, sdb, pub } = await stationAndWatcher((db) => {
+      recordReturns(db, 30);
+      recordReturns(db, 1, { start: 30, padTo: 300_000 }); // seq 31: over the 256 KiB default
+      recordReturns(db, 30, { start: 31 });
+    });
     await pub.start();
     await waitFor(() => pub.status().sentThrough === 61, 10_000, 'PUBACKs for all 61');
     const skips = w.seen.filter((m) => m.topic === topics.skips('dc-test', 'st-01'));
@@ -101,12 +111,7 @@ describe('backlog drained in EPCISDocuments', () => {
   });
 
   it('HQ stores each event of a document alone, as the station stored it; a bad event inside is refused alone and the receipt moves past it', async () => {
-    const dir = tempDir();
-    const b = await broker();
-    const hqStore = new SqliteHqStore(join(dir, 'hq.db'));
-    const hq = new HqIngest({ url: b.url, store: hqStore, mqtt: { protocolVersion: 4 } });
-    await hq.start();
-    cleanup.push(() => hq.stop());
+    const { b, hq, hqStore } = await brokerAndHq();
     const p = place();
     const ev = (k: number): Record<string, unknown> => ({
       ...receivingEvent({ place: p, item: { itemId: `item-${k}`, gtin: '04012345111118', serial: `S${k}` }, at: 1_760_000_000_000 + k, rma: `RMA-${k}`, operator: 'op-7f3a' }),
@@ -141,12 +146,7 @@ describe('backlog drained in EPCISDocuments', () => {
   });
 
   it('one item with five events recorded while offline reaches HQ packed, and HQ confirms all five', async () => {
-    const dir = tempDir();
-    const b = await broker();
-    const hqStore = new SqliteHqStore(join(dir, 'hq.db'));
-    const hq = new HqIngest({ url: b.url, store: hqStore, mqtt: { protocolVersion: 4 } });
-    await hq.start();
-    cleanup.push(() => hq.stop());
+    const { dir, b, hqStore } = await brokerAndHq();
     const sdb = openTemp(dir);
     cleanup.push(() => sdb.close());
     const p = place();
