@@ -297,7 +297,7 @@ export function workflowStore(sdb: StationDb): WorkflowStore {
  * replayed action can only produce the same IDs, which the outbox skips.
  */
 export function workflowEvents(place: StationPlace): WorkflowEvents {
-  const id = (kind: string, subject: string, key: string): string => stableEventId(place.site, place.station, kind, subject, key);
+  const id = (kind: string, subject: string, key: string, at: number): string => stableEventId(at, place.site, place.station, kind, subject, key);
   const common = (c: ItemEventCtx, kind: string): Parameters<typeof receivingEvent>[0] => ({
     place,
     item: { itemId: c.item.itemId, epc: c.item.epc ?? null, gtin: c.item.gtin ?? null, serial: c.item.serial ?? null, lot: c.item.lot ?? null, ...(c.item.quantity !== undefined ? { quantity: c.item.quantity } : {}) },
@@ -305,7 +305,7 @@ export function workflowEvents(place: StationPlace): WorkflowEvents {
     rma: c.rma,
     caseId: c.caseId,
     operator: c.operator,
-    eventId: id(kind, c.item.itemId, c.key),
+    eventId: id(kind, c.item.itemId, c.key, c.at),
   });
   return {
     received: (c) => receivingEvent({ ...common(c, 'receiving'), source: c.source }),
@@ -320,14 +320,14 @@ export function workflowEvents(place: StationPlace): WorkflowEvents {
         matchedRows: c.decision.matchedRows.map((m) => `${m.table}#${m.row}`),
       }),
     binned: (c) => binnedEvent({ ...common(c, 'binned'), bin: c.bin, disposition: c.disposition, confirmedBy: c.confirmedBy }),
-    packed: (c) => packedEvent({ place, tote: c.tote, at: c.at, operator: c.operator, eventId: id('packed', c.tote, c.key), items: c.items.map((i) => ({ itemId: i.itemId, epc: i.epc ?? null, gtin: i.gtin ?? null, serial: i.serial ?? null, lot: i.lot ?? null, ...(i.quantity !== undefined ? { quantity: i.quantity } : {}) })) }),
+    packed: (c) => packedEvent({ place, tote: c.tote, at: c.at, operator: c.operator, eventId: id('packed', c.tote, c.key, c.at), items: c.items.map((i) => ({ itemId: i.itemId, epc: i.epc ?? null, gtin: i.gtin ?? null, serial: i.serial ?? null, lot: i.lot ?? null, ...(i.quantity !== undefined ? { quantity: i.quantity } : {}) })) }),
     handedOff: (c) => {
-      const ev = handoffEvent({ place, tote: c.tote, at: c.at, operator: c.operator, department: c.department, handoffId: c.handoffId, eventId: id('handoff', c.handoffId, c.key) });
+      const ev = handoffEvent({ place, tote: c.tote, at: c.at, operator: c.operator, department: c.department, handoffId: c.handoffId, eventId: id('handoff', c.handoffId, c.key, c.at) });
       // The RMAs travel with the tote so HQ can follow each return to its department.
       if (c.rmas.length) ev.bizTransactionList = c.rmas.map((r) => ({ type: 'rma', bizTransaction: /^(urn:|https?:)/.test(r) ? r : `${RS_NS}rma/${encodeURIComponent(r)}` }));
       return ev;
     },
-    acknowledged: (c) => acknowledgedEvent({ place, tote: c.tote, at: c.at, operator: c.operator, department: c.department, handoffId: c.handoffId, receivedBy: c.receivedBy, eventId: id('acknowledged', c.handoffId, c.key) }),
+    acknowledged: (c) => acknowledgedEvent({ place, tote: c.tote, at: c.at, operator: c.operator, department: c.department, handoffId: c.handoffId, receivedBy: c.receivedBy, eventId: id('acknowledged', c.handoffId, c.key, c.at) }),
     corrected: (original, c) => correctionEvent(original as EpcisEvent, { at: c.at, reason: 'incorrect_data', correctiveEventIDs: c.correctiveEventIDs, operator: c.operator, note: c.note }),
   };
 }

@@ -24,7 +24,7 @@ function head(kind: string, c: ContainerCommon, type: EpcisEvent['type'], action
   return {
     '@context': EPCIS_CONTEXT,
     type,
-    eventID: c.eventId ?? stableEventId(c.place.site, c.place.station, kind, c.tote, disc, c.at),
+    eventID: c.eventId ?? stableEventId(c.at, c.place.site, c.place.station, kind, c.tote, disc, c.at),
     eventTime: isoTime(c.at),
     eventTimeZoneOffset: tzOffset(c.place.tzMinutesWest ?? new Date(c.at).getTimezoneOffset()),
     action,

@@ -10,7 +10,7 @@ export function epcisDocument(events: readonly EpcisEvent[], opts: { sender?: st
     type: 'EPCISDocument',
     schemaVersion: '2.0',
     creationDate: new Date(created).toISOString(),
-    id: opts.id ?? stableEventId('document', ...events.map((e) => e.eventID)),
+    id: opts.id ?? stableEventId(created, 'document', ...events.map((e) => e.eventID)),
     epcisBody: {
       // Inside a document the events inherit the document's @context.
       eventList: events.map((e) => {

@@ -86,7 +86,16 @@ describe('EPCIS 2.0 events validate against GS1 schema', () => {
     const d = inspectingEvent({ ...common, item: rfidItem, grade: 'A' });
     expect(a.eventID).toBe(b.eventID);
     expect(new Set([a.eventID, c.eventID, d.eventID]).size).toBe(3);
-    expect(a.eventID).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // RFC 9562 version 8 (custom) with the variant bits of RFC 9562, and its first 48 bits are the event's time.
+    expect(a.eventID).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // 2025-10-01T08:30:00Z = 1,759,307,400,000 ms = 0x01999EE48340
+    expect(a.eventID.slice('urn:uuid:'.length, 'urn:uuid:'.length + 13)).toBe('01999ee4-8340');
+  });
+
+  it('eventIDs sort as their events happened, so the outbox and HQ indexes grow at one end', () => {
+    const ids = [0, 1, 1000, 60_000, 86_400_000].map((dt) => receivingEvent({ ...common, at: at + dt, item: { itemId: `it-${dt}` } }).eventID);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it('a disposition or bin named like an Object.prototype member stays a plain string (found by the property below)', () => {

@@ -103,7 +103,7 @@ function base(kind: string, c: Pick<StepCommon, 'place' | 'at' | 'eventId'>, idP
   return {
     '@context': EPCIS_CONTEXT,
     type,
-    eventID: c.eventId ?? stableEventId(c.place.site, c.place.station, kind, idPart, c.at),
+    eventID: c.eventId ?? stableEventId(c.at, c.place.site, c.place.station, kind, idPart, c.at),
     eventTime: isoTime(c.at),
     eventTimeZoneOffset: tz ?? tzOffset(new Date(c.at).getTimezoneOffset()),
     action,

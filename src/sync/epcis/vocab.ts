@@ -44,13 +44,20 @@ export function toCbvDisposition(d: string): string {
 
 const NS_UUID = Buffer.from('6f1c2b0e9d4a4e57a3f8c1d2e3f40517', 'hex');
 
+const MAX_MS = 2 ** 48 - 1;
+
 /**
- * Name-based UUID (RFC 9562 v5 layout over SHA-1): the same step of the same item at the same time always
- * gets the same eventID, so re-emitting after a crash or a retry is harmless at HQ.
+ * Name-based and time-ordered UUID (RFC 9562 version 8 layout): the first 48 bits are the event's time in ms since
+ * the epoch, as in version 7, the other 74 bits come from SHA-1 over a namespace and `parts`. The same step of the same
+ * item at the same time always gets the same eventID, so re-emitting after a crash or a retry is harmless at HQ;
+ * and IDs made one after the other sort one after the other, so the unique index on eventID (station outbox, HQ)
+ * grows at its end instead of rewriting pages all over it at every commit (RFC 9562 §6.10 on index locality).
  */
-export function stableEventId(...parts: Array<string | number>): string {
+export function stableEventId(atMs: number, ...parts: Array<string | number>): string {
   const h = sha1Of(NS_UUID, parts.join('\u001f'));
-  h[6] = ((h[6] ?? 0) & 0x0f) | 0x50;
+  const t = Math.max(0, Math.min(MAX_MS, Math.floor(Number.isFinite(atMs) ? atMs : 0)));
+  h.writeUIntBE(t, 0, 6);
+  h[6] = ((h[6] ?? 0) & 0x0f) | 0x80;
   h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');
   return `urn:uuid:${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
