@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { StationError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
-import { checkEvent } from '../sync/epcis/check.js';
+import { checkEvent, MAX_EVENT_BYTES, MAX_STATION_SEQ, type EventCheck } from '../sync/epcis/check.js';
 import { eventsInText } from '../sync/epcis/document.js';
 import { buildClientOptions, type MqttSettings } from '../sync/connection.js';
 import { parseTopic, topics, type SkipNotice } from '../sync/topics.js';
@@ -208,6 +208,7 @@ export class HqIngest extends EventEmitter {
     // One event, or an EPCISDocument of several (a station draining its backlog): each is checked and stored alone.
     const m = eventsInText(payload);
     if (!m.ok) this.reject(t.site, t.station, m.code, m.reason, payload);
+    else if (m.events.length === 0) log.warn({ site: t.site, station: t.station }, 'an EPCISDocument with no events; nothing to store');
     else for (const e of m.events) this.acceptEvent(t.site, t.station, p.topic, e.value, e.payload ?? payload, now);
   }
 
@@ -225,7 +226,7 @@ export class HqIngest extends EventEmitter {
   }
 
   private acceptEvent(site: string, station: string, topic: string, json: unknown, payload: string, now: number): void {
-    const c = checkEvent(json);
+    const c: EventCheck = payload.length > MAX_EVENT_BYTES ? { ok: false, code: 'EPCIS_TOO_LARGE', reason: `event of ${payload.length} characters; at most ${MAX_EVENT_BYTES}` } : checkEvent(json);
     if (!c.ok) {
       const seq = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)['rs:stationSeq'] : undefined;
       this.reject(site, station, c.code, c.reason, payload, typeof seq === 'number' ? seq : undefined, c.eventID);
@@ -308,7 +309,7 @@ export class HqIngest extends EventEmitter {
     this.s.rejected++;
     log.warn({ site, station, code, reason, seq }, 'event refused');
     this.emit('rejected', { site, station, code, reason, seq, eventID });
-    if (seq !== undefined && Number.isSafeInteger(seq) && seq > 0) {
+    if (seq !== undefined && Number.isSafeInteger(seq) && seq > 0 && seq <= MAX_STATION_SEQ) {
       this.push({ skip: { site, station, seq, eventID: eventID ?? '', reason: `refused:${code}`, detail: payload.slice(0, 2000), receivedAt: Date.now() } });
     }
   }
@@ -365,6 +366,9 @@ export class HqIngest extends EventEmitter {
       return;
     }
     this.s.batches++;
+    if (r.conflicts > 0) {
+      log.warn({ conflicts: r.conflicts }, 'events came with a station sequence number HQ already holds under another eventID (a station restored from an old backup, or two stations with one name?)');
+    }
     this.s.events += r.inserted;
     this.s.duplicates += r.duplicates;
     this.s.conflicts += r.conflicts;

@@ -59,6 +59,14 @@ SELECT site, station, count(*)::int AS n FROM ins GROUP BY site, station`;
 const COUNT_CONFLICTS = `
 SELECT count(*)::int AS n FROM json_array_elements_text($1::json) AS x(k) WHERE NOT EXISTS (SELECT 1 FROM hq_events h WHERE h.key = x.k)`;
 
+const SKIP_DUPLICATE_NUMBERS = `
+INSERT INTO hq_skips (site, station, seq, event_id, reason, detail, received_at)
+SELECT si, st, sq, e, 'duplicate_event', NULL, to_timestamp(ra / 1000.0)
+FROM json_to_recordset($1::json) AS t(k text, e text, si text, st text, sq bigint, ra float8)
+WHERE EXISTS (SELECT 1 FROM hq_events h WHERE h.key = t.k)
+  AND NOT EXISTS (SELECT 1 FROM hq_events h WHERE h.site = t.si AND h.station = t.st AND h.seq = t.sq)
+ON CONFLICT DO NOTHING`;
+
 const INSERT_SKIPS = `
 INSERT INTO hq_skips (site, station, seq, event_id, reason, detail, received_at)
 SELECT si, st, sq, e, r, d, to_timestamp(ra / 1000.0)
@@ -133,6 +141,8 @@ export class PgHqStore implements HqStore {
           // Rare path (re-sends): which of the refused keys are not stored at all, i.e. lost to a seq clash?
           const cf = await c.query<{ n: number }>(COUNT_CONFLICTS, [JSON.stringify(events.map((e) => e.key))]);
           conflicts = cf.rows[0]?.n ?? 0;
+          // An event HQ holds already under another of the station's numbers: that number is accounted for too.
+          await c.query(SKIP_DUPLICATE_NUMBERS, [eventsJson(events)]);
         }
       }
       if (skips.length) {

@@ -95,6 +95,10 @@ export class SqliteHqStore implements HqStore {
           inserted++;
           t.inserted++;
           if (insSeq.run(e.site, e.station, e.seq).changes === 0) conflicts++;
+        } else if (insSeq.run(e.site, e.station, e.seq).changes === 1) {
+          // An event HQ holds already, under another of the station's numbers: this number is accounted for too, or
+          // the receipt would wait for it for ever (the station can only send the same event again).
+          insSkip.run(e.site, e.station, e.seq, e.eventID, 'duplicate_event', null, e.receivedAt);
         }
       }
       for (const s of skips) {

@@ -48,6 +48,12 @@ async function views(store: HqStore): Promise<void> {
   expect(await store.eventsPerHour(1, T('11:00'))).toEqual([{ hour: '2026-12-03T10:00:00Z', events: 2 }]);
   expect(await store.countEvents('dc-x', 'st-a')).toBe(4);
 
+  // The same event again under another of the station's numbers: stored once, and that number is accounted for, so
+  // the receipt does not wait for it for ever.
+  const again = await store.storeBatch([ev('st-b', 3, T('10:40'), 'urn:uuid:st-b-1')], [], T('10:40'));
+  expect(again).toMatchObject({ inserted: 0, duplicates: 1, receipts: [{ station: 'st-b', contiguous: 3, highest: 3 }] });
+  expect(await store.countEvents('dc-x', 'st-b')).toBe(1);
+
   // Downlink answers: the newest per station, kind and target; a late older one never replaces it.
   const ack = (status: string, version: number, at: number): Parameters<HqStore['putDownlinkAck']>[0] => ({
     site: 'dc-x', station: 'st-a', kind: 'rules', target: 'st-a', receivedAt: at, payload: JSON.stringify({ kind: 'rules', version, target: 'st-a', status, at }),

@@ -7,6 +7,15 @@ export type EventCheck =
   | { ok: true; eventID: string; key: string; type: string; eventTime: string; seq: number; station: string; site: string; correction: boolean }
   | { ok: false; code: string; reason: string; eventID?: string };
 
+/**
+ * The highest station sequence number HQ takes: a station writing a thousand events a second for thirty years stays
+ * far below it. A larger number is refused and not recorded, so one bogus event cannot leave a gap of 10^15 numbers
+ * that the station's receipt would wait on for ever.
+ */
+export const MAX_STATION_SEQ = 2 ** 40;
+/** The largest single event HQ stores (the station refuses bigger ones before sending: docs/sync.md). */
+export const MAX_EVENT_BYTES = 256 * 1024;
+
 const URI = /^[a-z][a-z0-9+.-]*:\S+$/i;
 const TZ = /^[+-]((0\d|1[0-3]):[0-5]\d|14:00)$/;
 const TYPES = new Set(['ObjectEvent', 'AggregationEvent', 'TransformationEvent', 'TransactionEvent', 'AssociationEvent']);
@@ -24,6 +33,7 @@ export function checkEvent(v: unknown): EventCheck {
   if (e.type !== 'TransformationEvent' && e.action !== 'ADD' && e.action !== 'OBSERVE' && e.action !== 'DELETE') return fail('EPCIS_BAD_ACTION', 'action must be ADD, OBSERVE or DELETE');
   const seq = e['rs:stationSeq'];
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) return fail('EPCIS_NO_SEQ', 'rs:stationSeq missing or not a positive integer');
+  if (seq > MAX_STATION_SEQ) return fail('EPCIS_BAD_SEQ', `rs:stationSeq ${seq} is beyond any station's numbering (at most ${MAX_STATION_SEQ})`);
   const station = e['rs:station'];
   const site = e['rs:site'];
   if (typeof station !== 'string' || typeof site !== 'string') return fail('EPCIS_NO_STATION', 'rs:site / rs:station missing');

@@ -56,7 +56,11 @@ export const DOCUMENT_OVERHEAD_BYTES = Buffer.byteLength(DOCUMENT_HEAD + '2026-0
  */
 export type MessageEvents =
   | { ok: true; document: boolean; events: Array<{ value: unknown; payload?: string }> }
-  | { ok: false; code: 'EPCIS_BAD_DOCUMENT' | 'EPCIS_NOT_JSON'; reason: string };
+  | { ok: false; code: 'EPCIS_BAD_DOCUMENT' | 'EPCIS_NOT_JSON' | 'EPCIS_TOO_LARGE'; reason: string };
+
+/** A station packs at most 100 events (128 KiB) into a message; anything far beyond that is not one of ours. */
+export const MAX_DOCUMENT_EVENTS = 1000;
+export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 /**
  * `eventsInMessage` from the message text. A document's events keep the exact text they came in (found by
@@ -64,6 +68,7 @@ export type MessageEvents =
  * station sent; anything the scan does not recognise is parsed whole.
  */
 export function eventsInText(text: string): MessageEvents {
+  if (text.length > MAX_MESSAGE_BYTES) return { ok: false, code: 'EPCIS_TOO_LARGE', reason: `message of ${text.length} characters; at most ${MAX_MESSAGE_BYTES}` };
   const fast = text.charCodeAt(0) === 0x7b && text.includes('"EPCISDocument"') ? fromSlices(text) : undefined;
   if (fast) return fast;
   let json: unknown;
@@ -74,6 +79,8 @@ export function eventsInText(text: string): MessageEvents {
   }
   return eventsInMessage(json);
 }
+
+const tooMany = (n: number): MessageEvents => ({ ok: false, code: 'EPCIS_BAD_DOCUMENT', reason: `EPCISDocument with ${n} events; at most ${MAX_DOCUMENT_EVENTS}` });
 
 function fromSlices(text: string): MessageEvents | undefined {
   const s = splitEventList(text);
@@ -88,6 +95,7 @@ function fromSlices(text: string): MessageEvents | undefined {
   }
   const list = outer?.epcisBody?.eventList;
   if (outer?.type !== 'EPCISDocument' || !Array.isArray(list) || list.length !== 0) return undefined;
+  if (values.length > MAX_DOCUMENT_EVENTS) return tooMany(values.length);
   const ctx = outer['@context'];
   return {
     ok: true,
@@ -109,6 +117,7 @@ export function eventsInMessage(json: unknown): MessageEvents {
   const doc = json as { '@context'?: unknown; epcisBody?: { eventList?: unknown } };
   const list = doc.epcisBody?.eventList;
   if (!Array.isArray(list)) return { ok: false, code: 'EPCIS_BAD_DOCUMENT', reason: 'EPCISDocument without epcisBody.eventList' };
+  if (list.length > MAX_DOCUMENT_EVENTS) return tooMany(list.length);
   const ctx = doc['@context'];
   return {
     ok: true,
