@@ -66,6 +66,22 @@ export function confirmUpTo(sdb: StationDb, seq: number, at = Date.now()): numbe
   return n;
 }
 
+/**
+ * HQ's receipt went back below what it had confirmed (HQ lost events: a new or restored HQ database). The watermark
+ * follows it down, and rows above it lose their settled "confirmed" state, so retention does not delete what HQ now
+ * lacks. Returns how many rows were un-settled.
+ */
+export function rewindConfirmed(sdb: StationDb, seq: number): number {
+  let n = 0;
+  sdb.db.transaction(() => {
+    const w = readWatermarks(sdb);
+    if (seq >= w.confirmedSeq) return;
+    setMeta(sdb, 'outbox_confirmed_seq', String(Math.max(0, seq)));
+    n = sdb.prepare("UPDATE outbox SET state = 'pending', confirmed_at = NULL WHERE seq > ? AND state = 'confirmed'").run(seq).changes;
+  }).immediate();
+  return n;
+}
+
 export function lastSeq(sdb: StationDb): number {
   const r = sdb.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").get() as { seq: number } | undefined;
   return r?.seq ?? 0;

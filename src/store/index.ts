@@ -6,7 +6,7 @@ export {
   type OutboxEvent, type OutboxRow, type OutboxState, type OutboxStats,
 } from './outbox.js';
 export {
-  readWatermarks, rowsFrom, markSentThrough, confirmUpTo, lastSeq, markBlockedOversize, blockedRows, settleConfirmed,
+  readWatermarks, rowsFrom, markSentThrough, confirmUpTo, rewindConfirmed, lastSeq, markBlockedOversize, blockedRows, settleConfirmed,
   purgeConfirmed, type Watermarks,
 } from './delivery.js';
 export {

@@ -1,6 +1,6 @@
 import { errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
-import { confirmUpTo, markBlockedOversize, markSentThrough, readWatermarks, rowsFrom, type StationDb } from '../store/index.js';
+import { confirmUpTo, markBlockedOversize, markSentThrough, readWatermarks, rewindConfirmed, rowsFrom, type StationDb } from '../store/index.js';
 import { DOCUMENT_OVERHEAD_BYTES, writeEpcisDocument } from './epcis/index.js';
 import { topics, type Receipt, type SkipNotice } from './topics.js';
 
@@ -78,9 +78,15 @@ export class OutboxDrain {
   private readonly gapSeen = new Map<number, [number, number]>();
   private lastProgressAt = Date.now();
   private lastPuback: number | undefined;
-  /** numbers lost with the damaged file: (backupSeq, adoptedBase]; gaps HQ reports there are skipped, not re-sent */
-  private lost: [number, number] | undefined;
+  /**
+   * Numbers HQ may ask for that this station no longer holds: lost with a damaged file ((backupSeq, adoptedBase],
+   * BUG-54), or confirmed earlier and purged before HQ lost them. Gaps HQ reports there are skipped, not re-sent.
+   */
+  private restoreLost: [number, number] | undefined;
+  private purgedLost: [number, number] | undefined;
   private readonly lostSkipped = new Set<number>();
+  /** since when HQ's receipts stay below what it had confirmed (with the latest such receipt) */
+  private regressed: { since: number; receipt: Receipt } | undefined;
   /** PUBACKs of an older connection are ignored: what it had in flight is sent again on the new one */
   private epoch = 0;
   private pumping = false;
@@ -125,7 +131,7 @@ export class OutboxDrain {
   }
 
   setLostRange(range: [number, number] | undefined): void {
-    this.lost = range;
+    this.restoreLost = range;
   }
 
   /** The connection closed: what was in flight on it is sent again on the next one. */
@@ -323,6 +329,14 @@ export class OutboxDrain {
   /** HQ's receipt; true when it confirmed something new. */
   applyReceipt(r: Receipt, publish: Publish | undefined, now = Date.now()): boolean {
     let moved = false;
+    if (r.contiguous < this.confirmedSeq) {
+      // Shared HQ workers can publish receipts out of order for a moment; only a receipt that stays low means HQ
+      // lost what it had confirmed.
+      this.regressed = { since: this.regressed?.since ?? now, receipt: r };
+      if (now - this.regressed.since < this.o.gapGraceMs) return false;
+      this.followHqDown(r);
+      moved = true;
+    } else this.regressed = undefined;
     if (r.contiguous > this.confirmedSeq) {
       const n = confirmUpTo(this.o.db, r.contiguous, now);
       this.confirmedSeq = readWatermarks(this.o.db).confirmedSeq;
@@ -357,8 +371,25 @@ export class OutboxDrain {
     }
   }
 
+  /**
+   * HQ now holds less than it confirmed (a new or restored HQ database). Confirmed follows HQ's receipt down; what this
+   * station still holds is sent again as HQ reports it missing, and a number it purged since is announced as such.
+   */
+  private followHqDown(r: Receipt): void {
+    const before = this.confirmedSeq;
+    const unsettled = rewindConfirmed(this.o.db, r.contiguous);
+    this.confirmedSeq = readWatermarks(this.o.db).confirmedSeq;
+    this.purgedLost = [this.confirmedSeq + 1, Math.max(before, this.purgedLost?.[1] ?? 0)];
+    this.lostSkipped.clear();
+    this.gapSeen.clear();
+    this.regressed = undefined;
+    this.lastProgressAt = Date.now();
+    log.warn({ confirmedBefore: before, hqNow: r.contiguous, unsettled }, 'HQ holds less than it had confirmed (a new or restored HQ database?): sending again what this station still has');
+  }
+
   /** Called every few hundred ms: old gaps, and HQ silent for `confirmTimeoutMs` while events are outstanding. */
   checkTimeouts(publish: Publish | undefined, now = Date.now()): void {
+    if (this.regressed && now - this.regressed.since >= this.o.gapGraceMs) this.applyReceipt(this.regressed.receipt, publish, now);
     if (publish) this.resendOldGaps(now, publish);
     if (!this.outstanding || !publish) {
       this.lastProgressAt = now;
@@ -388,16 +419,21 @@ export class OutboxDrain {
    * the backup) can never be filled: a skip notice per number lets HQ's receipt move past it (BUG-54).
    */
   private skipLost(a: number, b: number, publish: Publish): void {
-    if (!this.lost) return;
-    const lo = Math.max(a, this.lost[0], this.confirmedSeq + 1);
-    const hi = Math.min(b, this.lost[1], lo + 4999);
+    const ranges: Array<[[number, number] | undefined, SkipNotice['reason']]> = [[this.restoreLost, 'lost_in_restore'], [this.purgedLost, 'purged_after_confirmation']];
     const has = this.o.db.prepare('SELECT 1 FROM outbox WHERE seq = ?');
-    for (let s = lo; s <= hi; s++) {
-      if (this.lostSkipped.has(s) || has.get(s)) continue;
-      this.lostSkipped.add(s);
-      const notice: SkipNotice = { seq: s, eventID: '', reason: 'lost_in_restore', bytes: 0 };
-      publish(topics.skips(this.o.site, this.o.station), JSON.stringify(notice), () => undefined);
+    for (const [range, reason] of ranges) {
+      if (!range) continue;
+      const lo = Math.max(a, range[0], this.confirmedSeq + 1);
+      const hi = Math.min(b, range[1], lo + 4999);
+      let told = 0;
+      for (let s = lo; s <= hi; s++) {
+        if (this.lostSkipped.has(s) || has.get(s)) continue;
+        this.lostSkipped.add(s);
+        const notice: SkipNotice = { seq: s, eventID: '', reason, bytes: 0 };
+        publish(topics.skips(this.o.site, this.o.station), JSON.stringify(notice), () => undefined);
+        told++;
+      }
+      if (told > 0) log.warn({ from: lo, to: hi, told, reason }, 'numbers this station no longer holds: told HQ to skip them');
     }
-    if (hi >= lo) log.warn({ from: lo, to: hi }, 'numbers lost with the damaged database: told HQ to skip them');
   }
 }

@@ -59,8 +59,11 @@ export interface Receipt {
 export interface SkipNotice {
   seq: number;
   eventID: string;
-  /** lost_in_restore: sent by a database that was damaged and replaced by an older backup (BUG-54) */
-  reason: 'blocked_oversize' | 'lost_in_restore';
+  /**
+   * lost_in_restore: sent by a database that was damaged and replaced by an older backup (BUG-54);
+   * purged_after_confirmation: confirmed by HQ earlier and removed by retention, then HQ lost it (a new HQ database)
+   */
+  reason: 'blocked_oversize' | 'lost_in_restore' | 'purged_after_confirmation';
   bytes: number;
 }
 
