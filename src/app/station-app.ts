@@ -125,6 +125,7 @@ export class StationApp {
       station: cfg.station,
       mqtt: { ...mqttSettings(cfg, this.opts.brokerUrl), protocolVersion: this.opts.protocolVersion ?? cfg.mqtt.protocolVersion ?? 5 },
       inflight: cfg.mqtt.inflight,
+      heartbeatMs: cfg.mqtt.heartbeatSec * 1000,
     });
     const pushSync = (): void => this.bus.emit('live', { type: 'sync', sync: this.syncView() });
     const onProgress = (): void => {
@@ -316,7 +317,7 @@ export class StationApp {
       // Shown, not counted in `ok`: a station with an unplugged scanner still takes RFID, wedge and camera scans.
       ...(this.scanners.length > 0 ? { scanners: this.scanners.map((sc) => sc.view()) } : {}),
       broker: { connected, url: this.opts.brokerUrl, ...(!connected && this.publisher.status().lastError ? { error: this.publisher.status().lastError } : {}) },
-      outbox: { depth: s.depth, unsent: s.unsent, ...(s.lastConfirmedAt ? { lastConfirmedAt: s.lastConfirmedAt } : {}) },
+      outbox: { depth: s.depth, unsent: s.unsent, blockedOversize: s.blockedOversize, ...(s.lastConfirmedAt ? { lastConfirmedAt: s.lastConfirmedAt } : {}) },
       database: {
         ok: true,
         path: this.dbPath,

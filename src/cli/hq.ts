@@ -110,7 +110,8 @@ export function register(program: Command): void {
           // workload: each station's latest aggregated figures compared across stations (issue 10); downlinks: what
           // each station last answered to each rule/catalog/returns push (applied, or refused with the reason).
           const view = {
-            stations: await store.stations(),
+            // The station's retained status message is JSON: shown as an object, not as a string inside the JSON.
+            stations: (await store.stations()).map((st) => ({ ...st, status: parseStatus(st.status) })),
             eventsPerHour: await store.eventsPerHour(checked.hours),
             workload: workloadComparison(await store.workloadMetrics()),
             downlinks: downlinkAckViews(await store.downlinkAcks()),
@@ -168,4 +169,13 @@ export function register(program: Command): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+}
+
+function parseStatus(s: string | null): unknown {
+  if (s === null) return null;
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    return s;
+  }
 }

@@ -91,6 +91,8 @@ export const configSchema = z
         embeddedPort: z.number().int().min(0).max(65535).default(1884),
         keepaliveSec: z.number().int().min(1).max(300).default(30),
         inflight: z.number().int().min(1).max(1000).default(100),
+        // QoS 0 outbox heartbeat on …/metrics (depth, unsent, blocked, last receipt); 0 = off.
+        heartbeatSec: z.number().int().min(0).max(3600).default(60),
         // Broker login and TLS (issue 7). The paths are files next to the config file; the password is better kept
         // in `passwordFile` (readable by the station only) than in the YAML itself.
         username: z.string().min(1, 'is empty').optional(),
@@ -108,7 +110,7 @@ export const configSchema = z
         if ((m.password !== undefined || m.passwordFile !== undefined) && m.username === undefined) ctx.addIssue({ code: 'custom', path: ['username'], message: 'a password needs mqtt.username too' });
         if ((m.cert === undefined) !== (m.key === undefined)) ctx.addIssue({ code: 'custom', path: [m.cert === undefined ? 'cert' : 'key'], message: 'mqtt.cert and mqtt.key (the client certificate and its private key) go together' });
       })
-      .default({ embeddedPort: 1884, keepaliveSec: 30, inflight: 100, rejectUnauthorized: true }),
+      .default({ embeddedPort: 1884, keepaliveSec: 30, inflight: 100, heartbeatSec: 60, rejectUnauthorized: true }),
     hq: z
       .object({
         embedded: z.boolean().default(true),

@@ -130,7 +130,21 @@ export class HqIngest extends EventEmitter {
       else subscribe();
       this.emit('connect');
     });
-    client.on('error', (e) => log.warn({ err: errorMessage(e) }, 'HQ broker error'));
+    // A broker that is away is said once, then retried with back-off (1 s doubling to 30 s), not logged every second.
+    let lastError: string | undefined;
+    client.on('error', (e) => {
+      const m = errorMessage(e);
+      if (m !== lastError) log.warn({ err: m, retryInMs: client.options.reconnectPeriod }, 'HQ broker error; retrying');
+      lastError = m;
+    });
+    client.on('reconnect', () => {
+      client.options.reconnectPeriod = Math.min(30_000, (client.options.reconnectPeriod ?? 1000) * 2);
+    });
+    client.on('connect', () => {
+      if (lastError !== undefined) log.info({ url: this.o.url }, 'HQ broker reachable again');
+      lastError = undefined;
+      client.options.reconnectPeriod = 1000;
+    });
     await new Promise<void>((resolve) => {
       if (client.connected) resolve();
       else client.once('connect', () => resolve());

@@ -116,11 +116,16 @@ describe('returns-station hq (CLI)', () => {
     await store.init();
     const now = Date.now();
     await store.storeBatch([ev('st-a', 1, now), ev('st-a', 3, now)], [], now);
+    await store.noteStatus('dc-x', 'st-b', '{"state":"online","at":1}', now);
     await store.close();
     const r = run('--stations', '--db', file);
     expect(r.code).toBe(0);
     const v = JSON.parse(r.out) as { stations: unknown[]; eventsPerHour: Array<{ events: number }> };
-    expect(v.stations).toEqual([{ site: 'dc-x', station: 'st-a', contiguous: 1, highest: 3, backlog: 2, events: 2, lastContact: now, status: null, statusAt: null }]);
+    expect(v.stations).toEqual([
+      { site: 'dc-x', station: 'st-a', contiguous: 1, highest: 3, backlog: 2, events: 2, lastContact: now, status: null, statusAt: null },
+      // The station's status message is shown as the object it is.
+      { site: 'dc-x', station: 'st-b', contiguous: 0, highest: 0, backlog: 0, events: 0, lastContact: now, status: { state: 'online', at: 1 }, statusAt: now },
+    ]);
     expect(v.eventsPerHour.reduce((n, h) => n + h.events, 0)).toBe(2);
   }, 40_000);
 

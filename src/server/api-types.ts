@@ -92,7 +92,8 @@ export interface HealthReport {
   scanners?: DeviceView[];
   /** `error`: why the station is not connected, as the broker or the network said it (e.g. "Not authorized"). */
   broker: { connected: boolean; url: string; error?: string };
-  outbox: { depth: number; unsent: number; lastConfirmedAt?: number };
+  /** blockedOversize: events never sent because they are over the broker's limit (BUG-47); a person must look */
+  outbox: { depth: number; unsent: number; blockedOversize: number; lastConfirmedAt?: number };
   /**
    * `recoveredFrom`: start-up found the database damaged and restored this backup (null: no usable backup, a fresh
    * database was started). `waitingForHq`: new events are held until HQ says its highest sequence. `resync`: the

@@ -63,7 +63,7 @@ function databaseDown(): HealthReport {
     station: { site: '', station: '', version: '', uptimeSec: 0 },
     readers: [],
     broker: { connected: false, url: '' },
-    outbox: { depth: 0, unsent: 0 },
+    outbox: { depth: 0, unsent: 0, blockedOversize: 0 },
     database: { ok: false, path: '', items: 0 },
   };
 }

@@ -338,6 +338,9 @@ describe('HQ downlink (Mosquitto)', () => {
     }
     const codes = new Set(acks.acks.map((a) => a.code));
     expect(acks.acks.map((a) => a.status)).toEqual(garbage.map(() => 'refused'));
+    // Each answer is filed under the topic it came on, even where the message claims another kind (a first user's
+    // misfiled push overwrote the answer to the last real rules push at HQ).
+    expect(acks.acks.map((a) => a.kind)).toEqual(garbage.map(([kind]) => kind));
     for (const c of ['DOWNLINK_NOT_JSON', 'DOWNLINK_BAD_ENVELOPE', 'DOWNLINK_KIND_MISMATCH', 'DOWNLINK_CATALOG_INVALID', 'DOWNLINK_BAD_SIGNATURE']) expect(codes).toContain(c);
     expect(st.rules.active().version).toBe(FILE_RULES_VERSION);
     // Still alive: a good push after the garbage is applied.

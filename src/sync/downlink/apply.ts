@@ -46,9 +46,11 @@ export function handleDownlink(ctx: ApplyContext, target: string, topicKind: Dow
   // HQ clears a retained downlink with an empty message: nothing to apply and nothing to answer.
   if (bytes.length === 0) return undefined;
   const parsed = parseEnvelope(bytes);
-  if (!parsed.ok) return { kind: parsed.kind ?? topicKind, target, version: parsed.version ?? null, status: 'refused', code: parsed.code, reason: parsed.message };
+  // The answer names the topic's kind, whatever the message claims: HQ files each station's answers by kind and
+  // target, and a misfiled message must not overwrite the answer to the last push on its claimed stream.
+  if (!parsed.ok) return { kind: topicKind, target, version: parsed.version ?? null, status: 'refused', code: parsed.code, reason: parsed.message };
   const env = parsed.envelope;
-  const base = { kind: env.kind, target, version: env.version };
+  const base = { kind: topicKind, target, version: env.version };
   try {
     if (env.kind !== topicKind) refuse('DOWNLINK_KIND_MISMATCH', `The message says it holds ${env.kind} but came on the ${topicKind} topic.`);
     const stream = streamOf(env.kind, target);
