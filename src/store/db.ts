@@ -129,8 +129,10 @@ function migrate(db: BetterSqlite3.Database): void {
       step(db);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
-    log.info({ from: v, to: v + 1 }, 'database migrated');
+    // A new database passes through every step: that is its creation, not news for the log (one line for the lot).
+    if (current > 0) log.info({ from: v, to: v + 1 }, 'database migrated');
   }
+  if (current === 0) log.debug({ version: SCHEMA_VERSION }, 'database created');
 }
 
 function ensureInstallId(db: BetterSqlite3.Database, readonly: boolean): string {
