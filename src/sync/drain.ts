@@ -104,6 +104,11 @@ export class OutboxDrain {
     this.maxBytes = maxBytes;
   }
 
+  /** every pooled buffer has this size, so one taken back always fits a document of `batchBytes` */
+  private get poolBufferBytes(): number {
+    return Math.max(this.o.batchBytes, DOCUMENT_OVERHEAD_BYTES + 1);
+  }
+
   get sentThrough(): number {
     return this.sentThroughSeq;
   }
@@ -211,7 +216,7 @@ export class OutboxDrain {
     }
     const topic = topics.events(this.o.site, this.o.station);
     if (rows.length === 1) return { topic, payload: first.payload, seqs: [first.seq], stream };
-    const buf = this.pool.pop() ?? Buffer.allocUnsafeSlow(Math.max(this.o.batchBytes, DOCUMENT_OVERHEAD_BYTES + 1));
+    const buf = this.pool.pop() ?? Buffer.allocUnsafeSlow(this.poolBufferBytes);
     const target = buf.length >= size ? buf : Buffer.allocUnsafeSlow(size);
     const n = writeEpcisDocument(target, rows.map((r) => r.payload));
     return { topic, payload: target.subarray(0, n), seqs: rows.map((r) => r.seq), stream, pooled: target };
@@ -296,7 +301,7 @@ export class OutboxDrain {
       for (const s of m.seqs) this.inFlight.delete(s);
       if (err) this.hooks.error(errorMessage(err));
       else {
-        if (m.pooled && m.pooled.length === Math.max(this.o.batchBytes, DOCUMENT_OVERHEAD_BYTES + 1)) this.pool.push(m.pooled);
+        if (m.pooled && m.pooled.length === this.poolBufferBytes) this.pool.push(m.pooled);
         this.lastPuback = Date.now();
         for (const s of m.seqs) this.onPuback(s);
       }
