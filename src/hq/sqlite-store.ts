@@ -1,7 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
+import { createLogger } from '../core/logger.js';
+import type { CheckpointerReply, CheckpointerRequest } from './sqlite-checkpointer.js';
+import { startHqWorker } from './worker-thread.js';
 import { walk, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView, type StationWorkloadMetrics, type StoredDownlinkAck, type StoredEventsPage } from './types.js';
 
 const SCHEMA = `
@@ -42,14 +46,39 @@ CREATE TABLE IF NOT EXISTS hq_downlink_acks (
 PRAGMA user_version = 1;
 `;
 
+const log = createLogger('hq');
+/** SQLite's own checkpoint threshold while no checkpointer thread runs (16,000 pages = 64 MiB), see init(). */
+const WRITER_CHECKPOINT_PAGES = 16_000;
+/** With the checkpointer running, the writer checkpoints itself only if the WAL reaches 256 MiB anyway. */
+const WRITER_BACKSTOP_PAGES = 64_000;
+
+export interface SqliteHqStoreOptions {
+  /**
+   * Event text stored since the last checkpoint that makes the next one due during a burst. Default 48 MiB, about
+   * the 64 MiB of WAL the file is truncated to anyway: the eventID index pages a burst dirties are copied once.
+   */
+  checkpointEveryBytes?: number;
+}
+
 /** HQ on one SQLite file. Several workers (processes) may share it: every batch is one IMMEDIATE transaction. */
 export class SqliteHqStore implements HqStore {
   readonly kind = 'sqlite' as const;
   private db!: BetterSqlite3.Database;
   private idleTimer: NodeJS.Timeout | undefined;
   private tx!: (events: readonly IncomingEvent[], skips: readonly IncomingSkip[], now: number) => BatchResult;
+  private checkpointer: Worker | undefined;
+  private checkpointerReady = false;
+  private checkpointRunning = false;
+  private bytesSinceCheckpoint = 0;
 
-  constructor(private readonly path: string) {}
+  private readonly checkpointEveryBytes: number;
+
+  constructor(
+    private readonly path: string,
+    opts: SqliteHqStoreOptions = {},
+  ) {
+    this.checkpointEveryBytes = opts.checkpointEveryBytes ?? 48 * 1024 * 1024;
+  }
 
   async init(): Promise<void> {
     if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
@@ -62,9 +91,11 @@ export class SqliteHqStore implements HqStore {
     // Checkpoint when the WAL reaches the size it is truncated to anyway (16,000 pages = 64 MiB), not every 4 MiB: a
     // station's backlog arrives in bursts, and the eventID index pages every batch dirties are then copied into the
     // database once per checkpoint rather than once per batch (measured: 57k → 78k events/s). Idle time does the rest.
-    db.pragma('wal_autocheckpoint = 16000');
+    // Once the checkpointer thread is up it takes over, and this becomes a backstop (startCheckpointer).
+    db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
     db.exec(SCHEMA);
     this.db = db;
+    if (this.path !== ':memory:') this.startCheckpointer();
     const insEvent = db.prepare(
       'INSERT INTO hq_events (key, event_id, site, station, seq, type, event_time, received_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING',
     );
@@ -123,8 +154,66 @@ export class SqliteHqStore implements HqStore {
 
   async storeBatch(events: readonly IncomingEvent[], skips: readonly IncomingSkip[], now: number): Promise<BatchResult> {
     const r = this.tx(events, skips, now);
+    for (const e of events) this.bytesSinceCheckpoint += e.payload.length;
+    if (this.bytesSinceCheckpoint >= this.checkpointEveryBytes) this.checkpoint('burst');
     this.checkpointWhenIdle();
     return await Promise.resolve(r);
+  }
+
+  /**
+   * The checkpointer thread (sqlite-checkpointer.ts). Until it is up, and if it ever stops, SQLite's automatic
+   * checkpoint at 64 MiB stays in charge, so the WAL is bounded either way.
+   */
+  private startCheckpointer(): void {
+    let w: Worker;
+    try {
+      w = startHqWorker('sqlite-checkpointer', { path: this.path });
+    } catch (e) {
+      log.warn({ err: e instanceof Error ? e.message : String(e) }, 'WAL checkpoints stay in the writer: no checkpointer thread');
+      return;
+    }
+    this.checkpointer = w;
+    w.on('message', (m: CheckpointerReply) => {
+      if (m.op === 'ready') {
+        this.checkpointerReady = true;
+        if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${WRITER_BACKSTOP_PAGES}`);
+      } else {
+        this.checkpointRunning = false;
+        if (m.op === 'failed') log.warn({ err: m.error }, 'WAL checkpoint failed; the next one retries');
+      }
+    });
+    const gone = (why: string): void => {
+      if (this.checkpointer !== w) return;
+      this.checkpointer = undefined;
+      this.checkpointerReady = false;
+      this.checkpointRunning = false;
+      if (this.db.open) {
+        this.db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
+        log.warn({ why }, 'WAL checkpointer thread stopped; the writer checkpoints again');
+      }
+    };
+    w.on('error', (e) => gone(e.message));
+    w.on('exit', (code) => gone(`exit ${code}`));
+  }
+
+  /** `burst`: enough was written since the last one; `idle`: no batch for a second. */
+  private checkpoint(why: 'burst' | 'idle'): void {
+    const w = this.checkpointer;
+    if (w && this.checkpointerReady) {
+      if (this.checkpointRunning) return;
+      this.checkpointRunning = true;
+      this.bytesSinceCheckpoint = 0;
+      w.postMessage({ op: 'checkpoint' } satisfies CheckpointerRequest);
+      return;
+    }
+    // Without the thread, SQLite's automatic checkpoint covers bursts; only the idle one runs here.
+    if (why !== 'idle') return;
+    try {
+      if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
+      this.bytesSinceCheckpoint = 0;
+    } catch {
+      // Busy or closing: the next idle moment or the automatic checkpoint does it.
+    }
   }
 
   /** A passive checkpoint once no batch came for a second, so a quiet HQ keeps a small WAL. */
@@ -132,11 +221,7 @@ export class SqliteHqStore implements HqStore {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined;
-      try {
-        if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
-      } catch {
-        // Busy or closing: the next idle moment or the automatic checkpoint does it.
-      }
+      this.checkpoint('idle');
     }, 1000);
     this.idleTimer.unref();
   }
@@ -228,7 +313,17 @@ export class SqliteHqStore implements HqStore {
   async close(): Promise<void> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
+    const w = this.checkpointer;
+    this.checkpointer = undefined;
+    if (w) {
+      // Its connection closes before ours, so ours is the last one and leaves no WAL behind.
+      const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+      w.postMessage({ op: 'close' } satisfies CheckpointerRequest);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, 5000)))]);
+      clearTimeout(timer);
+      await w.terminate();
+    }
     if (this.db?.open) this.db.close();
-    await Promise.resolve();
   }
 }

@@ -1,7 +1,6 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { BatchResult, HourCount, HqStore, IncomingEvent, IncomingSkip, StationView, StationWorkloadMetrics, StoredDownlinkAck, StoredEventsPage } from './types.js';
+import { startHqWorker } from './worker-thread.js';
 
 /** HQ's SQLite store on a worker thread (see sqlite-worker.ts for why). Same API, every call async. */
 export class ThreadedSqliteHqStore implements HqStore {
@@ -13,17 +12,7 @@ export class ThreadedSqliteHqStore implements HqStore {
   constructor(private readonly path: string) {}
 
   async init(): Promise<void> {
-    const fromTs = import.meta.url.endsWith('.ts');
-    const url = new URL(fromTs ? './sqlite-worker.ts' : './sqlite-worker.js', import.meta.url);
-    let w: Worker;
-    if (fromTs) {
-      // Running from TypeScript sources (dev, tests): the worker registers tsx's loader before loading the file.
-      const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-      const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
-      w = new Worker(boot, { eval: true, workerData: { path: this.path } });
-    } else {
-      w = new Worker(url, { workerData: { path: this.path } });
-    }
+    const w = startHqWorker('sqlite-worker', { path: this.path });
     this.worker = w;
     w.on('message', (m: { id: number; ok: boolean; r?: unknown; e?: string }) => {
       const c = this.calls.get(m.id);
