@@ -13,6 +13,8 @@ export interface StationDbOptions {
   busyTimeoutMs?: number;
   /** Upper bound for the -wal file after a checkpoint, bytes (default 64 MiB). */
   journalSizeLimit?: number;
+  /** SQLite page cache of this connection, KiB (default 4 MiB). */
+  cacheKiB?: number;
   /** Skip `PRAGMA quick_check` (only for throwaway databases such as benchmarks' peers). */
   skipQuickCheck?: boolean;
   readonly?: boolean;
@@ -46,6 +48,11 @@ export function openStationDb(path: string, opts: StationDbOptions = {}): Statio
   }
   try {
     db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    // better-sqlite3 builds SQLite with a 16 MB page cache per connection, and the start-up quick_check reads every
+    // page into it: ~12 MB of a kiosk's memory for pages nobody asks for again. 4 MiB holds what the station works on
+    // (the tails of items, outbox and their indexes; measured: items/s unchanged, steady RSS 110 → 100 MB); the OS's
+    // file cache keeps the rest a read() away.
+    db.pragma(`cache_size = -${opts.cacheKiB ?? 4096}`);
     if (!opts.skipQuickCheck) quickCheck(db, path);
     if (!opts.readonly) {
       db.pragma('journal_mode = WAL');

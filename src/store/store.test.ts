@@ -40,6 +40,8 @@ describe('station database', () => {
     expect(sdb.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(sdb.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(sdb.installId).toMatch(/^[0-9a-f-]{36}$/);
+    // 4 MiB of page cache, not better-sqlite3's 16 MB that the start-up quick_check would fill with the whole file.
+    expect(sdb.db.pragma('cache_size', { simple: true })).toBe(-4096);
   });
 
   it('keeps savepoint undo pages in memory, and a savepoint rolled back past 64 KiB leaves the rest of its transaction', () => {

@@ -306,6 +306,8 @@ export class OutboxDrain {
         for (const s of m.seqs) this.onPuback(s);
       }
       this.hooks.pump();
+      // Nothing left in flight after pumping: the backlog is sent, so its buffers go back to the system.
+      if (this.messagesInFlight === 0) this.pool = [];
     });
   }
 
