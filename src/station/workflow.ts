@@ -2,7 +2,7 @@ import { lookupCaseCode } from '../catalog/expected.js';
 import { identify, identifyEpcHex } from '../identity/index.js';
 import type {
   AcknowledgeRequest, AnswerRequest, CaseOverrideRequest, CloseCaseRequest, ConfirmBinRequest, CorrectionRequest, HandoffRequest, NoteRequest, PackRequest,
-  ResolveExceptionRequest, ScanKind, SignInRequest, SignOutRequest, Text, WorkflowAction, WorkflowOk, WorkflowScanRequest, WorkflowScanResponse,
+  ResolveExceptionRequest, ScanKind, ScreenState, SignInRequest, SignOutRequest, Text, WorkflowAction, WorkflowOk, WorkflowScanRequest, WorkflowScanResponse,
 } from '../server/api/workflow-types.js';
 import { addItem, answer, closeCase, openCase, type AddResult } from './cases.js';
 import { Core, Refusal, tx2 } from './core.js';
@@ -43,14 +43,35 @@ export class Workflow {
   }
 
   /** Live pushes wait for the commit when actions run in a batch: a screen must never show what might roll back. */
-  private deferred: Array<() => void> | undefined;
+  private deferred: Array<(() => void) | undefined> | undefined;
+  /**
+   * In a batch, each screen's state is worked out once, after the commit, and shared by every answer and push of
+   * the batch: the state between two actions of one transaction was never committed, so no screen should show it.
+   */
+  private screens: Map<string, ScreenState> | undefined;
+  private screenPushAt: Map<string, number> | undefined;
   private readonly group = new GroupCommit<WorkflowScanResponse>((fn) => this.batch(fn));
 
   private emit(msg: Parameters<NonNullable<WorkflowDeps['emit']>>[0]): void {
     const sink = this.core.deps.emit;
     if (!sink) return;
-    if (this.deferred) this.deferred.push(() => sink(msg));
-    else sink(msg);
+    const later = this.deferred;
+    if (!later) return sink(msg);
+    if (msg.type === 'wf-screen') {
+      // One push per screen per batch, in the place of its last action: they would all carry the same state.
+      const at = this.screenPushAt?.get(msg.screen.screen);
+      if (at !== undefined) later[at] = undefined;
+      this.screenPushAt?.set(msg.screen.screen, later.length);
+    }
+    later.push(() => sink(msg));
+  }
+
+  private screenOf(name: string): ScreenState {
+    const later = this.screens;
+    if (!later) return screenState(this.core, name);
+    let s = later.get(name);
+    if (!s) later.set(name, (s = { screen: name } as ScreenState));
+    return s;
   }
 
   /**
@@ -59,15 +80,21 @@ export class Workflow {
    */
   batch<T>(fn: () => T): T {
     if (this.deferred) return fn();
-    const pushes: Array<() => void> = [];
+    const pushes: Array<(() => void) | undefined> = [];
+    const screens = new Map<string, ScreenState>();
     this.deferred = pushes;
+    this.screens = screens;
+    this.screenPushAt = new Map();
     let out: T;
     try {
       out = this.core.tx(fn);
     } finally {
       this.deferred = undefined;
+      this.screens = undefined;
+      this.screenPushAt = undefined;
     }
-    for (const p of pushes) p();
+    for (const [name, st] of screens) Object.assign(st, screenState(this.core, name));
+    for (const p of pushes) p?.();
     return out;
   }
 
@@ -82,7 +109,7 @@ export class Workflow {
   }
 
   private ok(kind: ScanKind, action: WorkflowAction, screen: string, message: Text, more: Partial<WorkflowOk> = {}, sound: WorkflowOk['sound'] = 'ok'): WorkflowOk {
-    return { ok: true, kind, action, sound, message, screen: screenState(this.core, screen), ...more };
+    return { ok: true, kind, action, sound, message, screen: this.screenOf(screen), ...more };
   }
 
   /** After an action: push what changed to the screens, and refresh a replayed answer's screen state. */
@@ -93,11 +120,11 @@ export class Workflow {
       const item = res.item ? getWfItem(this.core, res.item.itemId) : undefined;
       const c = res.case ? getCase(this.core, res.case.id) : undefined;
       const { item: _i, case: _c, ...rest } = res;
-      return { ...rest, ...(item ? { item: itemView(this.core, item) } : {}), ...(c ? { case: caseView(this.core, c) } : {}), screen: screenState(this.core, screen) };
+      return { ...rest, ...(item ? { item: itemView(this.core, item) } : {}), ...(c ? { case: caseView(this.core, c) } : {}), screen: this.screenOf(screen) };
     }
     if (!res.ok) {
       this.emit({ type: 'wf-refused', screen, error: res.error });
-      return { ...res, screen: screenState(this.core, screen) };
+      return { ...res, screen: this.screenOf(screen) };
     }
     if (res.item) this.emit({ type: 'wf-item', item: res.item });
     if (res.exception) this.emit({ type: 'wf-exception', exception: res.exception });

@@ -3,6 +3,7 @@ import { workflowEvents, workflowStore } from '../../src/app/pipeline.js';
 import { Catalog } from '../../src/catalog/catalog.js';
 import { importCatalog, importReturns } from '../../src/catalog/import.js';
 import { loadRuleSetFile, RuleRegistry } from '../../src/rules/index.js';
+import type { LiveMessage } from '../../src/server/api-types.js';
 import type { WorkflowOk, WorkflowScanResponse } from '../../src/server/api/workflow-types.js';
 import { workflowConfig } from '../../src/station/config.js';
 import { putOperator } from '../../src/station/queries.js';
@@ -20,6 +21,8 @@ export interface Harness {
   wf: Workflow;
   catalog: Catalog;
   work: WorkEvent[];
+  /** what the workflow pushed to the screens (WebSocket messages), in order */
+  pushes: LiveMessage[];
   clock: { t: number };
   key(): string;
   scan(code: string, more?: Record<string, unknown>): WorkflowScanResponse;
@@ -47,6 +50,7 @@ export function harness(config: Record<string, unknown> = {}, path = ':memory:')
   importReturns(sdb.db, { format: 'csv', text: readFileSync(fixture('returns/expected-returns.csv'), 'utf8') });
   const clock = { t: Date.parse('2026-12-03T09:00:00Z') };
   const work: WorkEvent[] = [];
+  const pushes: LiveMessage[] = [];
   const wf = new Workflow({
     db: sdb.db,
     catalog,
@@ -57,6 +61,7 @@ export function harness(config: Record<string, unknown> = {}, path = ':memory:')
     store: workflowStore(sdb),
     now: () => (clock.t += 7),
     work: (ev) => void work.push(ev),
+    emit: (m) => void pushes.push(m),
   });
   putOperator(wf.core, { badge: BADGE.ana, displayName: 'Ana', role: 'operator', idempotencyKey: 'k' }, true);
   putOperator(wf.core, { badge: BADGE.bo, displayName: 'Bo', role: 'operator', idempotencyKey: 'k' }, true);
@@ -69,6 +74,7 @@ export function harness(config: Record<string, unknown> = {}, path = ':memory:')
     wf,
     catalog,
     work,
+    pushes,
     clock,
     key,
     scan: (code, more = {}) => wf.scan({ code, idempotencyKey: key(), ...more }),

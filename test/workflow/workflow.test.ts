@@ -113,6 +113,33 @@ describe('workflow', () => {
     expect(shared.exception?.code).toBe('EPC_SHARED');
   });
 
+  it('group commit: tags read in one turn commit together; every answer shows the screen as committed, pushed once after the commit; a bad code rolls back alone', async () => {
+    h = harness();
+    ok(h.scan(BADGE.ana));
+    ok(h.scan('RMA-5001'));
+    h.pushes.length = 0;
+    const tags = ['2001', '2002', '2003'].map((s) => h.wf.scanQueued({ code: epcHex('00614141000371', s), idempotencyKey: h.key(), source: 'rfid', answers: { reason: 'changed_mind', sealed: 'yes' } }));
+    const bad = h.wf.scanQueued({ code: 'NOT-A-CODE-42', idempotencyKey: h.key() });
+    // Nothing is pushed before the batch has committed.
+    expect(h.pushes).toHaveLength(0);
+    const answers = (await Promise.all(tags)).map(ok);
+    expect(refused(await bad).code).toBe('CODE_UNKNOWN');
+    const committed = h.wf.screen('main');
+    expect(committed).toMatchObject({ awaiting: 'bin', pendingItemId: answers[0]?.item?.itemId });
+    for (const a of answers) {
+      const { case: _c, ...withoutCase } = committed;
+      expect(a.screen).toEqual(withoutCase);
+    }
+    expect(h.pushes.filter((m) => m.type === 'wf-item')).toHaveLength(3);
+    expect(h.pushes.filter((m) => m.type === 'wf-refused')).toHaveLength(1);
+    // One screen push for the batch, after its items, carrying the committed state.
+    const screens = h.pushes.filter((m) => m.type === 'wf-screen');
+    expect(screens).toHaveLength(1);
+    expect(h.pushes.findIndex((m) => m.type === 'wf-screen')).toBeGreaterThan(h.pushes.findLastIndex((m) => m.type === 'wf-item'));
+    expect(screens[0]).toMatchObject({ screen: { pendingItemId: answers[0]?.item?.itemId, awaiting: 'bin' } });
+    expect((h.sdb.prepare('SELECT COUNT(*) FROM wf_items').pluck().get() as number)).toBe(3);
+  });
+
   it('a wrong bin is refused (sound, message, misbin counted once even when retried); the right label confirms', () => {
     h = harness();
     ok(h.scan(BADGE.ana));
