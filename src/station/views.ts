@@ -16,7 +16,8 @@ import {
 
 /** Read models: rows → the API's views. Nothing here writes. */
 
-export function itemView(core: Core, r: WfItemRow): CaseItemView {
+/** `fresh`: the row was made by the action answering now, so nothing can have corrected it or noted it yet. */
+export function itemView(core: Core, r: WfItemRow, fresh = false): CaseItemView {
   const product = core.deps.catalog.get(r.pack_gtin ?? r.gtin ?? undefined) ?? core.deps.catalog.get(r.gtin ?? undefined);
   const v: CaseItemView = {
     itemId: r.item_id,
@@ -57,6 +58,7 @@ export function itemView(core: Core, r: WfItemRow): CaseItemView {
   if (r.bin) v.bin = r.bin;
   if (r.tote) v.tote = r.tote;
   if (r.handoff_id) v.handoffId = r.handoff_id;
+  if (fresh) return v;
   const corr = core.st("SELECT at, details_json, reason FROM wf_audit WHERE kind = 'correction' AND subject = ? ORDER BY id").all(r.item_id) as Array<{ at: number; details_json: string; reason: string }>;
   if (corr.length) v.corrections = corr.map((c) => ({ at: c.at, reason: c.reason, ...(JSON.parse(c.details_json) as { kind: 'bin' | 'grade'; from: string; to: string }) }));
   const note = noteOf(core, r.item_id);

@@ -275,7 +275,7 @@ export class Workflow {
     const core = this.core;
     const r = res.row;
     const c = res.case ?? getCase(core, r.case_id);
-    const item = itemView(core, r);
+    const item = itemView(core, r, !res.merged);
     const more: Partial<WorkflowOk> = { item };
     if (res.caseOpened) more.case = caseView(core, res.caseOpened);
     if (res.merged) return this.ok('item', 'item_merged', c?.screen ?? DEFAULT_SCREEN, tx2('Already in this case: not added twice.', '已在此退货单中：不会重复添加。'), more);
