@@ -103,7 +103,7 @@ export function register(program: Command): void {
       if (o.stations) {
         // A view must not create an empty database where the operator mistyped the path.
         if (!pg && !existsSync(o.db)) fail(new StationError('HQ_DB_NOT_FOUND', `There is no HQ database at ${o.db}.`, { hint: 'Give the file HQ ingest writes (--db, default data/hq.db).' }), json);
-        const store = pg ? new PgHqStore(o.db, o.schema ? { schema: o.schema } : {}) : new SqliteHqStore(o.db);
+        const store = pg ? new PgHqStore(o.db, o.schema ? { schema: o.schema } : {}) : new SqliteHqStore(o.db, { checkpointer: false });
         try {
           await store.init();
           const { workloadComparison } = await import('../hq/workload.js');

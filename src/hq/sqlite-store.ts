@@ -58,6 +58,8 @@ export interface SqliteHqStoreOptions {
    * the 64 MiB of WAL the file is truncated to anyway: the eventID index pages a burst dirties are copied once.
    */
   checkpointEveryBytes?: number;
+  /** false: no checkpointer thread (a one-shot reader such as `hq --stations`); SQLite checkpoints as it always did. */
+  checkpointer?: boolean;
 }
 
 /** HQ on one SQLite file. Several workers (processes) may share it: every batch is one IMMEDIATE transaction. */
@@ -72,12 +74,14 @@ export class SqliteHqStore implements HqStore {
   private bytesSinceCheckpoint = 0;
 
   private readonly checkpointEveryBytes: number;
+  private readonly withCheckpointer: boolean;
 
   constructor(
     private readonly path: string,
     opts: SqliteHqStoreOptions = {},
   ) {
     this.checkpointEveryBytes = opts.checkpointEveryBytes ?? 48 * 1024 * 1024;
+    this.withCheckpointer = opts.checkpointer ?? true;
   }
 
   async init(): Promise<void> {
@@ -95,7 +99,7 @@ export class SqliteHqStore implements HqStore {
     db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
     db.exec(SCHEMA);
     this.db = db;
-    if (this.path !== ':memory:') this.startCheckpointer();
+    if (this.path !== ':memory:' && this.withCheckpointer) this.startCheckpointer();
     const insEvent = db.prepare(
       'INSERT INTO hq_events (key, event_id, site, station, seq, type, event_time, received_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING',
     );

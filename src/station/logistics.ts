@@ -104,14 +104,22 @@ export function selectTote(core: Core, screen: ScreenRow, tote: string): ToteRow
   return t;
 }
 
+/** Department codes (upper case) → department id, once per department list: every scan asks, most are items. */
+const departmentCodes = new WeakMap<readonly unknown[], { prefix: string; byCode: Map<string, string> }>();
+
 export function departmentOfCode(core: Core, code: string): string | undefined {
-  const c = code.trim().toUpperCase();
   const cfg = core.deps.config;
-  for (const d of cfg.departments) {
-    const dc = (d.code ?? `${cfg.departmentPrefix}${d.id.toUpperCase().replace(/_/g, '-')}`).toUpperCase();
-    if (dc === c) return d.id;
+  let known = departmentCodes.get(cfg.departments);
+  if (!known || known.prefix !== cfg.departmentPrefix) {
+    const byCode = new Map<string, string>();
+    // The first department with a code wins, as the list's order always decided.
+    for (const d of cfg.departments) {
+      const dc = (d.code ?? `${cfg.departmentPrefix}${d.id.toUpperCase().replace(/_/g, '-')}`).toUpperCase();
+      if (!byCode.has(dc)) byCode.set(dc, d.id);
+    }
+    departmentCodes.set(cfg.departments, (known = { prefix: cfg.departmentPrefix, byCode }));
   }
-  return undefined;
+  return known.byCode.get(code.trim().toUpperCase());
 }
 
 /** Hands a packed tote to a department; the receiver's badge at the station acknowledges at once. */
