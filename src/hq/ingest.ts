@@ -15,6 +15,18 @@ import { answerResync, parseResyncRequest } from './resync.js';
 import { parseWorkloadMetrics, workloadComparison, type HqWorkloadView } from './workload.js';
 
 const log = createLogger('hq');
+/** The topic "site" HQ workers announce their own status under. */
+const HQ_SITE = '_hq';
+
+/** A station's status message: JSON with a `state` (online/offline …); anything else is not stored. */
+function isStatusPayload(payload: string): boolean {
+  try {
+    const v = JSON.parse(payload) as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { state?: unknown }).state === 'string';
+  } catch {
+    return false;
+  }
+}
 
 export interface HqIngestOptions {
   url: string;
@@ -57,6 +69,7 @@ export interface HqStats {
 export class HqIngest extends EventEmitter {
   readonly store: HqStore;
   private client: MqttClient | undefined;
+  private statusTopic: string | undefined;
   private readonly o: HqIngestOptions;
   private queue: Array<{ ev?: IncomingEvent; skip?: IncomingSkip }> = [];
   private waiting: Array<() => void> = [];
@@ -86,8 +99,10 @@ export class HqIngest extends EventEmitter {
     }
     this.running = true;
     const workerId = this.o.workerId ?? 'hq-1';
+    const statusTopic = `returns/v1/${HQ_SITE}/${workerId}/status`;
+    this.statusTopic = statusTopic;
     const base = buildClientOptions({ clean: false, protocolVersion: 5, ...this.o.mqtt }, `hq-${workerId}`, {
-      topic: `returns/v1/_hq/${workerId}/status`,
+      topic: statusTopic,
       payload: JSON.stringify({ state: 'offline' }),
     });
     const opts: IClientOptions = { ...base, reconnectPeriod: 1000, resubscribe: true };
@@ -114,6 +129,8 @@ export class HqIngest extends EventEmitter {
     const share = this.o.shared === true ? 'hq' : this.o.shared || undefined;
     client.on('connect', (connack) => {
       log.info({ url: this.o.url, workerId, sessionPresent: connack.sessionPresent }, 'HQ connected');
+      // The will says `offline` when this worker vanishes; this says it is up (retained, like the stations').
+      client.publish(statusTopic, JSON.stringify({ state: 'online', at: Date.now() }), { qos: 1, retain: true });
       // Re-issued on every connect, session or not. Mosquitto 2.0 restores a persistent session after a
       // restart but its shared subscriptions stay dead (subscribing again does not revive them; unsubscribing
       // first does). Whatever falls into that moment is re-sent by the stations (receipts, not PUBACKs).
@@ -160,7 +177,13 @@ export class HqIngest extends EventEmitter {
     const c = this.client;
     this.client = undefined;
     this.releaseWaiting();
-    if (c) await new Promise<void>((resolve) => c.end(false, {}, () => resolve()));
+    if (c) {
+      // A clean stop sends no will: say `offline` ourselves (bounded, the broker may be gone already).
+      if (c.connected && this.statusTopic) {
+        await Promise.race([c.publishAsync(this.statusTopic, JSON.stringify({ state: 'offline', at: Date.now() }), { qos: 1, retain: true }).catch(() => undefined), sleep(1000)]);
+      }
+      await new Promise<void>((resolve) => c.end(false, {}, () => resolve()));
+    }
     await this.store.close();
     this.removeAllListeners();
   }
@@ -199,7 +222,13 @@ export class HqIngest extends EventEmitter {
     if (!t) return;
     const payload = typeof p.payload === 'string' ? p.payload : p.payload.toString('utf8');
     const now = Date.now();
+    // HQ workers' own status: not a station.
+    if (t.site === HQ_SITE) return;
     if (t.rest === 'status') {
+      if (!isStatusPayload(payload)) {
+        log.warn({ site: t.site, station: t.station, payload: payload.slice(0, 200) }, 'status refused: not a JSON object with a "state"');
+        return;
+      }
       this.store.noteStatus(t.site, t.station, payload, now).catch((e: unknown) => log.warn({ err: errorMessage(e) }, 'status not stored'));
       return;
     }
@@ -234,9 +263,11 @@ export class HqIngest extends EventEmitter {
       this.reject(site, station, 'EPCIS_NOT_JSON', 'payload is not JSON', payload);
       return;
     }
-    if (typeof n === 'object' && n !== null && typeof n.seq === 'number' && n.seq > 0) {
-      this.push({ skip: { site, station, seq: n.seq, eventID: String(n.eventID ?? ''), reason: String(n.reason ?? 'skipped'), detail: JSON.stringify(n), receivedAt: now } });
+    if (typeof n !== 'object' || n === null || typeof n.seq !== 'number' || !Number.isSafeInteger(n.seq) || n.seq <= 0 || n.seq > MAX_STATION_SEQ) {
+      this.reject(site, station, 'EPCIS_BAD_SEQ', `a skip notice needs a station sequence number from 1 to ${MAX_STATION_SEQ}`, payload);
+      return;
     }
+    this.push({ skip: { site, station, seq: n.seq, eventID: String(n.eventID ?? ''), reason: String(n.reason ?? 'skipped'), detail: JSON.stringify(n), receivedAt: now } });
   }
 
   private acceptEvent(site: string, station: string, topic: string, json: unknown, payload: string, now: number): void {
@@ -380,8 +411,17 @@ export class HqIngest extends EventEmitter {
       return;
     }
     this.s.batches++;
-    if (r.conflicts > 0) {
-      log.warn({ conflicts: r.conflicts }, 'events came with a station sequence number HQ already holds under another eventID (a station restored from an old backup, or two stations with one name?)');
+    for (const rc of r.receipts) {
+      if (!rc.conflicts) continue;
+      log.warn(
+        { site: rc.site, station: rc.station, seqs: rc.conflicts, total: rc.conflictsTotal },
+        'events came under station numbers HQ already holds for other events (two stations with one name, a cloned disk, a new database under an old name?); both are stored',
+      );
+    }
+    for (const sk of r.refusedSkips ?? []) {
+      this.s.rejected++;
+      log.warn({ site: sk.site, station: sk.station, code: 'EPCIS_BAD_SEQ', seq: sk.seq, reason: sk.reason }, 'skip notice refused: far beyond any number this station has sent');
+      this.emit('rejected', { site: sk.site, station: sk.station, code: 'EPCIS_BAD_SEQ', reason: 'skip notice beyond the station’s numbers', seq: sk.seq, eventID: sk.eventID });
     }
     this.s.events += r.inserted;
     this.s.duplicates += r.duplicates;

@@ -1,10 +1,12 @@
 import pg from 'pg';
 import { StationError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
-import { walkAsync, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView, type StationWorkloadMetrics, type StoredDownlinkAck, type StoredEventsPage } from './types.js';
+import { seqRanges, SKIP_HORIZON, stationView, walkAsync, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView, type StationWorkloadMetrics, type StoredDownlinkAck, type StoredEventsPage } from './types.js';
 
 // Lean on purpose (every index costs on each of tens of thousands of inserts a second): the event key is the
-// primary key, (site, station, seq) is unique and doubles as the receipt index, arrival time gets a BRIN index.
+// primary key, (site, station, seq) is the receipt index, arrival time gets a BRIN index. (site, station, seq) is
+// not unique: an event arriving under a number HQ already holds for another event (two stations with one name, a
+// cloned disk) is stored too and reported as a conflict, never dropped.
 const log = createLogger('hq.pg');
 
 const SCHEMA = `
@@ -17,9 +19,11 @@ CREATE TABLE IF NOT EXISTS hq_events (
   type TEXT NOT NULL,
   event_time TIMESTAMPTZ NOT NULL,
   received_at TIMESTAMPTZ NOT NULL,
-  payload JSON NOT NULL,
-  UNIQUE (site, station, seq)
+  payload JSON NOT NULL
 );
+-- Releases before conflicts were stored made (site, station, seq) unique; that constraint dropped events.
+ALTER TABLE hq_events DROP CONSTRAINT IF EXISTS hq_events_site_station_seq_key;
+CREATE INDEX IF NOT EXISTS hq_events_station_seq ON hq_events (site, station, seq);
 CREATE INDEX IF NOT EXISTS hq_events_received ON hq_events USING brin (received_at);
 CREATE TABLE IF NOT EXISTS hq_skips (
   site TEXT NOT NULL, station TEXT NOT NULL, seq BIGINT NOT NULL, event_id TEXT, reason TEXT NOT NULL, detail TEXT,
@@ -30,6 +34,7 @@ CREATE TABLE IF NOT EXISTS hq_stations (
   events BIGINT NOT NULL DEFAULT 0, last_contact TIMESTAMPTZ, status TEXT, status_at TIMESTAMPTZ,
   PRIMARY KEY (site, station)
 );
+ALTER TABLE hq_stations ADD COLUMN IF NOT EXISTS conflicts BIGINT NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS hq_workload_metrics (
   site TEXT NOT NULL, station TEXT NOT NULL, at BIGINT NOT NULL, received_at BIGINT NOT NULL, payload TEXT NOT NULL,
   PRIMARY KEY (site, station)
@@ -42,8 +47,8 @@ CREATE TABLE IF NOT EXISTS hq_downlink_acks (
 
 // One round trip per batch, and the batch travels as ONE json parameter: node-pg's text[] encoding of JSON
 // strings (every quote escaped, then unescaped by the server) cost ten times more than the insert itself.
-// Idempotent on the event key and on station + seq; a row not inserted is a duplicate, or a conflict when its
-// station + seq is held by a different event (counted only then).
+// Idempotent on the event key. An inserted event whose station + seq was already held (by an event or a skip) is a
+// conflict: `cf` sees the table as it was before this statement, so it finds exactly those.
 // Inserted rows are counted per station in the same statement: the stations view counts each station's events, and
 // a batch of a shared worker holds several stations.
 const INSERT_EVENTS = `
@@ -51,13 +56,16 @@ WITH ins AS (
   INSERT INTO hq_events (key, event_id, site, station, seq, type, event_time, received_at, payload)
   SELECT k, e, si, st, sq, ty, et::timestamptz, to_timestamp(ra / 1000.0), p
   FROM json_to_recordset($1::json) AS t(k text, e text, si text, st text, sq bigint, ty text, et text, ra float8, p json)
-  ON CONFLICT DO NOTHING
-  RETURNING site, station
+  ON CONFLICT (key) DO NOTHING
+  RETURNING site, station, seq
+), cf AS (
+  SELECT i.site, i.station, i.seq FROM ins i
+  WHERE EXISTS (SELECT 1 FROM hq_events h WHERE h.site = i.site AND h.station = i.station AND h.seq = i.seq)
+     OR EXISTS (SELECT 1 FROM hq_skips k WHERE k.site = i.site AND k.station = i.station AND k.seq = i.seq)
 )
-SELECT site, station, count(*)::int AS n FROM ins GROUP BY site, station`;
-
-const COUNT_CONFLICTS = `
-SELECT count(*)::int AS n FROM json_array_elements_text($1::json) AS x(k) WHERE NOT EXISTS (SELECT 1 FROM hq_events h WHERE h.key = x.k)`;
+SELECT site, station, count(*)::int AS n,
+  (SELECT coalesce(json_agg(c.seq), '[]'::json) FROM cf c WHERE c.site = ins.site AND c.station = ins.station) AS conflicts
+FROM ins GROUP BY site, station`;
 
 const SKIP_DUPLICATE_NUMBERS = `
 INSERT INTO hq_skips (site, station, seq, event_id, reason, detail, received_at)
@@ -67,11 +75,20 @@ WHERE EXISTS (SELECT 1 FROM hq_events h WHERE h.key = t.k)
   AND NOT EXISTS (SELECT 1 FROM hq_events h WHERE h.site = t.si AND h.station = t.st AND h.seq = t.sq)
 ON CONFLICT DO NOTHING`;
 
+// A number that already holds an event keeps it and gets no skip row; one far beyond the station's highest number
+// is refused (SKIP_HORIZON) and returned.
 const INSERT_SKIPS = `
-INSERT INTO hq_skips (site, station, seq, event_id, reason, detail, received_at)
-SELECT si, st, sq, e, r, d, to_timestamp(ra / 1000.0)
-FROM json_to_recordset($1::json) AS t(si text, st text, sq bigint, e text, r text, d text, ra float8)
-ON CONFLICT DO NOTHING`;
+WITH t AS (
+  SELECT si, st, sq, e, r, d, ra,
+    sq > coalesce((SELECT max(seq) FROM hq_events h WHERE h.site = x.si AND h.station = x.st), 0) + $2::bigint AS beyond
+  FROM json_to_recordset($1::json) AS x(si text, st text, sq bigint, e text, r text, d text, ra float8)
+), ins AS (
+  INSERT INTO hq_skips (site, station, seq, event_id, reason, detail, received_at)
+  SELECT si, st, sq, e, r, d, to_timestamp(ra / 1000.0) FROM t
+  WHERE NOT beyond AND NOT EXISTS (SELECT 1 FROM hq_events h WHERE h.site = t.si AND h.station = t.st AND h.seq = t.sq)
+  ON CONFLICT DO NOTHING
+)
+SELECT si, st, sq FROM t WHERE beyond`;
 
 /** The batch as a JSON array; each payload is spliced in as it arrived (already checked to be JSON). */
 function eventsJson(events: readonly IncomingEvent[]): string {
@@ -131,46 +148,55 @@ export class PgHqStore implements HqStore {
       let inserted = 0;
       let conflicts = 0;
       const insertedBy = new Map<string, number>();
+      const conflictsBy = new Map<string, number[]>();
       if (events.length) {
-        const r = await c.query<{ site: string; station: string; n: number }>(INSERT_EVENTS, [eventsJson(events)]);
+        const r = await c.query<{ site: string; station: string; n: number; conflicts: string[] | number[] }>(INSERT_EVENTS, [eventsJson(events)]);
         for (const row of r.rows) {
+          const k = `${row.site}\u0000${row.station}`;
           inserted += row.n;
-          insertedBy.set(`${row.site}\u0000${row.station}`, row.n);
+          insertedBy.set(k, row.n);
+          const cf = row.conflicts.map(Number);
+          if (cf.length) {
+            conflicts += cf.length;
+            conflictsBy.set(k, cf);
+          }
         }
-        if (inserted < events.length) {
-          // Rare path (re-sends): which of the refused keys are not stored at all, i.e. lost to a seq clash?
-          const cf = await c.query<{ n: number }>(COUNT_CONFLICTS, [JSON.stringify(events.map((e) => e.key))]);
-          conflicts = cf.rows[0]?.n ?? 0;
-          // An event HQ holds already under another of the station's numbers: that number is accounted for too.
-          await c.query(SKIP_DUPLICATE_NUMBERS, [eventsJson(events)]);
-        }
+        // An event HQ holds already under another of the station's numbers: that number is accounted for too.
+        if (inserted < events.length) await c.query(SKIP_DUPLICATE_NUMBERS, [eventsJson(events)]);
       }
+      const refusedSkips: IncomingSkip[] = [];
       if (skips.length) {
-        await c.query(INSERT_SKIPS, [JSON.stringify(skips.map((s) => ({ si: s.site, st: s.station, sq: s.seq, e: s.eventID, r: s.reason, d: s.detail ?? null, ra: s.receivedAt })))]);
+        const r = await c.query<{ si: string; st: string; sq: string }>(INSERT_SKIPS, [JSON.stringify(skips.map((s) => ({ si: s.site, st: s.station, sq: s.seq, e: s.eventID, r: s.reason, d: s.detail ?? null, ra: s.receivedAt }))), SKIP_HORIZON]);
+        const beyond = new Set(r.rows.map((x) => `${x.si}\u0000${x.st}\u0000${x.sq}`));
+        for (const s of skips) if (beyond.has(`${s.site}\u0000${s.station}\u0000${s.seq}`)) refusedSkips.push(s);
       }
-      const touched = new Map<string, { site: string; station: string; inserted: number }>();
+      const touched = new Map<string, { site: string; station: string; inserted: number; conflictSeqs: number[] }>();
       for (const x of [...events, ...skips]) {
         const k = `${x.site}\u0000${x.station}`;
-        if (!touched.has(k)) touched.set(k, { site: x.site, station: x.station, inserted: insertedBy.get(k) ?? 0 });
+        if (!touched.has(k)) touched.set(k, { site: x.site, station: x.station, inserted: insertedBy.get(k) ?? 0, conflictSeqs: conflictsBy.get(k) ?? [] });
       }
       const receipts: StationReceipt[] = [];
       const at = new Date(now);
       for (const t of [...touched.values()].sort((a, b) => (a.site + a.station < b.site + b.station ? -1 : 1))) {
-        const up = await c.query<{ contiguous: string }>(
-          `INSERT INTO hq_stations (site, station, events, last_contact) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (site, station) DO UPDATE SET events = hq_stations.events + excluded.events, last_contact = excluded.last_contact
-           RETURNING contiguous`,
-          [t.site, t.station, t.inserted, at],
+        const up = await c.query<{ contiguous: string; conflicts: string }>(
+          `INSERT INTO hq_stations (site, station, events, last_contact, conflicts) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (site, station) DO UPDATE SET events = hq_stations.events + excluded.events, last_contact = excluded.last_contact,
+             conflicts = hq_stations.conflicts + excluded.conflicts
+           RETURNING contiguous, conflicts`,
+          [t.site, t.station, t.inserted, at, t.conflictSeqs.length],
         );
-        const from = Number(up.rows[0]?.contiguous ?? 0);
+        const row = up.rows[0];
+        const from = Number(row?.contiguous ?? 0);
         const cg = await walkAsync(from, async (after) => (await c.query<{ seq: string }>(SEQS_ABOVE, [t.site, t.station, after])).rows.map((r) => Number(r.seq)));
         await c.query('UPDATE hq_stations SET contiguous = $1, highest = GREATEST(highest, $2) WHERE site = $3 AND station = $4', [cg.contiguous, cg.highest, t.site, t.station]);
         const r: StationReceipt = { site: t.site, station: t.station, contiguous: cg.contiguous, highest: cg.highest, at: now };
         if (cg.missing.length) r.missing = cg.missing;
+        if (t.conflictSeqs.length) r.conflicts = seqRanges(t.conflictSeqs);
+        if (Number(row?.conflicts ?? 0) > 0) r.conflictsTotal = Number(row?.conflicts);
         receipts.push(r);
       }
       await c.query('COMMIT');
-      return { inserted, duplicates: events.length - inserted, conflicts, receipts };
+      return { inserted, duplicates: events.length - inserted, conflicts, receipts, refusedSkips };
     } catch (e) {
       await c.query('ROLLBACK').catch(() => undefined);
       throw e;
@@ -188,14 +214,16 @@ export class PgHqStore implements HqStore {
   }
 
   async stations(): Promise<StationView[]> {
-    const r = await this.pool.query<{ site: string; station: string; contiguous: string; highest: string; events: string; last_contact: Date | null; status: string | null; status_at: Date | null }>(
-      'SELECT site, station, contiguous, highest, events, last_contact, status, status_at FROM hq_stations ORDER BY site, station',
+    // `_hq` rows: HQ workers' own status, stored by releases before HQ stopped listing itself as a station.
+    const r = await this.pool.query<{ site: string; station: string; contiguous: string; highest: string; events: string; conflicts: string; last_contact: Date | null; status: string | null; status_at: Date | null }>(
+      "SELECT site, station, contiguous, highest, events, conflicts, last_contact, status, status_at FROM hq_stations WHERE site <> '_hq' ORDER BY site, station",
     );
-    return r.rows.map((x) => ({
-      site: x.site, station: x.station, contiguous: Number(x.contiguous), highest: Number(x.highest),
-      backlog: Number(x.highest) - Number(x.contiguous), events: Number(x.events),
-      lastContact: x.last_contact ? x.last_contact.getTime() : null, status: x.status, statusAt: x.status_at ? x.status_at.getTime() : null,
-    }));
+    return r.rows.map((x) =>
+      stationView({
+        site: x.site, station: x.station, contiguous: Number(x.contiguous), highest: Number(x.highest), events: Number(x.events), conflicts: Number(x.conflicts),
+        last_contact: x.last_contact ? x.last_contact.getTime() : null, status: x.status, status_at: x.status_at ? x.status_at.getTime() : null,
+      }),
+    );
   }
 
   async eventsPerHour(hours: number, now = Date.now()): Promise<HourCount[]> {

@@ -6,7 +6,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { createLogger } from '../core/logger.js';
 import type { CheckpointerReply, CheckpointerRequest } from './sqlite-checkpointer.js';
 import { startHqWorker } from './worker-thread.js';
-import { walk, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView, type StationWorkloadMetrics, type StoredDownlinkAck, type StoredEventsPage } from './types.js';
+import { seqRanges, SKIP_HORIZON, stationView, walk, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView, type StationWorkloadMetrics, type StoredDownlinkAck, type StoredEventsPage } from './types.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS hq_events (
@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS hq_skips (
 CREATE TABLE IF NOT EXISTS hq_stations (
   site TEXT NOT NULL, station TEXT NOT NULL, contiguous INTEGER NOT NULL DEFAULT 0, highest INTEGER NOT NULL DEFAULT 0,
   events INTEGER NOT NULL DEFAULT 0, last_contact INTEGER, status TEXT, status_at INTEGER,
+  conflicts INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (site, station)
 );
 CREATE TABLE IF NOT EXISTS hq_workload_metrics (
@@ -43,8 +44,9 @@ CREATE TABLE IF NOT EXISTS hq_downlink_acks (
   site TEXT NOT NULL, station TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL, received_at INTEGER NOT NULL, payload TEXT NOT NULL,
   PRIMARY KEY (site, station, kind, target)
 );
-PRAGMA user_version = 1;
 `;
+/** 2: hq_stations.conflicts (numbers HQ got from two different events). */
+const SCHEMA_VERSION = 2;
 
 const log = createLogger('hq');
 /** SQLite's own checkpoint threshold while no checkpointer thread runs (16,000 pages = 64 MiB), see init(). */
@@ -60,6 +62,31 @@ export interface SqliteHqStoreOptions {
   checkpointEveryBytes?: number;
   /** false: no checkpointer thread (a one-shot reader such as `hq --stations`); SQLite checkpoints as it always did. */
   checkpointer?: boolean;
+}
+
+interface Touched {
+  site: string;
+  station: string;
+  inserted: number;
+  conflictSeqs: number[];
+  /** skips above this number are refused (see SKIP_HORIZON) */
+  horizon?: number;
+}
+
+/** The hq_stations columns a batch adds before its receipt, and the ones it needs to write it. */
+function receiptOf(t: Touched, c: ReturnType<typeof walk>, st: { conflicts: number }, now: number): StationReceipt {
+  const r: StationReceipt = { site: t.site, station: t.station, contiguous: c.contiguous, highest: c.highest, at: now };
+  if (c.missing.length) r.missing = c.missing;
+  if (t.conflictSeqs.length) r.conflicts = seqRanges(t.conflictSeqs);
+  if (st.conflicts > 0) r.conflictsTotal = st.conflicts;
+  return r;
+}
+
+/** Columns added after the first release: added in place (ALTER TABLE), so an older HQ file keeps every event. */
+function migrate(db: BetterSqlite3.Database): void {
+  const have = new Set((db.pragma('table_info(hq_stations)') as Array<{ name: string }>).map((c) => c.name));
+  if (!have.has('conflicts')) db.exec('ALTER TABLE hq_stations ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0');
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
 }
 
 /** HQ on one SQLite file. Several workers (processes) may share it: every batch is one IMMEDIATE transaction. */
@@ -98,6 +125,7 @@ export class SqliteHqStore implements HqStore {
     // Once the checkpointer thread is up it takes over, and this becomes a backstop (startCheckpointer).
     db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
     db.exec(SCHEMA);
+    migrate(db);
     this.db = db;
     if (this.path !== ':memory:' && this.withCheckpointer) this.startCheckpointer();
     const insEvent = db.prepare(
@@ -108,18 +136,20 @@ export class SqliteHqStore implements HqStore {
       'INSERT INTO hq_skips (site, station, seq, event_id, reason, detail, received_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
     );
     const upStation = db.prepare(
-      `INSERT INTO hq_stations (site, station, events, last_contact) VALUES (?, ?, ?, ?)
-       ON CONFLICT(site, station) DO UPDATE SET events = events + excluded.events, last_contact = excluded.last_contact`,
+      `INSERT INTO hq_stations (site, station, events, last_contact, conflicts) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT(site, station) DO UPDATE SET events = events + excluded.events, last_contact = excluded.last_contact,
+         conflicts = conflicts + excluded.conflicts
+       RETURNING contiguous, conflicts`,
     );
-    const getStation = db.prepare('SELECT contiguous FROM hq_stations WHERE site = ? AND station = ?');
+    const maxSeq = db.prepare('SELECT MAX(seq) FROM hq_seqs WHERE site = ? AND station = ?').pluck();
     const seqsAbove = db.prepare('SELECT seq FROM hq_seqs WHERE site = ? AND station = ? AND seq > ? ORDER BY seq LIMIT 5000').pluck();
     const setStation = db.prepare('UPDATE hq_stations SET contiguous = ?, highest = MAX(highest, ?) WHERE site = ? AND station = ?');
     const run = db.transaction((events: readonly IncomingEvent[], skips: readonly IncomingSkip[], now: number): BatchResult => {
-      const touched = new Map<string, { site: string; station: string; inserted: number }>();
-      const touch = (site: string, station: string): { inserted: number } => {
+      const touched = new Map<string, Touched>();
+      const touch = (site: string, station: string): Touched => {
         const k = `${site}\u0000${station}`;
         let t = touched.get(k);
-        if (!t) touched.set(k, (t = { site, station, inserted: 0 }));
+        if (!t) touched.set(k, (t = { site, station, inserted: 0, conflictSeqs: [] }));
         return t;
       };
       let inserted = 0;
@@ -129,28 +159,36 @@ export class SqliteHqStore implements HqStore {
         if (insEvent.run(e.key, e.eventID, e.site, e.station, e.seq, e.type, e.eventTime, e.receivedAt, e.payload).changes === 1) {
           inserted++;
           t.inserted++;
-          if (insSeq.run(e.site, e.station, e.seq).changes === 0) conflicts++;
+          // Stored even so: it is a return step that happened; only its number is shared with another event.
+          if (insSeq.run(e.site, e.station, e.seq).changes === 0) {
+            conflicts++;
+            t.conflictSeqs.push(e.seq);
+          }
         } else if (insSeq.run(e.site, e.station, e.seq).changes === 1) {
           // An event HQ holds already, under another of the station's numbers: this number is accounted for too, or
           // the receipt would wait for it for ever (the station can only send the same event again).
           insSkip.run(e.site, e.station, e.seq, e.eventID, 'duplicate_event', null, e.receivedAt);
         }
       }
+      const refused: IncomingSkip[] = [];
       for (const s of skips) {
-        touch(s.site, s.station);
-        if (insSkip.run(s.site, s.station, s.seq, s.eventID, s.reason, s.detail ?? null, s.receivedAt).changes === 1) insSeq.run(s.site, s.station, s.seq);
+        const t = touch(s.site, s.station);
+        if (t.horizon === undefined) t.horizon = ((maxSeq.get(s.site, s.station) as number | null) ?? 0) + SKIP_HORIZON;
+        if (s.seq > t.horizon) {
+          refused.push(s);
+          continue;
+        }
+        // A number that already holds an event (a late or forged notice) keeps its event and gets no skip row.
+        if (insSeq.run(s.site, s.station, s.seq).changes === 1) insSkip.run(s.site, s.station, s.seq, s.eventID, s.reason, s.detail ?? null, s.receivedAt);
       }
       const receipts: StationReceipt[] = [];
       for (const t of touched.values()) {
-        upStation.run(t.site, t.station, t.inserted, now);
-        const from = (getStation.get(t.site, t.station) as { contiguous: number }).contiguous;
-        const c = walk(from, (after) => seqsAbove.all(t.site, t.station, after) as number[]);
+        const st = upStation.get(t.site, t.station, t.inserted, now, t.conflictSeqs.length) as { contiguous: number; conflicts: number };
+        const c = walk(st.contiguous, (after) => seqsAbove.all(t.site, t.station, after) as number[]);
         setStation.run(c.contiguous, c.highest, t.site, t.station);
-        const r: StationReceipt = { site: t.site, station: t.station, contiguous: c.contiguous, highest: c.highest, at: now };
-        if (c.missing.length) r.missing = c.missing;
-        receipts.push(r);
+        receipts.push(receiptOf(t, c, st, now));
       }
-      return { inserted, duplicates: events.length - inserted, conflicts, receipts };
+      return { inserted, duplicates: events.length - inserted, conflicts, receipts, refusedSkips: refused };
     });
     this.tx = (e, s, n) => run.immediate(e, s, n);
     await Promise.resolve();
@@ -241,12 +279,11 @@ export class SqliteHqStore implements HqStore {
   }
 
   async stations(): Promise<StationView[]> {
+    // `_hq` rows: HQ workers' own status, stored by releases before HQ stopped listing itself as a station.
     const rows = this.db
-      .prepare('SELECT site, station, contiguous, highest, events, last_contact, status, status_at FROM hq_stations ORDER BY site, station')
-      .all() as Array<{ site: string; station: string; contiguous: number; highest: number; events: number; last_contact: number | null; status: string | null; status_at: number | null }>;
-    return await Promise.resolve(
-      rows.map((r) => ({ site: r.site, station: r.station, contiguous: r.contiguous, highest: r.highest, backlog: r.highest - r.contiguous, events: r.events, lastContact: r.last_contact, status: r.status, statusAt: r.status_at })),
-    );
+      .prepare("SELECT site, station, contiguous, highest, events, conflicts, last_contact, status, status_at FROM hq_stations WHERE site <> '_hq' ORDER BY site, station")
+      .all() as Array<{ site: string; station: string; contiguous: number; highest: number; events: number; conflicts: number; last_contact: number | null; status: string | null; status_at: number | null }>;
+    return await Promise.resolve(rows.map((r) => stationView(r)));
   }
 
   async eventsPerHour(hours: number, now = Date.now()): Promise<HourCount[]> {

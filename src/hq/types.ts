@@ -34,6 +34,28 @@ export interface BatchResult {
   /** same station + sequence number already stored under another eventID (e.g. a station restored from an old backup) */
   conflicts: number;
   receipts: StationReceipt[];
+  /** skip notices for numbers far beyond anything the station has sent (SKIP_HORIZON): not stored */
+  refusedSkips?: IncomingSkip[];
+}
+
+/**
+ * A skip notice says a number will never carry an event. A station only skips numbers it has given out, within its
+ * window beyond HQ's receipt (at most 2,000 messages of up to 1,000 events); one far beyond the highest number HQ
+ * holds would open a gap the receipt waits on for ever, so it is refused.
+ */
+export const SKIP_HORIZON = 1_000_000;
+
+/** Sorted, merged ranges of sequence numbers, at most `max` of them (a receipt stays small). */
+export function seqRanges(seqs: readonly number[], max = 20): Array<[number, number]> {
+  const sorted = [...seqs].sort((a, b) => a - b);
+  const out: Array<[number, number]> = [];
+  for (const s of sorted) {
+    const last = out[out.length - 1];
+    if (last && s <= last[1] + 1) last[1] = Math.max(last[1], s);
+    else if (out.length < max) out.push([s, s]);
+    else break;
+  }
+  return out;
 }
 
 export interface StationView {
@@ -44,9 +66,16 @@ export interface StationView {
   /** sequence numbers above `contiguous` not yet here (a lower bound of the station's backlog) */
   backlog: number;
   events: number;
+  /** numbers HQ got twice, from different events (two stations with one name, a cloned disk): look at this station */
+  conflicts: number;
   lastContact: number | null;
   status: string | null;
   statusAt: number | null;
+}
+
+/** A stations-view row from the columns both stores keep. */
+export function stationView(r: { site: string; station: string; contiguous: number; highest: number; events: number; conflicts: number; last_contact: number | null; status: string | null; status_at: number | null }): StationView {
+  return { site: r.site, station: r.station, contiguous: r.contiguous, highest: r.highest, backlog: r.highest - r.contiguous, events: r.events, conflicts: r.conflicts, lastContact: r.last_contact, status: r.status, statusAt: r.status_at };
 }
 
 /** A station's latest answer to a downlink (applied, refused with why, ignored), as HQ last heard it. */

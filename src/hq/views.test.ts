@@ -38,8 +38,8 @@ async function views(store: HqStore): Promise<void> {
 
   const st = await store.stations();
   expect(st).toEqual([
-    { site: 'dc-x', station: 'st-a', contiguous: 3, highest: 5, backlog: 2, events: 4, lastContact: T('10:20'), status: null, statusAt: null },
-    { site: 'dc-x', station: 'st-b', contiguous: 2, highest: 2, backlog: 0, events: 1, lastContact: T('10:30'), status: '{"state":"offline"}', statusAt: T('10:30') },
+    { site: 'dc-x', station: 'st-a', contiguous: 3, highest: 5, backlog: 2, events: 4, conflicts: 0, lastContact: T('10:20'), status: null, statusAt: null },
+    { site: 'dc-x', station: 'st-b', contiguous: 2, highest: 2, backlog: 0, events: 1, conflicts: 0, lastContact: T('10:30'), status: '{"state":"offline"}', statusAt: T('10:30') },
   ]);
   expect(await store.eventsPerHour(3, T('11:00'))).toEqual([
     { hour: '2026-12-03T09:00:00Z', events: 3 },
@@ -122,9 +122,9 @@ describe('returns-station hq (CLI)', () => {
     expect(r.code).toBe(0);
     const v = JSON.parse(r.out) as { stations: unknown[]; eventsPerHour: Array<{ events: number }> };
     expect(v.stations).toEqual([
-      { site: 'dc-x', station: 'st-a', contiguous: 1, highest: 3, backlog: 2, events: 2, lastContact: now, status: null, statusAt: null },
+      { site: 'dc-x', station: 'st-a', contiguous: 1, highest: 3, backlog: 2, events: 2, conflicts: 0, lastContact: now, status: null, statusAt: null },
       // The station's status message is shown as the object it is.
-      { site: 'dc-x', station: 'st-b', contiguous: 0, highest: 0, backlog: 0, events: 0, lastContact: now, status: { state: 'online', at: 1 }, statusAt: now },
+      { site: 'dc-x', station: 'st-b', contiguous: 0, highest: 0, backlog: 0, events: 0, conflicts: 0, lastContact: now, status: { state: 'online', at: 1 }, statusAt: now },
     ]);
     expect(v.eventsPerHour.reduce((n, h) => n + h.events, 0)).toBe(2);
   }, 40_000);

@@ -64,6 +64,11 @@ export interface PublisherStatus {
   lastError?: string;
   reconnects: number;
   alarm?: { code: string; message: string; at: number };
+  /**
+   * HQ got events of ours under numbers it already held for other events (HQ_SEQ_CONFLICT): HQ stored both, so
+   * nothing is lost, but another station may be using this station's name, or this disk was cloned.
+   */
+  hqConflict?: { code: 'HQ_SEQ_CONFLICT'; message: string; at: number; seqs: Array<[number, number]>; total?: number };
   outbox: OutboxStats;
 }
 
@@ -90,6 +95,7 @@ export class OutboxPublisher extends EventEmitter {
   private readonly drain: OutboxDrain;
   private lastError: string | undefined;
   private alarm: PublisherStatus['alarm'];
+  private hqConflict: PublisherStatus['hqConflict'];
   private latestMetric: string | undefined;
   private readonly subs = new Map<string, Handler>();
   /**
@@ -219,6 +225,7 @@ export class OutboxPublisher extends EventEmitter {
     if (s.outbox.lastConfirmedAt !== undefined) s.lastConfirmedAt = s.outbox.lastConfirmedAt;
     if (this.lastError !== undefined) s.lastError = this.lastError;
     if (this.alarm) s.alarm = this.alarm;
+    if (this.hqConflict) s.hqConflict = this.hqConflict;
     return s;
   }
 
@@ -372,6 +379,21 @@ export class OutboxPublisher extends EventEmitter {
 
   // ---- receipts ------------------------------------------------------------------------------------------
 
+  private noteConflict(r: Receipt): void {
+    const seqs = r.conflicts ?? [];
+    const first = !this.hqConflict;
+    this.hqConflict = {
+      code: 'HQ_SEQ_CONFLICT',
+      message: `HQ already had other events under this station's numbers ${seqs.map(([a, b]) => (a === b ? `${a}` : `${a}–${b}`)).join(', ')}. HQ kept ours as well, so nothing is lost; but another station may be running under this station's name, or this disk was copied from another station. Ask IT to check the station names.`,
+      at: Date.now(),
+      seqs,
+      ...(r.conflictsTotal !== undefined ? { total: r.conflictsTotal } : {}),
+    };
+    if (first) log.error({ seqs, total: r.conflictsTotal }, 'HQ holds other events under our station numbers (another station with our name, or a cloned disk?)');
+    this.emit('alarm', this.hqConflict);
+    this.emitStatus();
+  }
+
   private onReceipt(payload: Buffer): void {
     let r: Receipt;
     try {
@@ -380,6 +402,7 @@ export class OutboxPublisher extends EventEmitter {
       return;
     }
     if (typeof r.contiguous !== 'number') return;
+    if (Array.isArray(r.conflicts) && r.conflicts.length > 0) this.noteConflict(r);
     if (this.holdForHq) {
       this.heldReceipt = payload;
       this.heldHighest = Math.max(this.heldHighest, r.highest ?? 0, r.contiguous);

@@ -54,6 +54,13 @@ export interface Receipt {
   /** highest sequence number HQ has seen */
   highest?: number;
   at: number;
+  /**
+   * Numbers of this batch HQ already held under another eventID (two stations with one name, a cloned disk, a
+   * fresh database under an old name). HQ stored the new events as well, so nothing is lost; a person must look.
+   */
+  conflicts?: Array<[number, number]>;
+  /** every such number HQ has seen for this station so far */
+  conflictsTotal?: number;
 }
 
 export interface SkipNotice {

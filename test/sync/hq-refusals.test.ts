@@ -52,4 +52,37 @@ describe('HQ refuses what no station sends', () => {
     expect(st).toMatchObject({ contiguous: 4, highest: 4, backlog: 0, events: 2 });
     expect(await store.countEvents()).toBe(2);
   });
+
+  it('skip notices: beyond any number the station sent, or not a number, refused (EPCIS_BAD_SEQ, no gap for ever); one for a number holding an event leaves the event alone; a status that is not JSON is not stored', async () => {
+    const dir = tempDir();
+    const broker = await startEmbeddedBroker({ port: await freePort() });
+    cleanup.push(() => broker.close());
+    const store = new SqliteHqStore(join(dir, 'hq.db'));
+    const hq = new HqIngest({ url: broker.url, store, mqtt: { protocolVersion: 4 } });
+    await hq.start();
+    cleanup.push(() => hq.stop());
+    const rejected: Array<{ code: string; seq?: number }> = [];
+    hq.on('rejected', (r: { code: string; seq?: number }) => rejected.push({ code: r.code, ...(r.seq !== undefined ? { seq: r.seq } : {}) }));
+    const c = mqtt.connect(broker.url, { protocolVersion: 4 });
+    cleanup.push(async () => void (await c.endAsync()));
+    await new Promise<void>((r) => c.once('connect', () => r()));
+    const p = place();
+    const ev = (seq: number): Record<string, unknown> => ({ ...receivingEvent({ place: p, item: { itemId: `item-${seq}`, gtin: '04012345111118', serial: `S${seq}` }, at: 1_760_000_000_000 + seq, operator: 'op-7f3a' }), 'rs:stationSeq': seq });
+    for (const seq of [1, 2, 3]) await c.publishAsync(topics.events('dc-test', 'st-01'), JSON.stringify(ev(seq)), { qos: 1 });
+    await waitFor(async () => (await store.stations()).some((s) => s.contiguous === 3), 10_000, 'receipt through 3');
+    const skip = async (body: unknown): Promise<void> => void (await c.publishAsync(topics.skips('dc-test', 'st-01'), JSON.stringify(body), { qos: 1 }));
+    // The tester's forged notice: a number a trillion beyond the station's 3.
+    await skip({ seq: 1e12, eventID: 'urn:uuid:x', reason: 'blocked_oversize' });
+    await skip({ seq: 'seven', reason: 'blocked_oversize' });
+    await skip({ seq: 2, eventID: 'urn:uuid:y', reason: 'blocked_oversize' });
+    await c.publishAsync(topics.status('dc-test', 'st-01'), 'garbage', { qos: 1 });
+    await c.publishAsync(topics.events('dc-test', 'st-01'), JSON.stringify(ev(4)), { qos: 1 });
+    await waitFor(async () => (await store.stations()).some((s) => s.contiguous === 4), 10_000, 'receipt through 4');
+    await waitFor(() => rejected.length >= 2, 5000, 'two refusals');
+    expect(rejected).toEqual(expect.arrayContaining([{ code: 'EPCIS_BAD_SEQ', seq: 1e12 }, { code: 'EPCIS_BAD_SEQ' }]));
+    const [st] = await store.stations();
+    // No gap up to a trillion, the event at 2 kept (no skip row over it), the garbage status not stored.
+    expect(st).toMatchObject({ contiguous: 4, highest: 4, backlog: 0, events: 4, status: null });
+    expect(store.database.prepare('SELECT COUNT(*) FROM hq_skips').pluck().get()).toBe(0);
+  });
 });
