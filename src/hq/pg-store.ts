@@ -4,9 +4,9 @@ import { createLogger } from '../core/logger.js';
 import { seqRanges, SKIP_HORIZON, stationView, walkAsync, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView, type StationWorkloadMetrics, type StoredDownlinkAck, type StoredEventsPage } from './types.js';
 
 // Lean on purpose (every index costs on each of tens of thousands of inserts a second): the event key is the
-// primary key, (site, station, seq) is the receipt index, arrival time gets a BRIN index. (site, station, seq) is
-// not unique: an event arriving under a number HQ already holds for another event (two stations with one name, a
-// cloned disk) is stored too and reported as a conflict, never dropped.
+// primary key, (site, station, seq) is unique and doubles as the receipt index, arrival time gets a BRIN index.
+// An event arriving under a number HQ already holds for another event (two stations with one name, a cloned disk)
+// is kept in hq_seq_conflicts, reported, and counted among the station's events: never dropped.
 const log = createLogger('hq.pg');
 
 const SCHEMA = `
@@ -19,11 +19,20 @@ CREATE TABLE IF NOT EXISTS hq_events (
   type TEXT NOT NULL,
   event_time TIMESTAMPTZ NOT NULL,
   received_at TIMESTAMPTZ NOT NULL,
+  payload JSON NOT NULL,
+  UNIQUE (site, station, seq)
+);
+CREATE TABLE IF NOT EXISTS hq_seq_conflicts (
+  key TEXT PRIMARY KEY,
+  event_id TEXT NOT NULL,
+  site TEXT NOT NULL,
+  station TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  type TEXT NOT NULL,
+  event_time TIMESTAMPTZ NOT NULL,
+  received_at TIMESTAMPTZ NOT NULL,
   payload JSON NOT NULL
 );
--- Releases before conflicts were stored made (site, station, seq) unique; that constraint dropped events.
-ALTER TABLE hq_events DROP CONSTRAINT IF EXISTS hq_events_site_station_seq_key;
-CREATE INDEX IF NOT EXISTS hq_events_station_seq ON hq_events (site, station, seq);
 CREATE INDEX IF NOT EXISTS hq_events_received ON hq_events USING brin (received_at);
 CREATE TABLE IF NOT EXISTS hq_skips (
   site TEXT NOT NULL, station TEXT NOT NULL, seq BIGINT NOT NULL, event_id TEXT, reason TEXT NOT NULL, detail TEXT,
@@ -47,8 +56,8 @@ CREATE TABLE IF NOT EXISTS hq_downlink_acks (
 
 // One round trip per batch, and the batch travels as ONE json parameter: node-pg's text[] encoding of JSON
 // strings (every quote escaped, then unescaped by the server) cost ten times more than the insert itself.
-// Idempotent on the event key. An inserted event whose station + seq was already held (by an event or a skip) is a
-// conflict: `cf` sees the table as it was before this statement, so it finds exactly those.
+// Idempotent on the event key and on station + seq; a row not inserted is a duplicate, or a conflict when its
+// station + seq is held by a different event (see KEEP_CONFLICTS).
 // Inserted rows are counted per station in the same statement: the stations view counts each station's events, and
 // a batch of a shared worker holds several stations.
 const INSERT_EVENTS = `
@@ -56,16 +65,24 @@ WITH ins AS (
   INSERT INTO hq_events (key, event_id, site, station, seq, type, event_time, received_at, payload)
   SELECT k, e, si, st, sq, ty, et::timestamptz, to_timestamp(ra / 1000.0), p
   FROM json_to_recordset($1::json) AS t(k text, e text, si text, st text, sq bigint, ty text, et text, ra float8, p json)
+  ON CONFLICT DO NOTHING
+  RETURNING site, station
+)
+SELECT site, station, count(*)::int AS n FROM ins GROUP BY site, station`;
+
+// Rare path (some rows not inserted): a refused row whose key HQ does not hold lost to a number held by another
+// event. It is kept here (by key, so a re-send is not a second one); the new ones come back per station.
+const KEEP_CONFLICTS = `
+WITH t AS (
+  SELECT * FROM json_to_recordset($1::json) AS t(k text, e text, si text, st text, sq bigint, ty text, et text, ra float8, p json)
+  WHERE NOT EXISTS (SELECT 1 FROM hq_events h WHERE h.key = t.k)
+), ins AS (
+  INSERT INTO hq_seq_conflicts (key, event_id, site, station, seq, type, event_time, received_at, payload)
+  SELECT k, e, si, st, sq, ty, et::timestamptz, to_timestamp(ra / 1000.0), p FROM t
   ON CONFLICT (key) DO NOTHING
   RETURNING site, station, seq
-), cf AS (
-  SELECT i.site, i.station, i.seq FROM ins i
-  WHERE EXISTS (SELECT 1 FROM hq_events h WHERE h.site = i.site AND h.station = i.station AND h.seq = i.seq)
-     OR EXISTS (SELECT 1 FROM hq_skips k WHERE k.site = i.site AND k.station = i.station AND k.seq = i.seq)
 )
-SELECT site, station, count(*)::int AS n,
-  (SELECT coalesce(json_agg(c.seq), '[]'::json) FROM cf c WHERE c.site = ins.site AND c.station = ins.station) AS conflicts
-FROM ins GROUP BY site, station`;
+SELECT site, station, json_agg(seq) AS seqs FROM ins GROUP BY site, station`;
 
 const SKIP_DUPLICATE_NUMBERS = `
 INSERT INTO hq_skips (site, station, seq, event_id, reason, detail, received_at)
@@ -150,19 +167,25 @@ export class PgHqStore implements HqStore {
       const insertedBy = new Map<string, number>();
       const conflictsBy = new Map<string, number[]>();
       if (events.length) {
-        const r = await c.query<{ site: string; station: string; n: number; conflicts: string[] | number[] }>(INSERT_EVENTS, [eventsJson(events)]);
+        const r = await c.query<{ site: string; station: string; n: number }>(INSERT_EVENTS, [eventsJson(events)]);
         for (const row of r.rows) {
-          const k = `${row.site}\u0000${row.station}`;
           inserted += row.n;
-          insertedBy.set(k, row.n);
-          const cf = row.conflicts.map(Number);
-          if (cf.length) {
-            conflicts += cf.length;
-            conflictsBy.set(k, cf);
-          }
+          insertedBy.set(`${row.site}\u0000${row.station}`, row.n);
         }
-        // An event HQ holds already under another of the station's numbers: that number is accounted for too.
-        if (inserted < events.length) await c.query(SKIP_DUPLICATE_NUMBERS, [eventsJson(events)]);
+        if (inserted < events.length) {
+          const json = eventsJson(events);
+          const cf = await c.query<{ site: string; station: string; seqs: Array<string | number> }>(KEEP_CONFLICTS, [json]);
+          for (const row of cf.rows) {
+            const k = `${row.site}\u0000${row.station}`;
+            const seqs = row.seqs.map(Number);
+            conflicts += seqs.length;
+            conflictsBy.set(k, seqs);
+            // Kept events count among the station's events, as in SQLite where they share the table.
+            insertedBy.set(k, (insertedBy.get(k) ?? 0) + seqs.length);
+          }
+          // An event HQ holds already under another of the station's numbers: that number is accounted for too.
+          await c.query(SKIP_DUPLICATE_NUMBERS, [json]);
+        }
       }
       const refusedSkips: IncomingSkip[] = [];
       if (skips.length) {
@@ -238,15 +261,22 @@ export class PgHqStore implements HqStore {
   async countEvents(site?: string, station?: string): Promise<number> {
     const r =
       site !== undefined && station !== undefined
-        ? await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM hq_events WHERE site = $1 AND station = $2', [site, station])
-        : await this.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM hq_events');
+        ? await this.pool.query<{ n: number }>(
+            'SELECT ((SELECT count(*) FROM hq_events WHERE site = $1 AND station = $2) + (SELECT count(*) FROM hq_seq_conflicts WHERE site = $1 AND station = $2))::int AS n',
+            [site, station],
+          )
+        : await this.pool.query<{ n: number }>('SELECT ((SELECT count(*) FROM hq_events) + (SELECT count(*) FROM hq_seq_conflicts))::int AS n');
     return r.rows[0]?.n ?? 0;
   }
 
   async eventsAfter(site: string, station: string, afterSeq: number, limit: number): Promise<StoredEventsPage> {
     const st = await this.pool.query<{ contiguous: string; highest: string }>('SELECT contiguous, highest FROM hq_stations WHERE site = $1 AND station = $2', [site, station]);
     const r = await this.pool.query<{ key: string; seq: string; payload: string }>(
-      'SELECT key, seq, payload::text AS payload FROM hq_events WHERE site = $1 AND station = $2 AND seq > $3 ORDER BY seq LIMIT $4',
+      `SELECT key, seq, payload FROM (
+         SELECT key, seq, payload::text AS payload, 0 AS o FROM hq_events WHERE site = $1 AND station = $2 AND seq > $3
+         UNION ALL
+         SELECT key, seq, payload::text AS payload, 1 AS o FROM hq_seq_conflicts WHERE site = $1 AND station = $2 AND seq > $3
+       ) x ORDER BY seq, o, key LIMIT $4`,
       [site, station, afterSeq, limit],
     );
     const row = st.rows[0];

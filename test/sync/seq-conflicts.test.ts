@@ -68,6 +68,7 @@ describe('BUG-45: one station name, two databases (cloned disk, fresh database):
     expect(alarms.map((x) => x.code)).toContain('HQ_SEQ_CONFLICT');
     // Every return of both databases is at HQ, once.
     await waitFor(async () => (await store.countEvents('dc-test', 'st-01')) === 8, 10_000, 'all 8 events at HQ');
+    if (!store.eventsAfter) throw new Error('store without eventsAfter');
     const held = await store.eventsAfter('dc-test', 'st-01', 0, 100);
     expect(new Set(held.events.map((e) => (JSON.parse(e.payload) as { eventID: string }).eventID))).toEqual(new Set([...aIds, ...bIds]));
     const [view] = await store.stations();
