@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { StationError } from '../core/errors.js';
+import { BROKER_URL_EXAMPLE, brokerUrlProblem } from '../config/broker-url.js';
 import { EXIT_USAGE, asStationError, badOption, printError } from './errors.js';
 
 interface PublishOpts {
@@ -37,7 +38,7 @@ function fail(e: unknown, json: boolean): never {
 export function checkPublishOptions(o: PublishOpts): { site: string; target: string; version?: number; protocolVersion?: 4 | 5 } {
   if (!o.site || !NAME.test(o.site)) throw badOption('--site', o.site ?? '', 'the site id of the stations (letters, digits, - and _)');
   if (!o.target || !NAME.test(o.target)) throw badOption('--target', o.target ?? '', 'a station id or all');
-  if (!/^(mqtts?|wss?):\/\/[^\s/]+/.test(o.broker)) throw badOption('--broker', o.broker, 'an MQTT URL such as mqtt://host:1883 or mqtts://host:8883');
+  if (brokerUrlProblem(o.broker) !== undefined) throw badOption('--broker', o.broker, BROKER_URL_EXAMPLE);
   if (o.protocol !== undefined && o.protocol !== '4' && o.protocol !== '5') throw badOption('--protocol', o.protocol, ['4', '5']);
   const out: { site: string; target: string; version?: number; protocolVersion?: 4 | 5 } = { site: o.site, target: o.target };
   if (o.protocol !== undefined) out.protocolVersion = o.protocol === '4' ? 4 : 5;

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { StationError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
+import { BROKER_URL_EXAMPLE, brokerUrlProblem } from '../config/broker-url.js';
 import { EXIT_USAGE, asStationError, badOption, portOption, printError } from './errors.js';
 import { registerDownlink } from './hq-downlink.js';
 
@@ -40,7 +41,7 @@ const isPg = (db: string): boolean => /^postgres(ql)?:\/\//.test(db);
  */
 export function checkHqOptions(o: HqCliOptions): { protocolVersion: 4 | 5; embeddedPort?: number; hours: number } {
   if (o.protocol !== '4' && o.protocol !== '5') throw badOption('--protocol', o.protocol, ['4', '5']);
-  if (!/^(mqtts?|wss?):\/\/[^\s/]+/.test(o.broker)) throw badOption('--broker', o.broker, 'an MQTT URL such as mqtt://host:1883 or mqtts://host:8883');
+  if (brokerUrlProblem(o.broker) !== undefined) throw badOption('--broker', o.broker, BROKER_URL_EXAMPLE);
   if (o.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(o.schema)) throw badOption('--schema', o.schema, 'a PostgreSQL schema name (lower-case letters, digits, _)');
   if (o.schema !== undefined && !isPg(o.db)) throw badOption('--schema', o.schema, 'only together with --db postgres://…');
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(o.worker)) throw badOption('--worker', o.worker, 'letters, digits, . - _ (it names the MQTT session)');

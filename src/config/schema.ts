@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { brokerUrlProblem } from './broker-url.js';
 import { SCANNER_DEFAULTS, scannerSettingsSchema } from './scanner.js';
 import { WORKLOAD_DEFAULTS, workloadSchema } from './workload.js';
 
@@ -86,7 +87,14 @@ export const configSchema = z
     auth: authSchema.default({ users: [], sessionIdleMinutes: 30, sessionMaxHours: 12, loopbackRole: 'operator', maxLoginFailures: 5 }),
     mqtt: z
       .object({
-        url: z.string().url().optional(),
+        // Only what the station can really connect to: see broker-url.ts for what MQTT.js would make of the rest.
+        url: z
+          .string()
+          .superRefine((v, ctx) => {
+            const problem = brokerUrlProblem(v);
+            if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+          })
+          .optional(),
         protocolVersion: z.union([z.literal(4), z.literal(5)]).optional(),
         embeddedPort: z.number().int().min(0).max(65535).default(1884),
         keepaliveSec: z.number().int().min(1).max(300).default(30),
