@@ -24,6 +24,7 @@ import { StationDownlink } from '../sync/downlink/index.js';
 import { WorkloadMetricsPublisher, workloadMonitorConfig } from './workload-service.js';
 import { IntakePipeline, workflowEvents, workflowStore } from './pipeline.js';
 import { ensureWritableDir } from './data-dir.js';
+import { LinkAlarm } from './link-alarm.js';
 import { startRules } from './rules-startup.js';
 import { mqttSettings } from './mqtt-settings.js';
 import type { ReadRateView } from './read-rate.js';
@@ -53,6 +54,8 @@ export interface StationAppOptions {
   workflow?: WorkflowConfig | Record<string, unknown>;
   /** The HID binding for `scanners` (default node-hid); tests inject a fake that delivers recorded report bytes. */
   hidApi?: () => Promise<HidApi>;
+  /** How long the HQ link must stay up before a duplicate-client-id alarm stands down (default 120 s, BUG-45). */
+  duplicateClientIdClearMs?: number;
 }
 
 /** The composition root of one station: every component is built here and started/stopped in order. */
@@ -65,6 +68,8 @@ export class StationApp {
   scanners: RunningScanner[] = [];
   private hidScans = 0;
   publisher!: OutboxPublisher;
+  /** BUG-45: the HQ-link alarm (duplicate client id) as /api/health and the screens show it */
+  linkAlarm: LinkAlarm | undefined;
   /** HQ → station rule sets, catalog and expected returns, on the publisher's connection (issue 7) */
   downlink: StationDownlink | undefined;
   rules!: RuleRegistry;
@@ -132,6 +137,9 @@ export class StationApp {
       pushSync();
       this.pushItemSync();
     };
+    // Before pushSync's listener: a connection that just ended has settled the alarm when the screens are told.
+    this.linkAlarm = new LinkAlarm(this.publisher, { ...(this.opts.duplicateClientIdClearMs !== undefined ? { clearAfterMs: this.opts.duplicateClientIdClearMs } : {}), onChange: pushSync });
+    this.linkAlarm.start();
     this.publisher.on('status', pushSync);
     this.publisher.on('confirmed', onProgress);
     this.publisher.on('sent', onProgress);
@@ -302,7 +310,8 @@ export class StationApp {
 
   syncView(): SyncView {
     const s = outboxStats(this.sdb);
-    return { connected: this.publisher.status().state === 'online', outboxDepth: s.depth, unsent: s.unsent, ...(s.lastConfirmedAt ? { lastConfirmedAt: s.lastConfirmedAt } : {}), brokerUrl: this.opts.brokerUrl };
+    const alarm = this.linkAlarm?.current();
+    return { connected: this.publisher.status().state === 'online', outboxDepth: s.depth, unsent: s.unsent, ...(s.lastConfirmedAt ? { lastConfirmedAt: s.lastConfirmedAt } : {}), brokerUrl: this.opts.brokerUrl, ...(alarm ? { alarm } : {}) };
   }
 
   health(): HealthReport {
@@ -310,13 +319,15 @@ export class StationApp {
     const items = (this.sdb.prepare('SELECT COUNT(*) AS n FROM items').get() as { n: number }).n;
     const readers = this.readers.map((r) => r.view());
     const connected = this.publisher.status().state === 'online';
+    const alarm = this.linkAlarm?.current();
     return {
-      ok: readers.every((r) => r.status === 'reading' || r.status === 'connected') && connected,
+      // A standing alarm needs a person even while connected: a clone's events and ours reach HQ in turns.
+      ok: readers.every((r) => r.status === 'reading' || r.status === 'connected') && connected && !alarm,
       station: { site: this.opts.config.site, station: this.opts.config.station, version: '0.1.0', uptimeSec: Math.round((Date.now() - this.started) / 1000) },
       readers,
       // Shown, not counted in `ok`: a station with an unplugged scanner still takes RFID, wedge and camera scans.
       ...(this.scanners.length > 0 ? { scanners: this.scanners.map((sc) => sc.view()) } : {}),
-      broker: { connected, url: this.opts.brokerUrl, ...(!connected && this.publisher.status().lastError ? { error: this.publisher.status().lastError } : {}) },
+      broker: { connected, url: this.opts.brokerUrl, ...(!connected && this.publisher.status().lastError ? { error: this.publisher.status().lastError } : {}), ...(alarm ? { alarm } : {}) },
       outbox: { depth: s.depth, unsent: s.unsent, blockedOversize: s.blockedOversize, ...(s.lastConfirmedAt ? { lastConfirmedAt: s.lastConfirmedAt } : {}) },
       database: {
         ok: true,
@@ -342,6 +353,7 @@ export class StationApp {
     this.workloadMetrics?.stop();
     await this.resync?.stop();
     await this.downlink?.stop();
+    this.linkAlarm?.stop();
     await this.publisher?.stop();
     await this.upkeep?.stop();
     this.sdb?.close();

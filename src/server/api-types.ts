@@ -65,6 +65,17 @@ export interface SyncView {
   unsent: number;
   lastConfirmedAt?: number;
   brokerUrl: string;
+  /** An alarm on the HQ link that needs a person, e.g. MQTT_DUPLICATE_CLIENT_ID (BUG-45); absent when none stands. */
+  alarm?: LinkAlarm;
+}
+
+/** An alarm on the HQ link: a stable code, what it means for the station and what to do (`since`: when raised). */
+export interface LinkAlarm {
+  code: string;
+  message: string;
+  hint: string;
+  since: number;
+  details?: Record<string, unknown>;
 }
 
 export interface UiSettings {
@@ -90,8 +101,11 @@ export interface HealthReport {
   readers: DeviceView[];
   /** HID scanners from `scanners` in the config (open, closed, wedge, faulted); absent when none is configured. */
   scanners?: DeviceView[];
-  /** `error`: why the station is not connected, as the broker or the network said it (e.g. "Not authorized"). */
-  broker: { connected: boolean; url: string; error?: string };
+  /**
+   * `error`: why the station is not connected, as the broker or the network said it (e.g. "Not authorized"). `alarm`:
+   * a standing HQ-link alarm (BUG-45 MQTT_DUPLICATE_CLIENT_ID); while it stands `ok` is false.
+   */
+  broker: { connected: boolean; url: string; error?: string; alarm?: LinkAlarm };
   /** blockedOversize: events never sent because they are over the broker's limit (BUG-47); a person must look */
   outbox: { depth: number; unsent: number; blockedOversize: number; lastConfirmedAt?: number };
   /**

@@ -95,6 +95,10 @@ export class OutboxPublisher extends EventEmitter {
   private readonly drain: OutboxDrain;
   private lastError: string | undefined;
   private alarm: PublisherStatus['alarm'];
+  /** The last alarm raised (BUG-45), kept as raised: the station decides when it stands down (src/app/link-alarm.ts). */
+  get lastAlarm(): PublisherStatus['alarm'] {
+    return this.alarm;
+  }
   private hqConflict: PublisherStatus['hqConflict'];
   private latestMetric: string | undefined;
   private readonly subs = new Map<string, Handler>();

@@ -3,6 +3,7 @@
  * work timer, the live link and the language switch.
  */
 import { html } from 'htm/preact';
+import type { LinkAlarm } from '../../server/api-types.js';
 import { lang, minutesText, setLang, t } from '../i18n.js';
 import { camera, conn, devices, screen, settings, signOut, sync } from '../state.js';
 import { useStore } from '../store.js';
@@ -13,6 +14,11 @@ function pillClass(status: string): string {
   if (status === 'reading' || status === 'connected' || status === 'running' || status === 'open' || status === 'wedge') return 'pill good';
   if (status === 'connecting' || status === 'starting' || status === 'stopped') return 'pill warn';
   return 'pill bad';
+}
+
+/** The short words for an HQ-link alarm; its full message and hint come from the station (BUG-45). */
+export function alarmTitle(a: LinkAlarm): string {
+  return a.code === 'MQTT_DUPLICATE_CLIENT_ID' ? t('alarmDuplicateId') : t('hqAlarm');
 }
 
 export function Strip(props: { supervisor?: boolean }) {
@@ -38,6 +44,7 @@ export function Strip(props: { supervisor?: boolean }) {
     ${s
       ? html`<span class=${`pill ${s.connected ? (s.outboxDepth === 0 ? 'good' : 'warn') : 'bad'}`} data-testid="sync">${s.connected ? t('hqUp') : t('hqDown')} · ${t('outbox', { n: s.outboxDepth })}</span>`
       : null}
+    ${s?.alarm ? html`<span class="pill bad" data-testid="link-alarm" data-code=${s.alarm.code} title=${`${s.alarm.message} ${s.alarm.hint}`}>⚠ ${alarmTitle(s.alarm)}</span>` : null}
     ${fig
       ? html`<span class=${`pill ${breakIn?.code === 'BREAK_DUE' ? 'warn' : 'neutral'}`} data-testid="work-timer">${fig.onBreak ? t('onBreak') : t('workFor', { t: minutesText(fig.continuousWorkMin) })}</span>`
       : null}

@@ -6,6 +6,7 @@ import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { DeviceRow, DevicesResponse, SyncResponse } from '../../../server/routes/supervisor-types.js';
 import { getJson } from '../../api.js';
+import { alarmTitle } from '../../components/strip.js';
 import { lang, t } from '../../i18n.js';
 import { camera } from '../../state.js';
 import { useStore } from '../../store.js';
@@ -65,6 +66,12 @@ export function SyncTab() {
       <div class="kpi"><b>${o.lastConfirmedAt ? new Date(o.lastConfirmedAt).toLocaleTimeString() : '—'}</b>${t('lastConfirmed')}</div>
       <div class="kpi"><b>${o.lastConfirmedSeq} / ${o.lastSeq}</b>seq</div>
     </div>
+    ${s.sync?.alarm
+      ? html`<section class="card link-alarm" role="alert" data-testid="link-alarm" data-code=${s.sync.alarm.code}>
+          <b>⚠ ${alarmTitle(s.sync.alarm)}</b> <span class="muted">${s.sync.alarm.code} · ${new Date(s.sync.alarm.since).toLocaleTimeString()}</span>
+          <p>${s.sync.alarm.message}</p><p class="small">${s.sync.alarm.hint}</p>
+        </section>`
+      : null}
     <section class="card"><a class="button" href="/api/supervisor/export/items.csv" download data-testid="export">${t('exportCsv')}</a></section>
   </div>`;
 }
