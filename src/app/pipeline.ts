@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Catalog, Product } from '../catalog/catalog.js';
 import type { TypedBus } from '../core/bus.js';
+import { isBusyError, isSqliteBusy, retryWhileBusy, STORAGE_BUSY_HINT, STORAGE_BUSY_TEXT, StorageBusyError } from '../core/busy.js';
 import { createLogger } from '../core/logger.js';
 import { identify, identifyEpcHex, type IdentifyResult, type ItemIdentity } from '../identity/index.js';
 import { cbvDisposition, type Decision, type RuleRegistry } from '../rules/index.js';
@@ -47,6 +48,26 @@ export interface PipelineDeps {
 export class IntakePipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
+  /**
+   * `process` for the station's own paths (POST /api/scans, RFID and HID intake): while another program holds the
+   * database (BUG-52) it is tried again after asynchronous pauses, so the event loop keeps serving /api/health, MQTT
+   * and the screens. Still busy after the wait and the retries: STORAGE_BUSY, nothing stored; the client keeps the
+   * scan and sends the same request (same key) again.
+   */
+  async submit(read: IntakeRead): Promise<ScanResponse> {
+    try {
+      return await retryWhileBusy(this.deps.sdb.db, () => this.process(read));
+    } catch (e) {
+      if (!isBusyError(e)) throw e;
+      log.warn({ source: read.source }, 'scan not stored: the station database is busy');
+      return { ok: false, error: { code: 'STORAGE_BUSY', message: STORAGE_BUSY_TEXT.en, text: { ...STORAGE_BUSY_TEXT }, hint: STORAGE_BUSY_HINT } };
+    }
+  }
+
+  /**
+   * One attempt. A database another program holds beyond the connection's busy timeout throws StorageBusyError
+   * before anything is written (no waiting here: a wait in this synchronous call would freeze the station).
+   */
   process(read: IntakeRead): ScanResponse {
     const { sdb, bus } = this.deps;
     const itemId = read.idempotencyKey ? `k-${createHash('sha256').update(read.idempotencyKey).digest('hex').slice(0, 32)}` : randomUUID();
@@ -114,16 +135,14 @@ export class IntakePipeline {
       operator: read.operator ?? null,
       rma: read.answers.rma ?? null,
     } satisfies ItemRecord;
-    if (read.idempotencyKey) {
-      const key = read.idempotencyKey;
-      // The key and the scan it stands for commit with the item (recordItem nests as a savepoint), so a crash in
-      // between cannot leave an item whose key would later accept any scan.
-      sdb.db.transaction(() => {
-        recordItem(sdb, record, events);
-        sdb.prepare('INSERT INTO wf_actions (key, kind, request_hash, response_json, at) VALUES (?, ?, ?, ?, ?)').run(key, SCAN_KIND, fingerprint, JSON.stringify({ itemId }), read.at);
-      }).immediate();
-    } else {
-      recordItem(sdb, record, events);
+    try {
+      // Our own IMMEDIATE transaction, key or not: the key and the scan it stands for commit with the item (recordItem
+      // nests as a savepoint), so a crash in between cannot leave an item whose key would later accept any scan; and
+      // a busy database fails right here, once, before anything is written (BUG-52).
+      storeTx(sdb).immediate(record, events, read.idempotencyKey ? { key: read.idempotencyKey, fingerprint, at: read.at } : undefined);
+    } catch (e) {
+      if (isSqliteBusy(e)) throw new StorageBusyError(e);
+      throw e;
     }
     const row = getItem(sdb, itemId);
     if (!row) throw new Error(`item ${itemId} vanished right after it was stored`);
@@ -274,6 +293,23 @@ function exceptionMessage(code: string): string {
     default:
       return 'This item needs a supervisor: put it in the exceptions bin.';
   }
+}
+
+type StoreTx = ReturnType<typeof makeStoreTx>;
+const storeTxs = new WeakMap<StationDb, StoreTx>();
+
+function makeStoreTx(sdb: StationDb) {
+  return sdb.db.transaction((record: ItemRecord, events: Array<{ eventID: string; [k: string]: unknown }>, keyed: { key: string; fingerprint: string; at: number } | undefined) => {
+    recordItem(sdb, record, events);
+    if (keyed) sdb.prepare('INSERT INTO wf_actions (key, kind, request_hash, response_json, at) VALUES (?, ?, ?, ?, ?)').run(keyed.key, SCAN_KIND, keyed.fingerprint, JSON.stringify({ itemId: record.id }), keyed.at);
+  });
+}
+
+/** Built once per connection: the intake's write is on every scan's path. */
+function storeTx(sdb: StationDb): StoreTx {
+  let t = storeTxs.get(sdb);
+  if (!t) storeTxs.set(sdb, (t = makeStoreTx(sdb)));
+  return t;
 }
 
 const statementsFor = new WeakMap<StationDb, ReturnType<StationDb['prepare']>>();

@@ -6,6 +6,7 @@
  * truth for what is active: at start-up the last accepted set comes back, whichever way it came, unless the config
  * file deliberately replaces it (rules below, and docs/rules.md "Activation record and restarts").
  */
+import { isBusyError, StorageBusyError } from '../core/busy.js';
 import { StationError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import {
@@ -81,6 +82,8 @@ export function persistActivation(sdb: StationDb): (r: ActivationRecord, d: Acti
         log.warn({ err: errorMessage(e), ruleSet: `${r.ruleSet.id}@${r.ruleSet.version}` }, 'refused rule set activation not recorded');
         return;
       }
+      // Another program holds the database (BUG-52): not a disk problem; the caller may try again (the set stays).
+      if (isBusyError(e)) throw e instanceof StationError ? e : new StorageBusyError(e);
       throw new StationError('RULES_ACTIVATION_NOT_STORED', `Rule set ${r.ruleSet.id} ${r.ruleSet.version} was not activated: the station could not record the activation (${errorMessage(e)}).`, {
         hint: 'Check the disk of the station (space, permissions), then activate it again.',
         cause: e,

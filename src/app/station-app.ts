@@ -6,6 +6,7 @@ import type { TagPresence } from '../../devices/rfid/index.js';
 import { Catalog, storedProducts } from '../catalog/catalog.js';
 import type { StationConfig } from '../config/schema.js';
 import { TypedBus } from '../core/bus.js';
+import { busyWaits, useAsyncBusyRetry, type BusyPolicy } from '../core/busy.js';
 import { listenError } from '../core/listen-error.js';
 import { createLogger } from '../core/logger.js';
 import type { RuleRegistry } from '../rules/index.js';
@@ -56,6 +57,8 @@ export interface StationAppOptions {
   hidApi?: () => Promise<HidApi>;
   /** How long the HQ link must stay up before a duplicate-client-id alarm stands down (default 120 s, BUG-45). */
   duplicateClientIdClearMs?: number;
+  /** BUG-52: how writes wait while another program holds the database (default: core/busy.ts DEFAULT_BUSY_POLICY). */
+  storageBusy?: Partial<BusyPolicy>;
 }
 
 /** The composition root of one station: every component is built here and started/stopped in order. */
@@ -121,6 +124,9 @@ export class StationApp {
     const active = rules.active();
     this.pipeline = new IntakePipeline({ sdb: this.sdb, catalog, rules, place: { site: cfg.site, station: cfg.station }, bus: this.bus });
     this.startWorkflow(catalog, rules);
+    // From here on the station serves people and MQTT: no write may hold the event loop for seconds while another
+    // program holds the database (BUG-52). Start-up's own writes above may wait the full timeout: nothing to serve yet.
+    useAsyncBusyRetry(this.sdb.db, this.opts.storageBusy);
     log.info({ db: this.dbPath, products: catalog.size, rules: `${active.id}@${active.version}`, rulesFrom: started.chosen.from }, 'station store and rules ready');
 
     this.publisher = new OutboxPublisher({
@@ -208,8 +214,12 @@ export class StationApp {
     // One key per physical scan; the counter separates two scans within the same millisecond.
     const key = `hid:${sc.id}:${s.at}:${++this.hidScans}`;
     const plain = (): void => {
-      const res = this.pipeline.process({ source: 'barcode', code: s.text, symbology: s.symbology, answers: {}, at: s.at, idempotencyKey: `${key}:intake` });
-      if (!res.ok) log.warn({ scanner: sc.id, code: res.error.code }, 'scan refused');
+      this.pipeline.submit({ source: 'barcode', code: s.text, symbology: s.symbology, answers: {}, at: s.at, idempotencyKey: `${key}:intake` }).then(
+        (res) => {
+          if (!res.ok) log.warn({ scanner: sc.id, code: res.error.code }, 'scan refused');
+        },
+        (e: unknown) => log.error({ scanner: sc.id, err: e instanceof Error ? e.message : String(e) }, 'intake could not take the scan'),
+      );
     };
     this.workflow.scanQueued({ code: s.text, idempotencyKey: key, screen: sc.screen, source: 'barcode', ...(s.symbology ? { symbology: s.symbology } : {}) }).then(
       (r) => {
@@ -289,12 +299,16 @@ export class StationApp {
     }
     const answers = this.opts.answersForTag?.(p.epc) ?? {};
     // One item per tag presence: the key makes a re-arrival within the same presence harmless.
-    const res = this.pipeline.process({ source: 'rfid', code: p.epc, answers, at: p.firstSeen, idempotencyKey: `rfid:${p.key}:${p.firstSeen}` });
-    if (!res.ok) log.warn({ epc: p.epc, code: res.error.code }, 'tag could not be identified');
+    this.pipeline.submit({ source: 'rfid', code: p.epc, answers, at: p.firstSeen, idempotencyKey: `rfid:${p.key}:${p.firstSeen}` }).then(
+      (res) => {
+        if (!res.ok) log.warn({ epc: p.epc, code: res.error.code }, res.error.code === 'STORAGE_BUSY' ? 'tag not stored: the station database is busy' : 'tag could not be identified');
+      },
+      (e: unknown) => log.error({ epc: p.epc, err: e instanceof Error ? e.message : String(e) }, 'intake could not take the tag'),
+    );
   }
 
   async submitScan(req: ScanRequest): Promise<ScanResponse> {
-    return this.pipeline.process({
+    return await this.pipeline.submit({
       source: req.source ?? 'barcode',
       code: req.code,
       symbology: req.symbology,
@@ -320,6 +334,7 @@ export class StationApp {
     const readers = this.readers.map((r) => r.view());
     const connected = this.publisher.status().state === 'online';
     const alarm = this.linkAlarm?.current();
+    const busy = busyWaits(this.sdb.db);
     return {
       // A standing alarm needs a person even while connected: a clone's events and ours reach HQ in turns.
       ok: readers.every((r) => r.status === 'reading' || r.status === 'connected') && connected && !alarm,
@@ -335,6 +350,7 @@ export class StationApp {
         items,
         ...(this.recovery ? { recoveredFrom: this.recovery.recoveredFrom ?? null, recoveredAt: this.recovery.at, movedAside: this.recovery.movedAside } : {}),
         ...(this.publisher.holding ? { waitingForHq: true } : {}),
+        ...(busy.waiting > 0 ? { busy } : {}),
         ...(this.resync ? { resync: this.resync.status() } : {}),
       },
       ...(this.downlink ? { downlink: this.downlink.status() } : {}),

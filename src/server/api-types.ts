@@ -111,7 +111,8 @@ export interface HealthReport {
   /**
    * `recoveredFrom`: start-up found the database damaged and restored this backup (null: no usable backup, a fresh
    * database was started). `waitingForHq`: new events are held until HQ says its highest sequence. `resync`: the
-   * events HQ sent back after the restore (BUG-54, docs/sync.md Recovery).
+   * events HQ sent back after the restore (BUG-54, docs/sync.md Recovery). `busy`: writes waiting for another
+   * program's lock on the database (BUG-52); they are stored when it lets go, or answered STORAGE_BUSY.
    */
   database: {
     ok: boolean;
@@ -121,6 +122,8 @@ export interface HealthReport {
     recoveredAt?: number;
     movedAside?: string[];
     waitingForHq?: boolean;
+    /** BUG-52: writes waiting right now because another program holds the database (since: when the first began) */
+    busy?: { waiting: number; since?: number };
     resync?: { pending: boolean; fromSeq?: number; events: number; doneAt?: number };
   };
   hq?: { events: number; duplicates: number };
@@ -147,7 +150,10 @@ export interface ScanRequest {
  * A refusal names the field at fault in `details.field` where there is one (FACT_INVALID, SCAN_INVALID …).
  * `source` of the item: `rfid` for an EPC, whether a reader read it or it was sent as text (`epc:<hex>`, an EPC URI).
  */
-export type ScanResponse = { ok: true; item: ItemView; duplicate?: boolean } | { ok: false; error: { code: string; message: string; details?: Record<string, unknown> } };
+/** `error.code` STORAGE_BUSY (HTTP 503): the database was busy, nothing stored; send the same request (same key) again. */
+export type ScanResponse =
+  | { ok: true; item: ItemView; duplicate?: boolean }
+  | { ok: false; error: { code: string; message: string; hint?: string; text?: { en: string; 'zh-CN': string }; details?: Record<string, unknown> } };
 
 export type LiveMessage =
   | { type: 'hello'; items: ItemView[]; devices: DeviceView[]; sync: SyncView; settings: UiSettings }

@@ -3,6 +3,7 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { isBusyError, STORAGE_BUSY_HINT, STORAGE_BUSY_TEXT } from '../core/busy.js';
 import { createLogger } from '../core/logger.js';
 import { accessSettingsFrom, createFastify, installAccessControl, type AccessSettings } from './auth/index.js';
 import type { HealthReport, ItemView, LiveMessage, ScanRequest, ScanResponse } from './api-types.js';
@@ -84,6 +85,13 @@ export async function createHttpServer<Ctx>(api: StationApi, opts: { uiDir?: str
   });
 
   app.setErrorHandler((error: { statusCode?: number; message?: string; code?: string }, req, reply) => {
+    // BUG-52: a write that found the database held by another program, on any route: a typed, retryable answer
+    // (the routes that write wait and retry first; this is what is left when one did not, never a bare INTERNAL).
+    if (isBusyError(error)) {
+      log.warn({ url: req.url }, 'storage busy: the request stored nothing');
+      void reply.status(503).send({ ok: false, error: { code: 'STORAGE_BUSY', message: STORAGE_BUSY_TEXT.en, text: STORAGE_BUSY_TEXT, hint: STORAGE_BUSY_HINT } });
+      return;
+    }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) log.error({ err: error }, 'request failed');
     // A body that is not JSON at all is a malformed request like any other: on /api/scans the README promises
@@ -135,8 +143,10 @@ export async function createHttpServer<Ctx>(api: StationApi, opts: { uiDir?: str
       return reply.status(400).send({ ok: false, error: { code: 'SCAN_INVALID', message: `${field ?? 'body'}: ${issue?.message ?? 'invalid'}`, ...(field ? { details: { field } } : {}) } });
     }
     const res = await api.submitScan(parsed.data);
-    // 409 like the workflow API: the key was already used for another scan; anything else refused is unprocessable.
-    return reply.status(res.ok ? 200 : res.error.code === 'IDEMPOTENCY_CONFLICT' ? 409 : 422).send(res);
+    // 409 like the workflow API: the key was already used for another scan; 503: the database was busy (BUG-52),
+    // nothing stored, send the same request again; anything else refused is unprocessable.
+    const status = res.ok ? 200 : res.error.code === 'IDEMPOTENCY_CONFLICT' ? 409 : res.error.code === 'STORAGE_BUSY' ? 503 : 422;
+    return reply.status(status).send(res);
   });
 
   app.register(async (scope) => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sha1Hex } from '../core/hash.js';
 import type BetterSqlite3 from 'better-sqlite3';
+import { isSqliteBusy, STORAGE_BUSY_HINT, STORAGE_BUSY_TEXT, StorageBusyError } from '../core/busy.js';
 import { StationError } from '../core/errors.js';
 import type { ScanKind, Text, WorkflowError, WorkflowRefused, WorkflowScanResponse } from '../server/api/workflow-types.js';
 import type { WorkEvent } from '../workload/types.js';
@@ -22,6 +23,11 @@ export class Refusal extends StationError {
 }
 
 export const tx2 = (en: string, zh: string): Text => ({ en, 'zh-CN': zh });
+
+/** The answer to an action the database was too busy to store (BUG-52): 503, nothing changed, the screen keeps the scan. */
+export function storageBusyRefusal(kind: ScanKind = 'unknown'): Refusal {
+  return new Refusal('STORAGE_BUSY', { ...STORAGE_BUSY_TEXT }, { status: 503, kind, hint: STORAGE_BUSY_HINT });
+}
 
 /** The workflow's shared state: deps, prepared statements, the clock, transactions and idempotency. */
 export class Core {
@@ -48,25 +54,22 @@ export class Core {
     return s;
   }
 
-  /** One IMMEDIATE transaction; a Refusal thrown inside rolls everything back. Retries briefly on SQLITE_BUSY. */
+  /**
+   * One IMMEDIATE transaction; a Refusal thrown inside rolls everything back. Another program holding the database
+   * beyond the connection's busy timeout (BUG-52) is StorageBusyError, thrown before anything ran: no waiting here,
+   * because a wait in a synchronous call freezes the whole station. Callers on an asynchronous path try again
+   * without blocking (Workflow.stored, the group commit; core/busy.ts).
+   */
   tx<T>(fn: () => T): T {
     // One wrapper for every call (better-sqlite3 builds five closures per `transaction()`): BEGIN IMMEDIATE at the
     // top, a savepoint when nested, exactly as a fresh wrapper would.
     const run = (this.runTx ??= this.db.transaction((f: () => unknown) => f())) as BetterSqlite3.Transaction<(f: () => T) => T>;
-    for (let i = 0; ; i++) {
-      try {
-        return this.db.inTransaction ? run(fn) : run.immediate(fn);
-      } catch (e) {
-        const code = (e as { code?: string }).code;
-        if ((code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT') && i < 3) {
-          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50 * 2 ** i);
-          continue;
-        }
-        if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT') {
-          throw new Refusal('STORAGE_BUSY', tx2('Storage is busy right now; try again in a moment.', '存储繁忙，请稍后重试。'), { status: 503 });
-        }
-        throw e;
-      }
+    if (this.db.inTransaction) return run(fn);
+    try {
+      return run.immediate(fn);
+    } catch (e) {
+      if (isSqliteBusy(e)) throw new StorageBusyError(e);
+      throw e;
     }
   }
 

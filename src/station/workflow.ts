@@ -1,11 +1,14 @@
 import { lookupCaseCode } from '../catalog/expected.js';
+import { BusyBackoff, busyPolicyOf, isBusyError, retryWhileBusy } from '../core/busy.js';
+import { errorMessage } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
 import { identify, identifyEpcHex } from '../identity/index.js';
 import type {
   AcknowledgeRequest, AnswerRequest, CaseOverrideRequest, CloseCaseRequest, ConfirmBinRequest, CorrectionRequest, HandoffRequest, NoteRequest, PackRequest,
   ResolveExceptionRequest, ScanKind, ScreenState, SignInRequest, SignOutRequest, Text, WorkflowAction, WorkflowOk, WorkflowScanRequest, WorkflowScanResponse,
 } from '../server/api/workflow-types.js';
 import { addItem, answer, closeCase, openCase, type AddResult } from './cases.js';
-import { Core, Refusal, tx2 } from './core.js';
+import { Core, Refusal, refusedOf, storageBusyRefusal, tx2 } from './core.js';
 import { GroupCommit } from './group-commit.js';
 import * as L from './logistics.js';
 import { saveNote } from './notes.js';
@@ -16,6 +19,7 @@ import { correct, resolveException } from './supervision.js';
 import { caseView, exceptionView, handoffView, itemView, questionOf, screenState, toteView } from './views.js';
 
 const DEFAULT_SCREEN = 'main';
+const log = createLogger('workflow');
 const CASE_CODE = /^(RMA|RET|RA|SO|DN|ORD|ORDER)[-_ ]?[A-Z0-9]/i;
 
 /**
@@ -33,7 +37,15 @@ export class Workflow {
   /** Starts the escalation check for unacknowledged handoffs. */
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => this.checkEscalations(), this.core.deps.config.escalationCheckSec * 1000);
+    this.timer = setInterval(() => {
+      try {
+        this.checkEscalations();
+      } catch (e) {
+        // From a timer nothing may escape (it would end the process); a busy database is simply checked next time.
+        if (isBusyError(e)) log.info('escalation check skipped: the station database is busy; next check as scheduled');
+        else log.error({ err: errorMessage(e) }, 'escalation check failed');
+      }
+    }, this.core.deps.config.escalationCheckSec * 1000);
     this.timer.unref();
   }
 
@@ -50,7 +62,13 @@ export class Workflow {
    */
   private screens: Map<string, ScreenState> | undefined;
   private screenPushAt: Map<string, number> | undefined;
-  private readonly group = new GroupCommit<WorkflowScanResponse>((fn) => this.batch(fn));
+  // A batch the database was too busy to start (BUG-52) is tried again without blocking (core/busy.ts policy).
+  private readonly group = new GroupCommit<WorkflowScanResponse>((fn) => this.batch(fn), 512, {
+    retryable: isBusyError,
+    backoff: () => new BusyBackoff(busyPolicyOf(this.core.db)),
+  });
+  /** > 0 while stored() runs an action: a busy database is thrown to it (to wait and try again), not answered. */
+  private busyThrows = 0;
 
   private emit(msg: Parameters<NonNullable<WorkflowDeps['emit']>>[0]): void {
     const sink = this.core.deps.emit;
@@ -98,14 +116,46 @@ export class Workflow {
     return out;
   }
 
-  /** Queues an action for the next group commit (same event-loop turn); resolves after its batch committed. */
-  enqueue(run: () => WorkflowScanResponse): Promise<WorkflowScanResponse> {
-    return this.group.enqueue(run);
+  /**
+   * Queues an action for the next group commit (same event-loop turn); resolves after its batch committed. Still
+   * busy after the wait and the retries (BUG-52): the STORAGE_BUSY answer for `screen`, nothing stored.
+   */
+  enqueue(run: () => WorkflowScanResponse, screen = DEFAULT_SCREEN): Promise<WorkflowScanResponse> {
+    return this.group.enqueue(run).catch((e: unknown) => {
+      if (isBusyError(e)) return this.busyAnswer(screen);
+      throw e;
+    });
   }
 
   /** `scan`, group-committed with whatever else arrives in the same turn (HTTP, RFID). */
   scanQueued(req: WorkflowScanRequest): Promise<WorkflowScanResponse> {
-    return this.enqueue(() => this.scan(req));
+    return this.enqueue(() => this.scan(req), req.screen ?? DEFAULT_SCREEN);
+  }
+
+  /**
+   * An action from the HTTP API (sign-in, answer, confirm-bin …): runs now; while another program holds the database
+   * (BUG-52) it is tried again after asynchronous pauses, so /api/health, MQTT and the other screens are served
+   * meanwhile. Still busy after the wait and the retries: the STORAGE_BUSY answer (503), nothing stored.
+   */
+  async stored(screen: string | undefined, act: () => WorkflowScanResponse): Promise<WorkflowScanResponse> {
+    try {
+      return await retryWhileBusy(this.core.db, () => {
+        this.busyThrows++;
+        try {
+          return act();
+        } finally {
+          this.busyThrows--;
+        }
+      });
+    } catch (e) {
+      if (isBusyError(e)) return this.busyAnswer(screen ?? DEFAULT_SCREEN);
+      throw e;
+    }
+  }
+
+  /** STORAGE_BUSY for a screen, as any refusal: pushed to the screen, with its current state. */
+  private busyAnswer(screen: string): WorkflowScanResponse {
+    return this.after(refusedOf(storageBusyRefusal(), 'unknown'), screen);
   }
 
   private ok(kind: ScanKind, action: WorkflowAction, screen: string, message: Text, more: Partial<WorkflowOk> = {}, sound: WorkflowOk['sound'] = 'ok'): WorkflowOk {
@@ -136,7 +186,16 @@ export class Workflow {
   }
 
   private run(kind: string, key: string, screen: string, request: unknown, fn: () => WorkflowScanResponse): WorkflowScanResponse {
-    return this.after(this.core.once(kind, key, request, fn), screen);
+    let res: WorkflowScanResponse;
+    try {
+      res = this.core.once(kind, key, request, fn);
+    } catch (e) {
+      // The database was busy and nothing ran (Core.tx). Inside stored() or a batch the caller waits and tries again;
+      // a direct call gets the STORAGE_BUSY answer at once (one attempt, bounded by the connection's busy timeout).
+      if (!isBusyError(e) || this.busyThrows > 0 || this.deferred) throw e;
+      return this.busyAnswer(screen);
+    }
+    return this.after(res, screen);
   }
 
   // ───────────── scanning ─────────────
@@ -305,7 +364,7 @@ export class Workflow {
     const s = screenRow(core, screenName);
     const c = s.case_id ? getCase(core, s.case_id) : undefined;
     if (!s.operator || c?.status !== 'open') return undefined;
-    return this.enqueue(this.rfidAction(p, answers, screenName));
+    return this.enqueue(this.rfidAction(p, answers, screenName), screenName);
   }
 
   private rfidAction(p: Parameters<Workflow['addRfid']>[0], answers: Record<string, string>, screenName: string): () => WorkflowScanResponse {

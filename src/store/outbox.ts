@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { StationError } from '../core/errors.js';
+import { isSqliteBusy, StorageBusyError } from '../core/busy.js';
 import { jsonWith, takeJson } from '../core/json.js';
 import type { StationDb } from './db.js';
 import { lastSeq, readWatermarks } from './delivery.js';
@@ -128,34 +128,27 @@ function txFor(sdb: StationDb): Txs {
   return t;
 }
 
+export { StorageBusyError };
+
 /**
- * busy_timeout already waits; when it still runs out (a long export holding the write lock) we retry a few
- * times with back-off before telling the operator storage is busy (BUG-52). Synchronous by design: the
- * waits are short and better-sqlite3 is synchronous anyway.
+ * busy_timeout already waits; when it still runs out (a long export holding the write lock) we retry a few times
+ * with back-off before saying storage is busy (BUG-52).
+ *
+ * Synchronous, so it blocks its event loop while it waits: this is for command-line tools, tests and benchmarks, a
+ * process whose one job is this write (`import`, `db`, the crash tests' writers). The running station never waits
+ * here: its writes run their own transaction once (nested, recordItem is a savepoint that cannot be busy) and retry
+ * asynchronously (core/busy.ts retryWhileBusy). The block is bounded: (attempts + 1) × the connection's busy timeout
+ * plus 50 + 100 + 200 ms of back-off.
  */
 export function withBusyRetry<T>(fn: () => T, attempts = 3): T {
   for (let i = 0; ; i++) {
     try {
       return fn();
     } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (i >= attempts || (code !== 'SQLITE_BUSY' && code !== 'SQLITE_BUSY_SNAPSHOT')) {
-        if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT') {
-          throw new StorageBusyError(e);
-        }
-        throw e;
-      }
+      if (!isSqliteBusy(e)) throw e;
+      if (i >= attempts) throw new StorageBusyError(e);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50 * 2 ** i);
     }
-  }
-}
-
-export class StorageBusyError extends StationError {
-  constructor(cause: unknown) {
-    super('STORAGE_BUSY', 'Storage is busy right now; the scan is kept on screen, try again in a moment.', {
-      hint: 'Another program (an export or backup) is holding the station database. Wait for it to finish.',
-      cause,
-    });
   }
 }
 

@@ -44,6 +44,16 @@ async function request<T>(path: string, init: RequestInit, timeoutMs: number): P
   }
 }
 
+/**
+ * The station could not store the request (BUG-52: its database was busy; HTTP 503 STORAGE_BUSY) and stored nothing:
+ * the page keeps what was scanned and sends the same request, with the same key, again.
+ */
+export function isStorageBusy(r: ApiResult<unknown>): boolean {
+  if (r.ok || r.status !== 503) return false;
+  const b = r.body as { error?: { code?: unknown } } | undefined;
+  return b?.error?.code === 'STORAGE_BUSY';
+}
+
 export function newKey(): string {
   return typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
 }

@@ -7,7 +7,7 @@ import type { DeviceView, HealthReport, ItemView, ScanResponse, SyncView, UiSett
 import type {
   CaseItemView, CaseView, OperatorView, ScreenState, Text, WorkflowConfigView, WorkflowError, WorkflowRefused, WorkflowScanResponse,
 } from '../server/api/workflow-types.js';
-import { connectLive, getJson, newKey, postJson, type AnyLive } from './api.js';
+import { connectLive, getJson, isStorageBusy, newKey, postJson, type AnyLive, type ApiResult } from './api.js';
 import { playSound, type SoundName } from './sound.js';
 import { Store } from './store.js';
 
@@ -143,7 +143,7 @@ export function applyResponse(res: WorkflowScanResponse, t0?: number): void {
 function legacyResult(r: ScanResponse, t0?: number): void {
   const now = Date.now();
   if (!r.ok) {
-    result.set({ at: now, tone: 'refused', big: '!', title: { en: r.error.message, 'zh-CN': r.error.message } });
+    result.set({ at: now, tone: 'refused', big: '!', title: r.error.text ?? { en: r.error.message, 'zh-CN': r.error.message }, ...(r.error.hint ? { hint: r.error.hint } : {}) });
     playSound('error');
   } else {
     const it: ItemView = r.item;
@@ -161,21 +161,60 @@ export interface ScanInput {
   t0?: number;
 }
 
+/**
+ * A scan the station has not stored (BUG-52: STORAGE_BUSY, or no answer at all), kept in this page's memory with its
+ * request key until it is sent again or discarded. The same key again is stored once, whatever became of the first
+ * request, so "Try again" can never make a second item.
+ */
+export interface DraftScan {
+  input: ScanInput;
+  key: string;
+  at: number;
+  why: 'busy' | 'unreachable';
+}
+export const drafts = new Store<DraftScan[]>([]);
+const MAX_DRAFTS = 50;
+
+function keepDraft(s: ScanInput, key: string, r: ApiResult<unknown>): void {
+  const busy = isStorageBusy(r);
+  if (busy || (!r.ok && r.unreachable === true)) {
+    const d: DraftScan = { input: { code: s.code, source: s.source, ...(s.symbology ? { symbology: s.symbology } : {}) }, key, at: Date.now(), why: busy ? 'busy' : 'unreachable' };
+    drafts.update((list) => [...list.filter((x) => x.key !== key), d].slice(-MAX_DRAFTS));
+  } else if (drafts.get().some((x) => x.key === key)) {
+    // Answered: stored, or refused for a reason of its own (shown as any answer). Either way it is no draft any more.
+    drafts.update((list) => list.filter((x) => x.key !== key));
+  }
+}
+
+/** Sends the kept scans again, oldest first, each with its own key; stops at the first one the station still cannot take. */
+export async function retryDrafts(): Promise<void> {
+  for (const d of [...drafts.get()]) {
+    await submitScan(d.input, d.key);
+    if (drafts.get().some((x) => x.key === d.key)) return;
+  }
+}
+
+export function discardDrafts(): void {
+  drafts.set([]);
+}
+
 /** Every scan goes here: badge, RMA label, item, bin label, tote, department — the station works out which. */
-export async function submitScan(s: ScanInput): Promise<void> {
+export async function submitScan(s: ScanInput, key = newKey()): Promise<void> {
   if (legacy) {
-    const r = await postJson<ScanResponse>('/api/scans', { code: s.code, source: s.source === 'camera' ? 'camera' : 'barcode', ...(s.symbology ? { symbology: s.symbology } : {}), idempotencyKey: newKey() });
+    const r = await postJson<ScanResponse>('/api/scans', { code: s.code, source: s.source === 'camera' ? 'camera' : 'barcode', ...(s.symbology ? { symbology: s.symbology } : {}), idempotencyKey: key });
+    keepDraft(s, key, r);
     if (r.ok || (r.body && typeof r.body === 'object' && 'ok' in r.body)) legacyResult((r.ok ? r.body : r.body) as ScanResponse, s.t0);
     else if (r.unreachable) fatal.set({ kind: 'server' });
     return;
   }
   const r = await postJson<WorkflowScanResponse>('/api/workflow/scan', {
-    code: s.code, idempotencyKey: newKey(), screen: OPERATOR_SCREEN, source: s.source, ...(s.symbology ? { symbology: s.symbology } : {}),
+    code: s.code, idempotencyKey: key, screen: OPERATOR_SCREEN, source: s.source, ...(s.symbology ? { symbology: s.symbology } : {}),
   });
   if (r.status === 404 && !(r.body && typeof r.body === 'object' && 'kind' in r.body)) {
     legacy = true;
-    return submitScan(s);
+    return submitScan(s, key);
   }
+  keepDraft(s, key, r);
   handleWorkflowAnswer(r, s.t0);
 }
 

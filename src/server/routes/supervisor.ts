@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { loadRuleSet, parseSince, replay, runGoldenCases, type ActivationRecord, type CompiledRuleSet, type ReplaySource, type StoredCase } from '../../rules/index.js';
+import { retryWhileBusy } from '../../core/busy.js';
 import { isStationError } from '../../core/errors.js';
 import { exportItemsCsv, outboxStats } from '../../store/index.js';
 import { operatorView, supervisorView, type DayForecast, type Snapshot } from '../../workload/index.js';
@@ -160,7 +161,9 @@ const supervisorRoutes: RouteModule<StationContext> = (app: FastifyInstance, ctx
     if (!p.success) return bad(reply, 'RULES_BAD_REQUEST', p.error.issues[0]?.message ?? 'bad request');
     let r: ReturnType<typeof ctx.rules.activate>;
     try {
-      r = ctx.rules.activate(p.data.text, { source: 'supervisor', by: by(req, p.data.screen), reason: p.data.reason });
+      // Nothing changes when the activation cannot be recorded, so a busy database (BUG-52) is simply tried again,
+      // without blocking the station; still busy: STORAGE_BUSY (503).
+      r = await retryWhileBusy(ctx.sdb.db, () => ctx.rules.activate(p.data.text, { source: 'supervisor', by: by(req, p.data.screen), reason: p.data.reason }));
     } catch (e) {
       // The registry refuses to switch when the store cannot record it (RULES_ACTIVATION_NOT_STORED); the set stays.
       if (isStationError(e)) return reply.status(503).send({ ok: false, error: e.toJSON() });

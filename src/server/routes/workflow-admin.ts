@@ -3,7 +3,8 @@
  * (operators, imports). Types: src/server/api/workflow-types.ts.
  */
 import { z } from 'zod';
-import { Refusal } from '../../station/core.js';
+import { isBusyError, retryWhileBusy } from '../../core/busy.js';
+import { Refusal, storageBusyRefusal } from '../../station/core.js';
 import { configView, listCases, listExceptions, listHandoffs, listTotes, overview, putOperator, runImport } from '../../station/queries.js';
 import { requireRole } from '../auth/index.js';
 import type { StationContext } from '../context.js';
@@ -67,9 +68,11 @@ const workflowAdminRoutes: RouteModule<StationContext> = (app, ctx) => {
     const b = operatorBody.safeParse(req.body);
     if (!b.success) return invalid(reply, b.error);
     try {
-      return { ok: true, operator: putOperator(core(), b.data, true) };
+      // One transaction; tried again without blocking while another program holds the database (BUG-52).
+      return { ok: true, operator: await retryWhileBusy(core().db, () => putOperator(core(), b.data, true)) };
     } catch (e) {
       if (e instanceof Refusal) return reply.status(e.wfCode === 'ROLE_REQUIRED' ? 403 : 400).send({ ok: false, error: e.toError() });
+      if (isBusyError(e)) return reply.status(503).send({ ok: false, error: storageBusyRefusal().toError() });
       throw e;
     }
   });
@@ -80,7 +83,13 @@ const workflowAdminRoutes: RouteModule<StationContext> = (app, ctx) => {
       const b = importBody.safeParse(req.body);
       if (!b.success) return invalid(reply, b.error);
       const src = b.data.format === 'csv' ? { format: 'csv' as const, text: b.data.text ?? '' } : { format: 'json' as const, rows: b.data.rows ?? [] };
-      return runImport(core(), kind, src, { source: `http:${b.data.idempotencyKey}` });
+      // One transaction: a busy database (BUG-52) fails it before any row is written, so it is simply run again.
+      try {
+        return await retryWhileBusy(core().db, () => runImport(core(), kind, src, { source: `http:${b.data.idempotencyKey}` }));
+      } catch (e) {
+        if (isBusyError(e)) return reply.status(503).send({ ok: false, error: storageBusyRefusal().toError() });
+        throw e;
+      }
     });
   }
 };

@@ -49,7 +49,7 @@ function send(reply: FastifyReply, r: WorkflowScanResponse): FastifyReply {
 
 type Params = { id: string };
 
-function post<S extends z.ZodTypeAny>(app: FastifyInstance, path: string, schema: S, act: (body: z.infer<S>, params: Params) => WorkflowScanResponse | Promise<WorkflowScanResponse>): void {
+function route<S extends z.ZodTypeAny>(app: FastifyInstance, path: string, schema: S, act: (body: z.infer<S>, params: Params) => Promise<WorkflowScanResponse>): void {
   app.post<{ Params: Params }>(path, async (req, reply) => {
     const parsed = schema.safeParse(req.body);
     if (!parsed.success) return invalid(reply, parsed.error);
@@ -59,8 +59,12 @@ function post<S extends z.ZodTypeAny>(app: FastifyInstance, path: string, schema
 
 const workflowRoutes: RouteModule<StationContext> = (app, ctx) => {
   const wf = (): Workflow => workflowOf(ctx);
-  // Scans are group-committed with whatever else arrives in the same turn (one disk sync for a burst).
-  post(app, '/api/workflow/scan', bodies.scan, (b) => wf().scanQueued(b));
+  /** A button: one action, waiting without blocking while another program holds the database (BUG-52). */
+  const post = <S extends z.ZodTypeAny>(a: FastifyInstance, path: string, schema: S, act: (body: z.infer<S>, params: Params) => WorkflowScanResponse): void =>
+    route(a, path, schema, (b, p) => wf().stored((b as { screen?: string }).screen, () => act(b, p)));
+  // Scans are group-committed with whatever else arrives in the same turn (one disk sync for a burst); the batch
+  // waits the same way.
+  route(app, '/api/workflow/scan', bodies.scan, (b) => wf().scanQueued(b));
   post(app, '/api/workflow/sign-in', bodies.signIn, (b) => wf().signIn(b));
   post(app, '/api/workflow/sign-out', bodies.signOut, (b) => wf().signOut(b));
   post(app, '/api/workflow/items/:id/answer', bodies.answer, (b, p) => wf().answer(p.id, b));

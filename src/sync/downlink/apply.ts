@@ -5,6 +5,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { Catalog, Product } from '../../catalog/catalog.js';
+import { isSqliteBusy, StorageBusyError } from '../../core/busy.js';
 import { StationError, errorMessage, isStationError } from '../../core/errors.js';
 import { contentHash, type RuleRegistry } from '../../rules/index.js';
 import { appliedDownlink, logDownlink, recordDownlinkApplied, type StationDb } from '../../store/index.js';
@@ -68,7 +69,8 @@ export function handleDownlink(ctx: ApplyContext, target: string, topicKind: Dow
     else applyReturns(ctx, env, target, record);
     return { ...base, status: 'applied', appliedVersion: env.version, ...(products ? { products } : {}) };
   } catch (e) {
-    const se = isStationError(e) ? e : new StationError('DOWNLINK_STORE_FAILED', `The station could not store the downlink: ${errorMessage(e)}`);
+    // A busy database (BUG-52) is STORAGE_BUSY, which the station tries again shortly (station.ts), not a store failure.
+    const se = isStationError(e) ? e : isSqliteBusy(e) ? new StorageBusyError(e) : new StationError('DOWNLINK_STORE_FAILED', `The station could not store the downlink: ${errorMessage(e)}`);
     const held = appliedDownlink(ctx.sdb, streamOf(env.kind, target));
     return { ...base, status: 'refused', code: se.code, reason: se.message, ...(held ? { appliedVersion: held.version } : {}) };
   }
@@ -97,7 +99,7 @@ function applyRules(ctx: ApplyContext, env: DownlinkEnvelope, target: string, re
     ctx.sdb.db.transaction(() => {
       recordDownlinkApplied(ctx.sdb, { ...record, payload: JSON.stringify(env.payload) });
       logDownlink(ctx.sdb, { at: record.appliedAt, kind: 'rules', target, version: env.version, status: 'applied', code: null, reason: `${ruleSet.id} ${ruleSet.version}` });
-    })();
+    }).immediate();
   } catch (e) {
     // Not stored means a restart would bring the old set back: better to go back now than to differ later.
     ctx.rules.activate(previous, { source: 'downlink', by: 'hq-downlink', reason: 'the downlink could not be stored' });
@@ -112,7 +114,9 @@ function applyCatalog(ctx: ApplyContext, env: DownlinkEnvelope, target: string, 
     recordDownlinkApplied(ctx.sdb, { ...record, payload: null });
     logDownlink(ctx.sdb, { at: record.appliedAt, kind: 'catalog', target, version: env.version, status: 'applied', code: null, reason: `${report.inserted} new, ${report.updated} updated, ${report.unchanged} unchanged` });
     return products;
-  })();
+    // IMMEDIATE: it reads (row hashes) before it writes; a deferred one fails at once in WAL when another connection
+    // writes in between (BUG-52).
+  }).immediate();
 }
 
 function applyReturns(ctx: ApplyContext, env: DownlinkEnvelope, target: string, record: Record0): void {
@@ -125,5 +129,5 @@ function applyReturns(ctx: ApplyContext, env: DownlinkEnvelope, target: string, 
     const report = importReturnsContent(ctx.sdb.db, env.payload, what, { source: `hq:${target}:v${env.version}`, now: record.appliedAt, checkFacts: (f) => ctx.rules.active().checkFacts(f) });
     recordDownlinkApplied(ctx.sdb, { ...record, payload: null });
     logDownlink(ctx.sdb, { at: record.appliedAt, kind: 'returns', target, version: env.version, status: 'applied', code: null, reason: `${report.inserted} new, ${report.updated} updated, ${report.unchanged} unchanged` });
-  })();
+  }).immediate();
 }

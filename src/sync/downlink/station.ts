@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { Catalog } from '../../catalog/catalog.js';
+import { BusyBackoff, busyPolicyOf } from '../../core/busy.js';
 import { StationError, errorMessage } from '../../core/errors.js';
 import { createLogger } from '../../core/logger.js';
 import type { RuleRegistry } from '../../rules/index.js';
@@ -51,6 +52,8 @@ export class StationDownlink {
   private readonly offs: Array<() => void> = [];
   private key: KeyObject | undefined;
   private running = false;
+  /** messages waiting to be applied again while another program holds the database (BUG-52) */
+  private readonly retries = new Set<NodeJS.Timeout>();
 
   constructor(private readonly o: StationDownlinkOptions) {}
 
@@ -74,6 +77,8 @@ export class StationDownlink {
   async stop(): Promise<void> {
     this.running = false;
     for (const off of this.offs.splice(0)) off();
+    for (const t of this.retries) clearTimeout(t);
+    this.retries.clear();
     await Promise.resolve();
   }
 
@@ -103,7 +108,7 @@ export class StationDownlink {
     else log.error({ version: held.version, err: act.errors[0]?.message }, 'stored downlink rule set no longer activates; keeping the configured one');
   }
 
-  private onMessage(target: string, kind: DownlinkKind, payload: Buffer): void {
+  private onMessage(target: string, kind: DownlinkKind, payload: Buffer, busy?: BusyBackoff): void {
     if (!this.running) return;
     let out: DownlinkOutcome | undefined;
     try {
@@ -113,6 +118,21 @@ export class StationDownlink {
       out = { kind, target, version: null, status: 'refused', code: 'DOWNLINK_FAILED', reason: errorMessage(e) };
     }
     if (!out) return;
+    if (out.code === 'STORAGE_BUSY') {
+      // Another program holds the database (BUG-52): nothing was applied. Again after a pause, without blocking the
+      // station meanwhile; still busy after the wait and the retries, HQ is told STORAGE_BUSY (its retained message
+      // comes again on the next connect).
+      const b = busy ?? new BusyBackoff(busyPolicyOf(this.o.sdb.db));
+      const delay = b.next();
+      if (delay !== undefined) {
+        const t = setTimeout(() => {
+          this.retries.delete(t);
+          this.onMessage(target, kind, payload, b);
+        }, delay);
+        this.retries.add(t);
+        return;
+      }
+    }
     if (out.products) this.o.catalog.put(out.products);
     const at = Date.now();
     if (out.status === 'refused') {

@@ -5,7 +5,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { ItemView, LiveMessage, ScanResponse } from '../../server/api-types.js';
-import { connectLive, newKey, postJson } from '../api.js';
+import { connectLive, isStorageBusy, newKey, postJson, type ApiResult } from '../api.js';
 import { setScanHandler } from '../capture.js';
 import { lang, t, tx } from '../i18n.js';
 import { playSound } from '../sound.js';
@@ -14,8 +14,21 @@ import { useStore } from '../store.js';
 const REASONS = ['defective', 'damaged_in_transit', 'wrong_item', 'not_as_described', 'changed_mind', 'size_fit'] as const;
 const GRADES = ['sealed', 'like_new', 'used', 'damaged', 'missing_parts'] as const;
 
+/** A POST /api/scans body, with the key it keeps when it is sent again. */
+type ScanBody = { code: string; source: 'barcode' | 'camera'; idempotencyKey: string; [k: string]: unknown };
+
+/**
+ * Sends a scan to the intake. Not stored (BUG-52: the database was busy, STORAGE_BUSY; or no answer at all): it is
+ * kept in `drafts` with its key, so sending it again stores it once whatever became of the first request.
+ */
+async function sendScan(body: ScanBody, keep: (b: ScanBody, kept: boolean) => void): Promise<ApiResult<ScanResponse>> {
+  const r = await postJson<ScanResponse>('/api/scans', body);
+  keep(body, isStorageBusy(r) || (!r.ok && r.unreachable === true));
+  return r;
+}
+
 /** Typing a code by hand (no scanner at a desk, a smudged label): the same intake as a scan, with its answers. */
-function ManualEntry(props: { onResult: (code: string, r: ScanResponse | undefined) => void }) {
+function ManualEntry(props: { onResult: (code: string, r: ScanResponse | undefined) => void; keep: (b: ScanBody, kept: boolean) => void }) {
   const [code, setCode] = useState('');
   const [reason, setReason] = useState<string>('changed_mind');
   const [grade, setGrade] = useState<string>('sealed');
@@ -23,9 +36,10 @@ function ManualEntry(props: { onResult: (code: string, r: ScanResponse | undefin
     e.preventDefault();
     const c = code.trim();
     if (!c) return;
-    void postJson<ScanResponse>('/api/scans', { code: c, source: 'barcode', reason, grade, idempotencyKey: newKey() }).then((r) => {
+    void sendScan({ code: c, source: 'barcode', reason, grade, idempotencyKey: newKey() }, props.keep).then((r) => {
       props.onResult(c, r.body as ScanResponse | undefined);
-      setCode('');
+      // What was typed stays in the field until the station has it (a busy station answers STORAGE_BUSY).
+      if (!isStorageBusy(r) && !(!r.ok && r.unreachable === true)) setCode('');
     });
   };
   const sel = (v: string, set: (x: string) => void, opts: readonly string[], name: string) =>
@@ -42,6 +56,22 @@ export function ItemsScreen() {
   const [items, setItems] = useState<ItemView[]>([]);
   const [last, setLast] = useState<ItemView | null>(null);
   const [err, setErr] = useState('');
+  const [drafts, setDrafts] = useState<ScanBody[]>([]);
+  const [sending, setSending] = useState(false);
+  const keep = (b: ScanBody, kept: boolean): void =>
+    setDrafts((list) => (kept ? [...list.filter((x) => x.idempotencyKey !== b.idempotencyKey), b].slice(-50) : list.filter((x) => x.idempotencyKey !== b.idempotencyKey)));
+  const retry = async (): Promise<void> => {
+    setSending(true);
+    try {
+      for (const d of drafts) {
+        const r = await sendScan(d, keep);
+        showResult(d.code, r.body as ScanResponse | undefined);
+        if (isStorageBusy(r) || (!r.ok && r.unreachable === true)) break;
+      }
+    } finally {
+      setSending(false);
+    }
+  };
   const showResult = (code: string, b: ScanResponse | undefined): void => {
     if (b && !b.ok) {
       setErr(`${code}: ${b.error.message}`);
@@ -66,7 +96,7 @@ export function ItemsScreen() {
     );
     setScanHandler((s) => {
       setErr('');
-      void postJson<ScanResponse>('/api/scans', { code: s.code, source: s.source === 'camera' ? 'camera' : 'barcode', ...(s.symbology ? { symbology: s.symbology } : {}), idempotencyKey: newKey() }).then((r) => {
+      void sendScan({ code: s.code, source: s.source === 'camera' ? 'camera' : 'barcode', ...(s.symbology ? { symbology: s.symbology } : {}), idempotencyKey: newKey() }, keep).then((r) => {
         showResult(s.code, r.body as ScanResponse | undefined);
       });
     });
@@ -78,8 +108,16 @@ export function ItemsScreen() {
       <div class="what">${last ? `${last.disposition.replace(/_/g, ' ')} → ${last.nextDepartment}${last.productName ? ` · ${last.productName}` : ''}` : t('scanPrompt')}</div>
       ${last ? html`<div class="why-text">${tx(last.explanation)}</div>` : null}
     </section>
-    <${ManualEntry} onResult=${showResult} />
+    <${ManualEntry} onResult=${showResult} keep=${keep} />
     ${err ? html`<div class="error" role="alert">${err}</div>` : null}
+    ${drafts.length
+      ? html`<section class="drafts" role="status" data-testid="drafts" data-count=${drafts.length}>
+          <span class="drafts-text">${t('draftsKept', { n: drafts.length })}</span>
+          <span class="drafts-codes">${drafts.map((d) => html`<span class="pill neutral" data-draft=${d.code}>${d.code}</span>`)}</span>
+          <button data-testid="retry-drafts" disabled=${sending} onClick=${() => void retry()}>${t('tryAgain')}</button>
+          <button data-testid="discard-drafts" onClick=${() => setDrafts([])}>${t('discard')}</button>
+        </section>`
+      : null}
     <table id="items" class="grid">
       <thead><tr><th>time</th><th>source</th><th>item</th><th>product</th><th>disposition</th><th>bin</th><th>next</th><th>rule</th><th>sync</th></tr></thead>
       <tbody>${items.map(

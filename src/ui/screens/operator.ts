@@ -9,7 +9,7 @@ import type { GradingQuestion } from '../../server/api/workflow-types.js';
 import { cameraRunning, setScanHandler, startCamera, stopCameraScanner } from '../capture.js';
 import { NoteField } from '../components/note.js';
 import { lang, t, tx } from '../i18n.js';
-import { answer, camera, isLegacy, openCase, result, screen, settings, submitScan, undoGrade, UNDO_WINDOW_MS, type ResultView } from '../state.js';
+import { answer, camera, discardDrafts, drafts, isLegacy, openCase, result, retryDrafts, screen, settings, submitScan, undoGrade, UNDO_WINDOW_MS, type ResultView } from '../state.js';
 import { useStore } from '../store.js';
 import { myWorkload, NUDGE_SNOOZE_MS, nudgeSnoozedUntil } from '../workload.js';
 
@@ -33,6 +33,23 @@ function Nudge() {
     <span class="nudge-icon">☕</span><span class="nudge-text">${tx(wl.nudge)}</span>
     <button onClick=${() => nudgeSnoozedUntil.set(Date.now() + NUDGE_SNOOZE_MS)}>${t('nudgeOk')}</button>
   </div>`;
+}
+
+/** Scans the station could not store yet (BUG-52: its database was busy): kept here, one tap sends them again. */
+function Drafts() {
+  useStore(lang);
+  const list = useStore(drafts);
+  const [sending, setSending] = useState(false);
+  if (list.length === 0) return null;
+  return html`<section class="drafts" role="status" data-testid="drafts" data-count=${list.length}>
+    <span class="drafts-text">${t('draftsKept', { n: list.length })}</span>
+    <span class="drafts-codes">${list.map((d) => html`<span class="pill neutral" data-draft=${d.input.code}>${d.input.code}</span>`)}</span>
+    <button class="big" data-testid="retry-drafts" disabled=${sending} onClick=${() => {
+      setSending(true);
+      void retryDrafts().finally(() => setSending(false));
+    }}>${t('tryAgain')}</button>
+    <button data-testid="discard-drafts" onClick=${() => discardDrafts()}>${t('discard')}</button>
+  </section>`;
 }
 
 function ResultPanel(props: { r: ResultView | null; lastQuestion: GradingQuestion | null }) {
@@ -167,6 +184,7 @@ export function OperatorScreen() {
   const signedIn = isLegacy() || (s?.operator !== undefined && s.awaiting !== 'sign_in');
   return html`<main class="operator">
     <${Nudge} />
+    <${Drafts} />
     ${signedIn ? html`<div class="op-grid"><${Task} /><div class="side"><${CaseList} /><${CameraBox} /></div></div>` : html`<${SignIn} />`}
   </main>`;
 }
