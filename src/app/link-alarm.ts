@@ -66,7 +66,7 @@ export class LinkAlarm {
   current(now = Date.now()): LinkAlarmView | undefined {
     this.settle(now);
     const a = this.publisher.lastAlarm;
-    if (!a || a.at <= this.clearedAt) return undefined;
+    if (!a || a.at <= this.clearedAt) return this.conflict();
     if (a.code === 'MQTT_DUPLICATE_CLIENT_ID') {
       return {
         code: a.code,
@@ -79,6 +79,19 @@ export class LinkAlarm {
       };
     }
     return { code: a.code, message: a.message, hint: 'See docs/sync.md.', since: a.at };
+  }
+
+  /** HQ_SEQ_CONFLICT from HQ's receipt: HQ got our events under numbers it holds for another station's. */
+  private conflict(): LinkAlarmView | undefined {
+    const c = this.publisher.lastHqConflict;
+    if (!c) return undefined;
+    return {
+      code: c.code,
+      message: c.message,
+      hint: "Find the other station using this name (a copied disk, or a new data folder under an old station's name): give each station its own name (the `station` setting) and, on a copied disk, delete the install_id row from the meta table of its station database (docs/sync.md).",
+      since: c.at,
+      details: { seqs: c.seqs, ...(c.total !== undefined ? { total: c.total } : {}) },
+    };
   }
 
   private standing(): boolean {

@@ -100,6 +100,10 @@ export class OutboxPublisher extends EventEmitter {
     return this.alarm;
   }
   private hqConflict: PublisherStatus['hqConflict'];
+  /** HQ_SEQ_CONFLICT, once a receipt reported one (stands until restart: the other copy is still out there). */
+  get lastHqConflict(): PublisherStatus['hqConflict'] {
+    return this.hqConflict;
+  }
   private latestMetric: string | undefined;
   private readonly subs = new Map<string, Handler>();
   /**

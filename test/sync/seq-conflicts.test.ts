@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LinkAlarm } from '../../src/app/link-alarm.js';
 import { HqIngest, PgHqStore, SqliteHqStore, type HqStore } from '../../src/hq/index.js';
 import { OutboxPublisher } from '../../src/sync/publisher.js';
 import { startEmbeddedBroker } from '../../src/sync/index.js';
@@ -66,6 +67,8 @@ describe('BUG-45: one station name, two databases (cloned disk, fresh database):
     expect(b.pub.status().hqConflict).toMatchObject({ code: 'HQ_SEQ_CONFLICT', seqs: [[1, 3]], total: 3 });
     expect(b.pub.status().hqConflict?.message).toMatch(/nothing is lost/);
     expect(alarms.map((x) => x.code)).toContain('HQ_SEQ_CONFLICT');
+    // What /api/health and the HQ-link pill show (the station's LinkAlarm).
+    expect(new LinkAlarm(b.pub).current()).toMatchObject({ code: 'HQ_SEQ_CONFLICT', details: { seqs: [[1, 3]], total: 3 } });
     // Every return of both databases is at HQ, once.
     await waitFor(async () => (await store.countEvents('dc-test', 'st-01')) === 8, 10_000, 'all 8 events at HQ');
     if (!store.eventsAfter) throw new Error('store without eventsAfter');
