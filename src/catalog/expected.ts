@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { foldedMatches, REF_COLUMNS, type RefColumn } from './case-refs.js';
 
 /**
  * Expected returns: orders (deliveries) with their lines, the serials and lots shipped on each line, and the RMAs
@@ -52,8 +53,44 @@ function st(db: Db, name: string, sql: string): BetterSqlite3.Statement {
   return (m[name] ??= db.prepare(sql));
 }
 
-/** What a scanned case label refers to: an RMA, an order number or a tracking number. */
-export function lookupCaseCode(db: Db, code: string): { orderNo: string; rma?: string } | undefined {
+export interface CaseRef {
+  orderNo: string;
+  rma?: string;
+}
+
+/**
+ * What a scanned case label refers to, whatever its letter case (BUG-15 kind, case-refs.ts): one reference, or
+ * several stored references that differ only in letter case — the station does not guess between those.
+ */
+export type CaseCodeLookup =
+  | { kind: 'found'; ref: CaseRef; matched: string }
+  | { kind: 'ambiguous'; matches: Array<CaseRef & { code: string }> }
+  | { kind: 'none' };
+
+export function findCaseCode(db: Db, code: string): CaseCodeLookup {
+  const stored = new Set<string>();
+  for (const col of Object.keys(REF_COLUMNS) as RefColumn[]) for (const v of foldedMatches(db, col, code)) stored.add(v);
+  const matches: Array<CaseRef & { code: string }> = [];
+  for (const v of [...stored].sort()) {
+    const ref = exactCaseCode(db, v);
+    // Two spellings that lead to the same return (an order's and its RMA's tracking number) are no ambiguity.
+    if (ref && !matches.some((m) => m.orderNo === ref.orderNo && m.rma === ref.rma)) matches.push({ code: v, ...ref });
+  }
+  const [one] = matches;
+  if (!one) return { kind: 'none' };
+  if (matches.length > 1) return { kind: 'ambiguous', matches };
+  const { code: matched, ...ref } = one;
+  return { kind: 'found', ref, matched };
+}
+
+/** What a scanned case label refers to (an RMA, an order number or a tracking number); undefined when none or ambiguous. */
+export function lookupCaseCode(db: Db, code: string): CaseRef | undefined {
+  const r = findCaseCode(db, code);
+  return r.kind === 'found' ? r.ref : undefined;
+}
+
+/** A reference exactly as stored: an RMA first, then an order or its tracking number, then an RMA's tracking number. */
+function exactCaseCode(db: Db, code: string): CaseRef | undefined {
   const r = st(db, 'rma', 'SELECT rma, order_no FROM wf_rmas WHERE rma = ?').get(code) as { rma: string; order_no: string } | undefined;
   if (r) return { orderNo: r.order_no, rma: r.rma };
   const o = st(db, 'order', 'SELECT order_no FROM wf_orders WHERE order_no = ? OR tracking = ? LIMIT 1').get(code, code) as { order_no: string } | undefined;

@@ -1,4 +1,4 @@
-import { lookupCaseCode } from '../catalog/expected.js';
+import { findCaseCode } from '../catalog/expected.js';
 import { BusyBackoff, busyPolicyOf, isBusyError, retryWhileBusy } from '../core/busy.js';
 import { errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
@@ -236,15 +236,18 @@ export class Workflow {
 
   private tryCase(screen: ScreenRow, op: OperatorRow, code: string, key: string, source: WorkflowScanRequest['source']): WorkflowScanResponse | undefined {
     // Most scans are items: look the code up first rather than paying for a refusal every time.
-    const ref = lookupCaseCode(this.core.db, code);
-    if (!ref) return undefined;
+    const found = findCaseCode(this.core.db, code);
+    if (found.kind === 'none') return undefined;
+    // Several returns whose references differ only in letter case: refused by openCase (it never guesses), unless
+    // an item is still pending, which is said first.
+    const ref = found.kind === 'found' ? found.ref : undefined;
     // Another case would take the screen away from an item still waiting for its answers or its bin; the current
     // case's own label (resume) changes nothing and stays allowed.
     const current = screen.case_id ? getCase(this.core, screen.case_id) : undefined;
-    const same = current?.status === 'open' && current.order_no === ref.orderNo && (ref.rma === undefined || current.rma === ref.rma);
+    const same = ref !== undefined && current?.status === 'open' && current.order_no === ref.orderNo && (ref.rma === undefined || current.rma === ref.rma);
     if (source !== 'rfid' && !same) this.refuseWhilePending(screen, 'case');
     try {
-      const { case: c, resumed } = openCase(this.core, screen, op, code, key);
+      const { case: c, resumed } = ref ? openCase(this.core, screen, op, code, key, undefined, ref) : openCase(this.core, screen, op, code, key);
       return this.ok('case', resumed ? 'case_resumed' : 'case_opened', screen.screen, tx2(`Case ${c.rma ?? c.order_no ?? c.id} ${resumed ? 'resumed' : 'opened'}: scan the items.`, `退货单 ${c.rma ?? c.order_no ?? c.id} 已${resumed ? '继续' : '打开'}：请扫描商品。`), { case: caseView(this.core, c) });
     } catch (e) {
       if (e instanceof Refusal && e.wfCode === 'RMA_UNKNOWN') return undefined;

@@ -157,6 +157,11 @@ export type WorkflowErrorCode =
   | 'ROLE_REQUIRED'
   | 'CODE_UNKNOWN'
   | 'RMA_UNKNOWN'
+  /**
+   * RMA, order and tracking numbers are found whatever their letter case; this one matches several stored references
+   * that differ only in letter case, so none is opened. `links` and `details.matches` name them.
+   */
+  | 'RMA_AMBIGUOUS'
   /** BUG-60: every line of this order/RMA is already returned; `links` point to the earlier returns. */
   | 'NOTHING_RETURNABLE'
   | 'NO_OPEN_CASE'
