@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SqliteHqStore } from './sqlite-store.js';
 import type { IncomingEvent } from './types.js';
@@ -12,11 +13,14 @@ const ev = (seq: number): IncomingEvent => ({
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const autocheckpoint = (store: SqliteHqStore): number => Number(store.database.pragma('wal_autocheckpoint', { simple: true }));
-/** The checkpointer thread reports ready: the writer's own automatic checkpoint then steps back to 64,000 pages. */
+/** The writer's automatic checkpoint threshold, in bytes of WAL (SQLite counts it in pages). */
+const autocheckpoint = (store: SqliteHqStore): number =>
+  Number(store.database.pragma('wal_autocheckpoint', { simple: true })) * Number(store.database.pragma('page_size', { simple: true }));
+const MiB = 1024 * 1024;
+/** The checkpointer thread reports ready: the writer's own automatic checkpoint then steps back to 256 MiB. */
 async function checkpointerUp(store: SqliteHqStore): Promise<void> {
-  for (let i = 0; i < 200 && autocheckpoint(store) !== 64_000; i++) await sleep(50);
-  expect(autocheckpoint(store)).toBe(64_000);
+  for (let i = 0; i < 200 && autocheckpoint(store) !== 256 * MiB; i++) await sleep(50);
+  expect(autocheckpoint(store)).toBe(256 * MiB);
 }
 
 describe('HQ SQLite store: WAL upkeep', () => {
@@ -54,8 +58,8 @@ describe('HQ SQLite store: WAL upkeep', () => {
       await sleep(50);
     }
     expect(statSync(path).size).toBeGreaterThan(before + 2_000_000);
-    // Far below the writer's own threshold (64,000 pages): it was not SQLite's automatic checkpoint.
-    expect(seq * 900).toBeLessThan(64_000 * 4096);
+    // Far below the writer's own threshold (256 MiB): it was not SQLite's automatic checkpoint.
+    expect(seq * 900).toBeLessThan(256 * MiB);
     expect(await store.countEvents()).toBe(seq - 1);
     expect(store.integrityCheck()).toBe('ok');
     await store.close();
@@ -68,12 +72,40 @@ describe('HQ SQLite store: WAL upkeep', () => {
     await checkpointerUp(store);
     // White-box: the thread is private; stopping it stands for a crash of that thread.
     await (store as unknown as { checkpointer: Worker }).checkpointer.terminate();
-    for (let i = 0; i < 100 && autocheckpoint(store) !== 16_000; i++) await sleep(20);
-    expect(autocheckpoint(store)).toBe(16_000);
+    for (let i = 0; i < 100 && autocheckpoint(store) !== 64 * MiB; i++) await sleep(20);
+    expect(autocheckpoint(store)).toBe(64 * MiB);
     for (let s = 1; s <= 4000; s += 1000) await store.storeBatch(Array.from({ length: 1000 }, (_, i) => ev(s + i)), [], 1);
     expect(await store.countEvents()).toBe(4000);
     for (let i = 0; i < 100 && statSync(path).size <= 3_000_000; i++) await sleep(50);
     expect(statSync(path).size).toBeGreaterThan(3_000_000);
     await store.close();
+  });
+
+  it('a new HQ file has 16 KiB pages (fifteen ~1 KB events a page, not three); a file made with 4 KiB pages keeps them, its events and the same 64 MiB / 256 MiB checkpoint sizes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hq-page-'));
+    const fresh = new SqliteHqStore(join(dir, 'new.db'), { checkpointer: false });
+    await fresh.init();
+    expect(fresh.database.pragma('page_size', { simple: true })).toBe(16_384);
+    expect(autocheckpoint(fresh)).toBe(64 * MiB);
+    await fresh.close();
+    // An HQ file from before this change: SQLite's default 4 KiB pages, in WAL mode, with events in it.
+    const oldPath = join(dir, 'old.db');
+    const old = new Database(oldPath);
+    old.pragma('page_size = 4096');
+    old.pragma('journal_mode = WAL');
+    old.close();
+    const first = new SqliteHqStore(oldPath, { checkpointer: false });
+    await first.init();
+    await first.storeBatch(Array.from({ length: 50 }, (_, i) => ev(i + 1)), [], 1);
+    await first.close();
+    const again = new SqliteHqStore(oldPath);
+    await again.init();
+    await checkpointerUp(again);
+    expect(again.database.pragma('page_size', { simple: true })).toBe(4096);
+    expect(await again.countEvents()).toBe(50);
+    await again.storeBatch(Array.from({ length: 50 }, (_, i) => ev(i + 51)), [], 1);
+    expect(await again.countEvents()).toBe(100);
+    expect(again.integrityCheck()).toBe('ok');
+    await again.close();
   });
 });
