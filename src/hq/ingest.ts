@@ -252,7 +252,14 @@ export class HqIngest extends EventEmitter {
     const m = eventsInText(payload);
     if (!m.ok) this.reject(t.site, t.station, m.code, m.reason, payload);
     else if (m.events.length === 0) log.warn({ site: t.site, station: t.station }, 'an EPCISDocument with no events; nothing to store');
-    else for (const e of m.events) this.acceptEvent(t.site, t.station, p.topic, e.value, e.payload ?? payload, now);
+    else {
+      // Character offsets are byte offsets only in a pure ASCII message (as long in bytes as in characters).
+      const bytes = typeof p.payload !== 'string' && p.payload.length === payload.length ? p.payload : undefined;
+      for (const e of m.events) {
+        const kept = bytes && e.span ? bytes.subarray(e.span[0], e.span[1]) : undefined;
+        this.acceptEvent(t.site, t.station, p.topic, e.value, e.payload ?? payload, now, kept);
+      }
+    }
   }
 
   private acceptSkip(site: string, station: string, payload: string, now: number): void {
@@ -270,7 +277,8 @@ export class HqIngest extends EventEmitter {
     this.push({ skip: { site, station, seq: n.seq, eventID: String(n.eventID ?? ''), reason: String(n.reason ?? 'skipped'), detail: JSON.stringify(n), receivedAt: now } });
   }
 
-  private acceptEvent(site: string, station: string, topic: string, json: unknown, payload: string, now: number): void {
+  /** `bytes`: the same text as UTF-8, kept instead of `payload` when the message had it. */
+  private acceptEvent(site: string, station: string, topic: string, json: unknown, payload: string, now: number, bytes?: Uint8Array): void {
     const c: EventCheck = payload.length > MAX_EVENT_BYTES ? { ok: false, code: 'EPCIS_TOO_LARGE', reason: `event of ${payload.length} characters; at most ${MAX_EVENT_BYTES}` } : checkEvent(json);
     if (!c.ok) {
       const seq = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)['rs:stationSeq'] : undefined;
@@ -281,7 +289,7 @@ export class HqIngest extends EventEmitter {
       this.reject(site, station, 'EPCIS_WRONG_STATION', `event names ${c.site}/${c.station} but came on ${topic}`, payload, c.seq, c.eventID);
       return;
     }
-    this.push({ ev: { key: c.key, eventID: c.eventID, site, station, seq: c.seq, type: c.type, eventTime: c.eventTime, payload, receivedAt: now } });
+    this.push({ ev: { key: c.key, eventID: c.eventID, site, station, seq: c.seq, type: c.type, eventTime: c.eventTime, payload: bytes ?? payload, receivedAt: now } });
   }
 
   /** The latest aggregated workload figures of every station, compared across the fleet (issue 10). */

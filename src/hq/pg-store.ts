@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { StationError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
-import { seqRanges, SKIP_HORIZON, stationView, walkAsync, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView, type StationWorkloadMetrics, type StoredDownlinkAck, type StoredEventsPage } from './types.js';
+import { payloadText, seqRanges, SKIP_HORIZON, stationView, walkAsync, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView, type StationWorkloadMetrics, type StoredDownlinkAck, type StoredEventsPage } from './types.js';
 
 // Lean on purpose (every index costs on each of tens of thousands of inserts a second): the event key is the
 // primary key, (site, station, seq) is unique and doubles as the receipt index, arrival time gets a BRIN index.
@@ -110,7 +110,7 @@ SELECT si, st, sq FROM t WHERE beyond`;
 /** The batch as a JSON array; each payload is spliced in as it arrived (already checked to be JSON). */
 function eventsJson(events: readonly IncomingEvent[]): string {
   const parts = events.map(
-    (e) => `{"k":${JSON.stringify(e.key)},"e":${JSON.stringify(e.eventID)},"si":${JSON.stringify(e.site)},"st":${JSON.stringify(e.station)},"sq":${e.seq},"ty":${JSON.stringify(e.type)},"et":${JSON.stringify(e.eventTime)},"ra":${e.receivedAt},"p":${e.payload}}`,
+    (e) => `{"k":${JSON.stringify(e.key)},"e":${JSON.stringify(e.eventID)},"si":${JSON.stringify(e.site)},"st":${JSON.stringify(e.station)},"sq":${e.seq},"ty":${JSON.stringify(e.type)},"et":${JSON.stringify(e.eventTime)},"ra":${e.receivedAt},"p":${payloadText(e)}}`,
   );
   return `[${parts.join(',')}]`;
 }

@@ -139,7 +139,8 @@ export class SqliteHqStore implements HqStore {
     this.db = db;
     if (this.path !== ':memory:' && this.withCheckpointer) this.startCheckpointer();
     const insEvent = db.prepare(
-      'INSERT INTO hq_events (key, event_id, site, station, seq, type, event_time, received_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING',
+      // The payload comes as text or as its UTF-8 bytes (IncomingEvent); CAST stores either as the same TEXT.
+      'INSERT INTO hq_events (key, event_id, site, station, seq, type, event_time, received_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT)) ON CONFLICT(key) DO NOTHING',
     );
     const insSeq = db.prepare('INSERT INTO hq_seqs (site, station, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
     const insSkip = db.prepare(

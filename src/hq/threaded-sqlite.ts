@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { BatchResult, HourCount, HqStore, IncomingEvent, IncomingSkip, StationView, StationWorkloadMetrics, StoredDownlinkAck, StoredEventsPage } from './types.js';
+import { packEvents } from './packed-batch.js';
 import { startHqWorker } from './worker-thread.js';
 
 /** HQ's SQLite store on a worker thread (see sqlite-worker.ts for why). Same API, every call async. */
@@ -28,18 +29,19 @@ export class ThreadedSqliteHqStore implements HqStore {
     await this.call('init', []);
   }
 
-  private call<T>(method: string, args: unknown[]): Promise<T> {
+  private call<T>(method: string, args: unknown[], transfer: ArrayBuffer[] = []): Promise<T> {
     const w = this.worker;
     if (!w) return Promise.reject(new Error('HQ store not started'));
     const id = ++this.seq;
     return new Promise<T>((resolve, reject) => {
       this.calls.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      w.postMessage({ id, method, args });
+      w.postMessage({ id, method, args }, transfer);
     });
   }
 
   storeBatch(events: readonly IncomingEvent[], skips: readonly IncomingSkip[], now: number): Promise<BatchResult> {
-    return this.call('storeBatch', [events, skips, now]);
+    const { packed, transfer } = packEvents(events);
+    return this.call('storePacked', [packed, skips, now], transfer);
   }
   noteStatus(site: string, station: string, status: string, at: number): Promise<void> {
     return this.call('noteStatus', [site, station, status, at]);

@@ -8,8 +8,18 @@ export interface IncomingEvent {
   seq: number;
   type: string;
   eventTime: string;
-  payload: string;
+  /**
+   * The event's JSON exactly as it came: its UTF-8 bytes (a view into the message they arrived in), or its text.
+   * Bytes are what HQ keeps while a batch fills: thousands of event texts held on the JavaScript heap would be
+   * copied by every garbage collection and again into the store's thread.
+   */
+  payload: string | Uint8Array;
   receivedAt: number;
+}
+
+/** The event's JSON text, whichever form `payload` has. */
+export function payloadText(e: Pick<IncomingEvent, 'payload'>): string {
+  return typeof e.payload === 'string' ? e.payload : Buffer.from(e.payload.buffer, e.payload.byteOffset, e.payload.byteLength).toString('utf8');
 }
 
 /** A sequence number HQ will not get an event for (blocked oversize at the station, or refused here). */

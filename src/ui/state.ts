@@ -85,7 +85,7 @@ function itemResult(it: CaseItemView, at: number): ResultView | null {
 }
 
 /** An item of the open case, new or changed: replaced in place, or added at the end. */
-function keepItem(it: CaseItemView): void {
+export function keepItem(it: CaseItemView): void {
   openCase.update((c) => {
     if (!c || c.id !== it.caseId) return c;
     const i = c.items.findIndex((x) => x.itemId === it.itemId);
@@ -107,10 +107,30 @@ function showScreen(s: ScreenState, from: { case?: CaseView; item?: CaseItemView
   } else if (!from.fetched) void refreshScreen();
 }
 
-/** Turns any workflow answer into screen state, a result and a sound. */
-export function applyResponse(res: WorkflowScanResponse, t0?: number): void {
+/**
+ * Keys whose accepted answer this page has already shown (BUG-66). The second tap of a double tap sends the same key
+ * and gets the same answer back (`duplicate: true`, or first, should the two requests cross): it refreshes the screen
+ * state but shows no second result and plays no second sound.
+ */
+const shown = new Set<string>();
+const MAX_SHOWN = 200;
+
+/** Records that the accepted answer of `key` is shown now; false when it already was. */
+export function firstShowing(key: string): boolean {
+  if (shown.has(key)) return false;
+  shown.add(key);
+  if (shown.size > MAX_SHOWN) {
+    const oldest = shown.values().next();
+    if (!oldest.done) shown.delete(oldest.value);
+  }
+  return true;
+}
+
+/** Turns any workflow answer into screen state, a result and a sound; `key` is the request's idempotency key. */
+export function applyResponse(res: WorkflowScanResponse, t0?: number, key?: string): void {
   const now = Date.now();
   if (res.screen) showScreen(res.screen, res.ok ? { ...(res.case ? { case: res.case } : {}), ...(res.item ? { item: res.item } : {}) } : {});
+  if (res.ok && key !== undefined && !firstShowing(key)) return;
   if (!res.ok) {
     const e = res.error;
     const big = e.code === 'WRONG_BIN' ? '✗' : '!';
@@ -215,62 +235,20 @@ export async function submitScan(s: ScanInput, key = newKey()): Promise<void> {
     return submitScan(s, key);
   }
   keepDraft(s, key, r);
-  handleWorkflowAnswer(r, s.t0);
+  handleWorkflowAnswer(r, s.t0, key);
 }
 
-function handleWorkflowAnswer(r: Awaited<ReturnType<typeof postJson<WorkflowScanResponse>>>, t0?: number): void {
-  if (r.ok) return applyResponse(r.body, t0);
+/** Shows the answer to a workflow POST sent with `key`: its result, a refusal, or the station not answering. */
+export function handleWorkflowAnswer(r: ApiResult<WorkflowScanResponse>, t0?: number, key?: string): void {
+  if (r.ok) return applyResponse(r.body, t0, key);
   if (r.unreachable) {
     fatal.set({ kind: 'server' });
     return;
   }
   const body = r.body as Partial<WorkflowRefused> | undefined;
-  if (body && body.ok === false && body.error) return applyResponse(body as WorkflowRefused, t0);
+  if (body && body.ok === false && body.error) return applyResponse(body as WorkflowRefused, t0, key);
   result.set({ at: Date.now(), tone: 'refused', big: '!', title: { en: `The station refused this (HTTP ${r.status}).`, 'zh-CN': `工作站拒绝了此操作（HTTP ${r.status}）。` } });
   playSound('error');
-}
-
-export async function answer(itemId: string, questionId: string, value: string): Promise<void> {
-  const t0 = performance.now();
-  const r = await postJson<WorkflowScanResponse>(`/api/workflow/items/${encodeURIComponent(itemId)}/answer`, { questionId, value, screen: OPERATOR_SCREEN, idempotencyKey: newKey() });
-  handleWorkflowAnswer(r, t0);
-}
-
-/** Undo = a correction event (nothing is edited in place): a new grade, or the bin the item really went to. */
-export async function undoGrade(itemId: string, answers: Record<string, string>, reason: string): Promise<void> {
-  const r = await postJson<WorkflowScanResponse>(`/api/workflow/items/${encodeURIComponent(itemId)}/correct`, { kind: 'grade', answers, reason, screen: OPERATOR_SCREEN, idempotencyKey: newKey() });
-  handleWorkflowAnswer(r);
-}
-
-/**
- * Stores the customer note of an item (BUG-57). The answer updates the item in the case list but leaves the big
- * result alone: the bin and its undo stay on screen while the operator writes. Returns the refusal text, if any.
- */
-export async function saveNote(itemId: string, note: string): Promise<{ ok: true } | { ok: false; why: Text }> {
-  const r = await postJson<WorkflowScanResponse>(`/api/workflow/items/${encodeURIComponent(itemId)}/note`, { note, screen: OPERATOR_SCREEN, idempotencyKey: newKey() });
-  if (r.ok && r.body.ok) {
-    if (r.body.item) keepItem(r.body.item);
-    playSound('ok');
-    return { ok: true };
-  }
-  if (!r.ok && r.unreachable) {
-    fatal.set({ kind: 'server' });
-    return { ok: false, why: { en: 'the station is not answering', 'zh-CN': '工作站没有响应' } };
-  }
-  const body = r.body as Partial<WorkflowRefused> | undefined;
-  playSound('error');
-  return { ok: false, why: body?.error?.text ?? { en: `HTTP ${r.status}`, 'zh-CN': `HTTP ${r.status}` } };
-}
-
-export async function signOut(): Promise<void> {
-  const r = await postJson<WorkflowScanResponse>('/api/workflow/sign-out', { screen: OPERATOR_SCREEN, idempotencyKey: newKey() });
-  handleWorkflowAnswer(r);
-  result.set(null);
-}
-
-export async function closeCase(caseId: string): Promise<void> {
-  const r = await postJson<WorkflowScanResponse>(`/api/workflow/cases/${encodeURIComponent(caseId)}/close`, { screen: OPERATOR_SCREEN, idempotencyKey: newKey() });
-  handleWorkflowAnswer(r);
 }
 
 export function operator(): OperatorView | undefined {

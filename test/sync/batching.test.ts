@@ -160,4 +160,30 @@ describe('backlog drained in EPCISDocuments', () => {
     const page = await hqStore.eventsAfter('dc-test', 'st-01', 0, 10);
     expect(page.events.map((e) => e.payload)).toEqual(rowsFrom(sdb, 0, 10).map((r) => r.payload));
   });
+
+  it('HQ on its own store thread keeps every event text exactly as sent: a pure ASCII document (kept as bytes), one with a German and a Chinese customer note (kept as text), and a lone event', async () => {
+    const dir = tempDir();
+    const b = await broker();
+    const hq = new HqIngest({ url: b.url, dbPath: join(dir, 'hq.db'), mqtt: { protocolVersion: 4 } });
+    await hq.start();
+    cleanup.push(() => hq.stop());
+    const p = place();
+    const ev = (k: number, note?: string): string =>
+      JSON.stringify({
+        ...receivingEvent({ place: p, item: { itemId: `item-${k}`, gtin: '04012345111118', serial: `S${k}` }, at: 1_760_000_000_000 + k, rma: `RMA-${k}`, operator: 'op-7f3a' }),
+        ...(note ? { 'rs:note': note } : {}),
+        'rs:stationSeq': k,
+      });
+    const texts = [ev(1), ev(2), ev(3, 'Größe passt nicht'), ev(4, '尺码不合适，包装完好'), ev(5)];
+    const docText = (events: string[]): string => `{"@context":["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"],"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2026-12-04T09:00:00.000Z","epcisBody":{"eventList":[${events.join(',')}]}}`;
+    const c = mqtt.connect(b.url, { protocolVersion: 4 });
+    cleanup.push(async () => void (await c.endAsync()));
+    await new Promise<void>((r) => c.once('connect', () => r()));
+    await c.publishAsync(topics.events('dc-test', 'st-01'), docText(texts.slice(0, 2)), { qos: 1 });
+    await c.publishAsync(topics.events('dc-test', 'st-01'), docText(texts.slice(2, 4)), { qos: 1 });
+    await c.publishAsync(topics.events('dc-test', 'st-01'), texts[4] ?? '', { qos: 1 });
+    await waitFor(() => hq.stats().byStation['dc-test/st-01']?.contiguous === 5, 10_000, 'HQ receipt through 5');
+    const page = await hq.store.eventsAfter?.('dc-test', 'st-01', 0, 10);
+    expect(page?.events.map((e) => e.payload)).toEqual(texts);
+  });
 });

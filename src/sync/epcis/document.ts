@@ -55,7 +55,7 @@ export const DOCUMENT_OVERHEAD_BYTES = Buffer.byteLength(DOCUMENT_HEAD + '2026-0
  * document that leave out `@context` inherit the document's, and get it written in so each stands alone at HQ.
  */
 export type MessageEvents =
-  | { ok: true; document: boolean; events: Array<{ value: unknown; payload?: string }> }
+  | { ok: true; document: boolean; events: Array<{ value: unknown; payload?: string; span?: [number, number] }> }
   | { ok: false; code: 'EPCIS_BAD_DOCUMENT' | 'EPCIS_NOT_JSON' | 'EPCIS_TOO_LARGE'; reason: string };
 
 /** A station packs at most 100 events (128 KiB) into a message; anything far beyond that is not one of ours. */
@@ -103,7 +103,8 @@ function fromSlices(text: string): MessageEvents | undefined {
     events: values.map((value, i) => {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) return { value };
       const e = value as Record<string, unknown>;
-      if (e['@context'] !== undefined || ctx === undefined) return { value, payload: s.events[i] ?? '' };
+      // `span`: where the event's own text lies in the message, so HQ can keep its bytes instead of the text.
+      if (e['@context'] !== undefined || ctx === undefined) return { value, payload: s.events[i] ?? '', span: [s.starts[i] ?? 0, s.ends[i] ?? 0] };
       const full = { '@context': ctx, ...e };
       return { value: full, payload: JSON.stringify(full) };
     }),

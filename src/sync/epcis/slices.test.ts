@@ -24,6 +24,8 @@ describe('splitEventList: the exact text of each event in a document', () => {
         // As the JSON carries them (-0 is written as 0).
         expect(s?.events.map((e) => JSON.parse(e) as unknown)).toEqual(JSON.parse(JSON.stringify(events)));
         for (const e of s?.events ?? []) expect(text.includes(e)).toBe(true);
+        // Where each one lies: HQ keeps an event's bytes by these offsets.
+        expect(s?.events.map((_, i) => text.slice(s.starts[i], s.ends[i]))).toEqual(s?.events);
         expect((JSON.parse(s?.outer ?? '') as { epcisBody: { eventList: unknown[] } }).epcisBody.eventList).toEqual([]);
       }),
       { numRuns: 300 },

@@ -13,6 +13,9 @@ export interface EventListSlices {
   /** the document with the list emptied (`"eventList":[]`) */
   outer: string;
   events: string[];
+  /** where each event's text starts and ends in the document (`events[i] === text.slice(starts[i], ends[i])`) */
+  starts: number[];
+  ends: number[];
 }
 
 const isWs = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -60,6 +63,8 @@ export function splitEventList(text: string): EventListSlices | undefined {
   let listOpen = -1;
   let listClose = -1;
   let events: string[] | undefined;
+  const starts: number[] = [];
+  const ends: number[] = [];
   let elementStart = -1;
   const inList = (): boolean =>
     stack.length === 3 && stack[2]?.array === true && stack[2].key === 'eventList' && stack[1]?.key === 'epcisBody' && stack[1].array === false && stack[0]?.array === false;
@@ -68,6 +73,8 @@ export function splitEventList(text: string): EventListSlices | undefined {
     while (e > elementStart && isWs(text.charCodeAt(e - 1))) e--;
     if (elementStart < 0 || e <= elementStart || !events) return false;
     events.push(text.slice(elementStart, e));
+    starts.push(elementStart);
+    ends.push(e);
     elementStart = -1;
     return true;
   };
@@ -134,5 +141,5 @@ export function splitEventList(text: string): EventListSlices | undefined {
     }
   }
   if (stack.length !== 0 || !events || listOpen < 0 || listClose < 0) return undefined;
-  return { outer: text.slice(0, listOpen + 1) + text.slice(listClose), events };
+  return { outer: text.slice(0, listOpen + 1) + text.slice(listClose), events, starts, ends };
 }

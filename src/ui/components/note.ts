@@ -8,7 +8,8 @@ import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { NOTE_MAX_CHARS, type CaseItemView, type Text } from '../../server/api/workflow-types.js';
 import { lang, t, tx } from '../i18n.js';
-import { saveNote } from '../state.js';
+import { useActionKeys } from '../action-keys.js';
+import { saveNote } from '../actions.js';
 import { useStore } from '../store.js';
 import { OnScreenKeyboard, type KeyPress } from './keyboard.js';
 
@@ -19,6 +20,8 @@ export function NoteField(props: { item: CaseItemView }) {
   const shownFor = useRef<string | undefined>(undefined);
   const [open, setOpen] = useState(false);
   const [dirty, setDirty] = useState(false);
+  // One save per text as typed (BUG-66): Save tapped twice, or Enter and Save, store it once; an edit makes it new.
+  const keys = useActionKeys();
   // Kept as data, not text: a language switch re-words it.
   const [status, setStatus] = useState<{ ok: true } | { ok: false; why: Text } | null>(null);
   const stored = item.customerNote?.text ?? '';
@@ -31,18 +34,25 @@ export function NoteField(props: { item: CaseItemView }) {
     if (!el) return;
     if (shownFor.current !== item.itemId) {
       shownFor.current = item.itemId;
+      keys.forget();
       el.value = stored;
       setDirty(false);
       setStatus(null);
     } else if (!dirty) el.value = stored;
   }, [item.itemId, stored, dirty]);
 
+  const edited = (): void => {
+    keys.forget();
+    setDirty(true);
+    setStatus(null);
+  };
+
   const save = async (): Promise<void> => {
     const el = input.current;
     if (!el) return;
     const itemId = item.itemId;
     el.blur();
-    const r = await saveNote(itemId, el.value);
+    const r = await saveNote(itemId, el.value, keys.key(`note/${itemId}`));
     if (shownFor.current !== itemId) return;
     if (r.ok) {
       setDirty(false);
@@ -71,8 +81,7 @@ export function NoteField(props: { item: CaseItemView }) {
       if (el.value.length - (end - start) + k.ch.length > NOTE_MAX_CHARS) return;
       el.setRangeText(k.ch, start, end, 'end');
     }
-    setDirty(true);
-    setStatus(null);
+    edited();
   };
 
   const name = item.productName ?? item.gtin ?? item.raw;
@@ -92,10 +101,7 @@ export function NoteField(props: { item: CaseItemView }) {
         ref=${input}
         onFocus=${() => setOpen(true)}
         onBlur=${() => setOpen(false)}
-        onInput=${() => {
-          setDirty(true);
-          setStatus(null);
-        }}
+        onInput=${edited}
       />
       ${dirty ? html`<button type="button" class="note-save" data-testid="note-save" onClick=${() => void save()}>${t('noteSave')}</button>` : null}
     </div>

@@ -5,7 +5,9 @@
 import { html } from 'htm/preact';
 import type { LinkAlarm } from '../../server/api-types.js';
 import { lang, minutesText, setLang, t } from '../i18n.js';
-import { camera, conn, devices, screen, settings, signOut, sync } from '../state.js';
+import { useActionKeys } from '../action-keys.js';
+import { signOut } from '../actions.js';
+import { camera, conn, devices, screen, settings, sync } from '../state.js';
 import { useStore } from '../store.js';
 import { myWorkload } from '../workload.js';
 
@@ -30,6 +32,7 @@ export function Strip(props: { supervisor?: boolean }) {
   const scr = useStore(screen);
   const cam = useStore(camera);
   const wl = useStore(myWorkload);
+  const keys = useActionKeys();
   const op = props.supervisor ? undefined : scr?.operator;
   const fig = wl?.figures;
   const breakIn = fig && !fig.onBreak ? fig.signals.find((x) => x.code === 'BREAK_SOON' || x.code === 'BREAK_DUE') : undefined;
@@ -55,6 +58,6 @@ export function Strip(props: { supervisor?: boolean }) {
     ${props.supervisor
       ? html`<a class="navlink" href="#/">${t('operatorScreen')}</a>`
       : html`<a class="navlink" href="#/supervisor">${t('supervisor')}</a>`}
-    ${op ? html`<button class="signout" onClick=${() => void signOut()}>${t('signOut')}</button>` : null}
+    ${op ? html`<button class="signout" onClick=${() => void signOut(keys.key(`sign-out/${op.pseudonym}/${op.signedInAt}`))}>${t('signOut')}</button>` : null}
   </header>`;
 }

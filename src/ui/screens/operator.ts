@@ -9,7 +9,9 @@ import type { GradingQuestion } from '../../server/api/workflow-types.js';
 import { cameraRunning, setScanHandler, startCamera, stopCameraScanner } from '../capture.js';
 import { NoteField } from '../components/note.js';
 import { lang, t, tx } from '../i18n.js';
-import { answer, camera, discardDrafts, drafts, isLegacy, openCase, result, retryDrafts, screen, settings, submitScan, undoGrade, UNDO_WINDOW_MS, type ResultView } from '../state.js';
+import { TapGuard, tapOf, useActionKeys, useShownAt } from '../action-keys.js';
+import { answer, undoGrade } from '../actions.js';
+import { camera, discardDrafts, drafts, isLegacy, openCase, result, retryDrafts, screen, settings, submitScan, UNDO_WINDOW_MS, type ResultView } from '../state.js';
 import { useStore } from '../store.js';
 import { myWorkload, NUDGE_SNOOZE_MS, nudgeSnoozedUntil } from '../workload.js';
 
@@ -52,8 +54,12 @@ function Drafts() {
   </section>`;
 }
 
+/** One guard for every grading button of the screen: the next question must not catch a double tap's second half. */
+const gradingTaps = new TapGuard();
+
 function ResultPanel(props: { r: ResultView | null; lastQuestion: GradingQuestion | null }) {
   const { r } = props;
+  const keys = useActionKeys();
   const [why, setWhy] = useState(false);
   const [undoing, setUndoing] = useState(false);
   const now = useNow(500);
@@ -79,10 +85,31 @@ function ResultPanel(props: { r: ResultView | null; lastQuestion: GradingQuestio
           <div class="answers">${props.lastQuestion.answers.map(
             (a) => html`<button class="answer" data-answer=${a.value} onClick=${() => {
               setUndoing(false);
-              void undoGrade(r.itemId as string, { [props.lastQuestion?.fact ?? 'grade']: a.value }, t('undoReason', { s: Math.round(UNDO_WINDOW_MS / 1000) }));
+              // One correction per result shown and answer chosen: a double tap corrects once.
+              void undoGrade(r.itemId as string, { [props.lastQuestion?.fact ?? 'grade']: a.value }, t('undoReason', { s: Math.round(UNDO_WINDOW_MS / 1000) }), keys.key(`undo/${r.at}/${r.itemId ?? ''}/${a.value}`));
             }}>${tx(a.label)}</button>`,
           )}<button class="answer cancel" onClick=${() => setUndoing(false)}>${t('cancel')}</button></div></div>`
       : null}
+  </section>`;
+}
+
+/**
+ * One grading question as shown: mounted per item and question, so its keys (one per answer) are this presentation's
+ * (BUG-66). A double tap sends the same answer with the same key twice; the station stores it once.
+ */
+function Grading(props: { itemId: string; q: GradingQuestion; onAnswer: (q: GradingQuestion) => void }) {
+  const { itemId, q } = props;
+  const keys = useActionKeys();
+  const shownAt = useShownAt();
+  return html`<section class="task grading" data-testid="grading" data-question=${q.id}>
+    <div class="q">${tx(q.text)}</div>
+    <div class="answers">${q.answers.map(
+      (a) => html`<button class="answer" data-answer=${a.value} onClick=${(e: MouseEvent) => {
+        if (!gradingTaps.accept(shownAt, tapOf(e))) return;
+        props.onAnswer(q);
+        void answer(itemId, q.id, a.value, keys.key(a.value));
+      }}>${tx(a.label)}</button>`,
+    )}</div>
   </section>`;
 }
 
@@ -94,17 +121,7 @@ function Task() {
   if (!s) return html`<${ResultPanel} r=${r} lastQuestion=${null} />`;
   let task = null;
   if (s.awaiting === 'grading' && s.question && s.pendingItemId) {
-    const q = s.question;
-    const item = s.pendingItemId;
-    task = html`<section class="task grading" data-testid="grading">
-      <div class="q">${tx(q.text)}</div>
-      <div class="answers">${q.answers.map(
-        (a) => html`<button class="answer" data-answer=${a.value} onClick=${() => {
-          setLastQ(q);
-          void answer(item, q.id, a.value);
-        }}>${tx(a.label)}</button>`,
-      )}</div>
-    </section>`;
+    task = html`<${Grading} key=${`${s.pendingItemId}/${s.question.id}`} itemId=${s.pendingItemId} q=${s.question} onAnswer=${setLastQ} />`;
   } else if (s.awaiting === 'bin' && s.expectedBin) {
     task = html`<section class="task scan-bin" data-testid="await-bin"><span class="scan-icon">⌖</span>${t('scanBin', { bin: s.expectedBin.bin, label: s.expectedBin.labels[0] ?? s.expectedBin.bin })}</section>`;
   } else if (s.awaiting === 'tote' && s.selectedBin) {
@@ -154,6 +171,8 @@ function CameraBox() {
 
 function SignIn() {
   const st = useStore(settings);
+  // One sign-in per badge button while this screen is shown: a double tap must not sign in and then out again.
+  const keys = useActionKeys();
   const demo = st?.demoBadges ?? [];
   return html`<section class="signin" data-testid="signin">
     <div class="badge-icon">▭</div>
@@ -162,7 +181,7 @@ function SignIn() {
     ${demo.length
       ? html`<div class="demo-badges" data-testid="demo-badges">
           <p>${t('demoSignIn')}</p>
-          ${demo.map((b) => html`<button class="big" onClick=${() => void submitScan({ code: b.badge, source: 'keyboard' })}>${b.name} (${b.badge})</button>`)}
+          ${demo.map((b) => html`<button class="big" onClick=${() => void submitScan({ code: b.badge, source: 'keyboard' }, keys.key(b.badge))}>${b.name} (${b.badge})</button>`)}
         </div>`
       : null}
     <${ResultPanelSmall} />

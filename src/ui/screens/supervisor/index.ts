@@ -4,6 +4,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { setScanHandler } from '../../capture.js';
+import { useActionKeys } from '../../action-keys.js';
 import { lang, t } from '../../i18n.js';
 import { useStore } from '../../store.js';
 import { DevicesTab, SyncTab } from './devices.js';
@@ -20,6 +21,7 @@ function SupSignIn() {
   const [badge, setBadge] = useState('');
   const [pin, setPin] = useState('');
   const err = useStore(signInError);
+  const keys = useActionKeys();
   useEffect(() => {
     // A supervisor badge scanned at the window signs in too (PIN typed first when the site needs one).
     setScanHandler((s) => void supervisorSignIn(s.code, (document.getElementById('sup-pin') as HTMLInputElement | null)?.value || undefined));
@@ -28,7 +30,7 @@ function SupSignIn() {
     <h2>${t('supSignIn')}</h2>
     <form onSubmit=${(e: Event) => {
       e.preventDefault();
-      void supervisorSignIn(badge.trim(), pin || undefined);
+      void supervisorSignIn(badge.trim(), pin || undefined, keys.key(`${badge.trim()}/${pin}`));
     }}>
       <label>${t('badge')} <input id="sup-badge" autocomplete="off" value=${badge} onInput=${(e: Event) => setBadge((e.target as HTMLInputElement).value)} /></label>
       <label>${t('pin')} <input id="sup-pin" type="password" inputmode="numeric" autocomplete="off" value=${pin} onInput=${(e: Event) => setPin((e.target as HTMLInputElement).value)} /></label>
@@ -41,6 +43,7 @@ function SupSignIn() {
 export function SupervisorScreen(props: { tab?: string }) {
   useStore(lang);
   const sup = useStore(supervisor);
+  const keys = useActionKeys();
   const tab: Tab = (TABS as readonly string[]).includes(props.tab ?? '') ? (props.tab as Tab) : 'queue';
   useEffect(() => {
     if (sup) setScanHandler(() => undefined);
@@ -50,7 +53,7 @@ export function SupervisorScreen(props: { tab?: string }) {
     <nav class="tabs">
       ${TABS.map((x) => html`<a class=${x === tab ? 'tab-link active' : 'tab-link'} href=${`#/supervisor/${x}`} data-tab=${x}>${t(LABEL[x])}</a>`)}
       <span class="spacer"></span><span class="muted">${sup.displayName}</span>
-      <button onClick=${() => void supervisorSignOut()}>${t('signOut')}</button>
+      <button onClick=${() => void supervisorSignOut(keys.key(`sign-out/${sup.pseudonym}/${sup.signedInAt}`))}>${t('signOut')}</button>
     </nav>
     ${tab === 'queue' ? html`<${QueueTab} />` : null}
     ${tab === 'rules' ? html`<${RulesTab} />` : null}

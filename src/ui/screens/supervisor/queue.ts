@@ -5,7 +5,8 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { ExceptionResolution, ExceptionView, WorkflowOverview, WorkflowScanResponse } from '../../../server/api/workflow-types.js';
-import { getJson, newKey, postJson } from '../../api.js';
+import { useActionKeys } from '../../action-keys.js';
+import { getJson, postJson } from '../../api.js';
 import { t, tx } from '../../i18n.js';
 import { SUP_SCREEN } from './session.js';
 
@@ -20,12 +21,15 @@ function ExceptionRow(props: { ex: ExceptionView; onDone: () => void }) {
   const { ex } = props;
   const [reason, setReason] = useState('');
   const [msg, setMsg] = useState('');
+  // One resolution per exception row, resolution and reason (BUG-66): a double click resolves once.
+  const keys = useActionKeys();
   const act = async (resolution: ExceptionResolution): Promise<void> => {
     if (reason.trim().length < 3) {
       setMsg(t('reasonRequired'));
       return;
     }
-    const r = await postJson<WorkflowScanResponse>(`/api/workflow/exceptions/${encodeURIComponent(ex.id)}/resolve`, { resolution, reason: reason.trim(), screen: SUP_SCREEN, idempotencyKey: newKey() });
+    const idempotencyKey = keys.key(`${resolution}/${reason.trim()}`);
+    const r = await postJson<WorkflowScanResponse>(`/api/workflow/exceptions/${encodeURIComponent(ex.id)}/resolve`, { resolution, reason: reason.trim(), screen: SUP_SCREEN, idempotencyKey });
     if (r.ok && r.body.ok) props.onDone();
     else setMsg(errorText(r));
   };
@@ -48,12 +52,17 @@ function CaseOverride() {
   const [code, setCode] = useState('');
   const [reason, setReason] = useState('');
   const [msg, setMsg] = useState('');
+  // One override per code and reason as filled in (BUG-66); once done, the same form filled again is a new override.
+  const keys = useActionKeys();
+  const [round, setRound] = useState(0);
   const go = async (): Promise<void> => {
     if (reason.trim().length < 3) {
       setMsg(t('reasonRequired'));
       return;
     }
-    const r = await postJson<WorkflowScanResponse>('/api/workflow/cases/override', { code: code.trim(), reason: reason.trim(), screen: SUP_SCREEN, idempotencyKey: newKey() });
+    const idempotencyKey = keys.key(`${round}/${code.trim()}/${reason.trim()}`);
+    const r = await postJson<WorkflowScanResponse>('/api/workflow/cases/override', { code: code.trim(), reason: reason.trim(), screen: SUP_SCREEN, idempotencyKey });
+    if (r.ok && r.body.ok && !r.body.duplicate) setRound(round + 1);
     setMsg(r.ok && r.body.ok ? `${t('done')}: ${tx(r.body.message)}` : errorText(r));
   };
   return html`<section class="card"><h3>${t('caseOverride')}</h3>

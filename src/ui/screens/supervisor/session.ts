@@ -48,10 +48,14 @@ async function httpRole(badge: string): Promise<string | undefined> {
   return s.ok && s.body.authenticated ? s.body.role : undefined;
 }
 
-export async function supervisorSignIn(badge: string, pin?: string): Promise<void> {
+/**
+ * Signs the supervisor in on this device. `key` is the sign-in's idempotency key (BUG-66): the form passes the same key
+ * for the same badge and PIN while it is shown, so a double submit signs in once; a badge scan is a new sign-in.
+ */
+export async function supervisorSignIn(badge: string, pin?: string, key = newKey()): Promise<void> {
   signInError.set('');
   const role = await httpRole(badge);
-  const r = await postJson<WorkflowScanResponse>('/api/workflow/sign-in', { badge, ...(pin ? { pin } : {}), screen: SUP_SCREEN, idempotencyKey: newKey() });
+  const r = await postJson<WorkflowScanResponse>('/api/workflow/sign-in', { badge, ...(pin ? { pin } : {}), screen: SUP_SCREEN, idempotencyKey: key });
   if (!r.ok && r.unreachable) {
     signInError.set('The station is not answering.');
     return;
@@ -62,7 +66,8 @@ export async function supervisorSignIn(badge: string, pin?: string): Promise<voi
     supervisor.set(wfOp);
     return;
   }
-  if (wfOp) await postJson('/api/workflow/sign-out', { screen: SUP_SCREEN, idempotencyKey: newKey() });
+  // Not a supervisor: signed out again, under a key that belongs to this sign-in (a repeat changes nothing).
+  if (wfOp) await postJson('/api/workflow/sign-out', { screen: SUP_SCREEN, idempotencyKey: `${key}:not-supervisor` });
   const refused = body && typeof body === 'object' && body.ok === false && typeof body.error === 'object' ? body.error : undefined;
   // A station without the workflow API: the HTTP role alone decides (rules, workload, devices, sync still work).
   if (r.status === 404 && !refused && role && SUP_ROLES.has(role)) supervisor.set({ pseudonym: 'supervisor', displayName: 'Supervisor', role: 'supervisor', signedInAt: Date.now(), screen: SUP_SCREEN });
@@ -70,8 +75,9 @@ export async function supervisorSignIn(badge: string, pin?: string): Promise<voi
   else signInError.set('not-supervisor');
 }
 
-export async function supervisorSignOut(): Promise<void> {
-  await postJson('/api/workflow/sign-out', { screen: SUP_SCREEN, idempotencyKey: newKey() });
+/** Signs the supervisor out; `key` belongs to the session shown (a double click signs out once). */
+export async function supervisorSignOut(key: string): Promise<void> {
+  await postJson('/api/workflow/sign-out', { screen: SUP_SCREEN, idempotencyKey: key });
   await postJson('/api/auth/logout', {});
   setCsrfToken(undefined);
   supervisor.set(null);
