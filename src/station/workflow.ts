@@ -423,7 +423,8 @@ export class Workflow {
     return this.run('close-case', req.idempotencyKey, screen, { caseId }, () => {
       const { screen: s } = signedIn(this.core, screen);
       const c = closeCase(this.core, s, caseId);
-      return this.ok('case', 'case_closed', screen, tx2('Case closed.', '退货单已关闭。'), { case: caseView(this.core, c) }, 'done');
+      const ref = c.rma ?? c.order_no;
+      return this.ok('case', 'case_closed', screen, ref ? tx2(`Return ${ref} complete: case closed.`, `退货 ${ref} 已完成：退货单已关闭。`) : tx2('Case closed.', '退货单已关闭。'), { case: caseView(this.core, c) }, 'done');
     });
   }
 

@@ -29,6 +29,8 @@ export interface ResultView {
   undoUntil?: number;
   undoKind?: 'grade' | 'bin';
   links?: WorkflowError['links'];
+  /** A refusal's code (NOTHING_RETURNABLE: the return is blocked, BUG-60). */
+  code?: string;
 }
 
 export type Fatal =
@@ -134,7 +136,7 @@ export function applyResponse(res: WorkflowScanResponse, t0?: number, key?: stri
   if (!res.ok) {
     const e = res.error;
     const big = e.code === 'WRONG_BIN' ? '✗' : '!';
-    result.set({ at: now, tone: 'refused', big, title: e.text ?? { en: e.message, 'zh-CN': e.message }, ...(e.hint ? { hint: e.hint } : {}), ...(e.links ? { links: e.links } : {}) });
+    result.set({ at: now, tone: 'refused', big, code: e.code, title: e.text ?? { en: e.message, 'zh-CN': e.message }, ...(e.hint ? { hint: e.hint } : {}), ...(e.links ? { links: e.links } : {}) });
     playSound('error');
     afterPaint(t0);
     return;

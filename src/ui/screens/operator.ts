@@ -5,12 +5,12 @@
  */
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { GradingQuestion } from '../../server/api/workflow-types.js';
+import type { CaseView, GradingQuestion } from '../../server/api/workflow-types.js';
 import { cameraRunning, setScanHandler, startCamera, stopCameraScanner } from '../capture.js';
 import { NoteField } from '../components/note.js';
 import { lang, t, tx } from '../i18n.js';
 import { TapGuard, tapOf, useActionKeys, useShownAt } from '../action-keys.js';
-import { answer, undoGrade } from '../actions.js';
+import { answer, closeCase, undoGrade } from '../actions.js';
 import { camera, discardDrafts, drafts, isLegacy, openCase, result, retryDrafts, screen, settings, submitScan, UNDO_WINDOW_MS, type ResultView } from '../state.js';
 import { useStore } from '../store.js';
 import { myWorkload, NUDGE_SNOOZE_MS, nudgeSnoozedUntil } from '../workload.js';
@@ -74,7 +74,12 @@ function ResultPanel(props: { r: ResultView | null; lastQuestion: GradingQuestio
     ${r.big ? html`<div class="bin" id="result-bin">${r.big}</div>` : null}
     <div class="what" id="result-what">${tx(r.title)}</div>
     ${r.hint ? html`<div class="hint">${r.hint}</div>` : null}
-    ${r.links?.length ? html`<div class="links">${r.links.map((l) => html`<span class="link">${l.label}</span>`)}</div>` : null}
+    ${r.code === 'NOTHING_RETURNABLE' ? html`<div class="blocked" data-testid="blocked">${t('returnBlocked')}</div>` : null}
+    ${r.links?.length
+      ? html`<div class="links" data-testid="links">${r.code === 'NOTHING_RETURNABLE' ? html`<span class="links-label">${t('earlierReturns')}</span>` : null}${r.links.map(
+          (l) => html`<span class="link" data-link-kind=${l.kind} data-link-id=${l.id}>${l.label}</span>`,
+        )}</div>`
+      : null}
     <div class="result-actions">
       ${r.explanation ? html`<button class="why" data-testid="why" onClick=${() => setWhy(!why)}>${why ? t('hideWhy') : t('why')}</button>` : null}
       ${undoLeft > 0 && !undoing ? html`<button class="undo" data-testid="undo" onClick=${() => setUndoing(true)}>${t('undo', { s: undoLeft })}</button>` : null}
@@ -141,17 +146,34 @@ function Task() {
   </div>`;
 }
 
+/**
+ * "Complete return" (BUG-60 flow): closes the open case, so what it returned counts as returned and the same RMA or
+ * order scanned again is blocked. The item in hand comes first: its questions and its bin scan.
+ */
+function CompleteReturn(props: { c: CaseView }) {
+  const { c } = props;
+  const s = useStore(screen);
+  const keys = useActionKeys();
+  const busy = s?.awaiting === 'grading' || s?.awaiting === 'bin';
+  return html`<div class="complete">
+    <button class="big complete-return" data-testid="complete-return" disabled=${busy} onClick=${() => void closeCase(c.id, keys.key(`close/${c.id}`))}>${t('completeReturn')}</button>
+    ${busy ? html`<p class="muted small" data-testid="complete-after">${t('completeAfterItem')}</p>` : null}
+  </div>`;
+}
+
 function CaseList() {
   const c = useStore(openCase);
   const items = c?.items ?? [];
+  const ref = c?.rma ?? c?.orderNo;
   // Tapping the list must not focus anything (BUG-57): plain elements, no inputs.
-  return html`<aside class="case" data-testid="case">
-    <h2>${t('itemsInCase')}${c?.rma ? ` · ${c.rma}` : ''}</h2>
+  return html`<aside class="case" data-testid="case" data-case=${c?.id ?? ''} data-status=${c?.status ?? ''}>
+    <h2>${t('itemsInCase')}${ref ? ` · ${ref}` : ''}</h2>
     ${items.length === 0
       ? html`<p class="muted">${t('noItems')}</p>`
       : html`<ul>${[...items].reverse().map(
           (it) => html`<li class=${`state-${it.state}`}><span class="nm">${it.productName ?? it.gtin ?? it.raw}</span><span class="bn">${it.bin ?? it.decision?.bin ?? ''}</span><span class="st">${it.state}</span></li>`,
         )}</ul>`}
+    ${c?.status === 'open' && !isLegacy() ? html`<${CompleteReturn} key=${c.id} c=${c} />` : null}
   </aside>`;
 }
 
