@@ -73,8 +73,9 @@ function ResultPanel(props: { r: ResultView | null; lastQuestion: GradingQuestio
   return html`<section class=${`result ${cls} tone-${r.tone}`} id="result" aria-live="assertive" data-tone=${r.tone} data-disposition=${r.disposition ?? ''}>
     ${r.big ? html`<div class="bin" id="result-bin">${r.big}</div>` : null}
     <div class="what" id="result-what">${tx(r.title)}</div>
-    ${r.hint ? html`<div class="hint">${r.hint}</div>` : null}
-    ${r.code === 'NOTHING_RETURNABLE' ? html`<div class="blocked" data-testid="blocked">${t('returnBlocked')}</div>` : null}
+    ${r.code === 'NOTHING_RETURNABLE'
+      ? html`<div class="blocked" data-testid="blocked">${t('returnBlocked')}</div>`
+      : r.hint ? html`<div class="hint">${r.hint}</div>` : null}
     ${r.links?.length
       ? html`<div class="links" data-testid="links">${r.code === 'NOTHING_RETURNABLE' ? html`<span class="links-label">${t('earlierReturns')}</span>` : null}${r.links.map(
           (l) => html`<span class="link" data-link-kind=${l.kind} data-link-id=${l.id}>${l.label}</span>`,

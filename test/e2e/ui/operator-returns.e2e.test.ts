@@ -92,6 +92,7 @@ describe.skipIf(!chromiumAvailable())('completing a return on the operator scree
     await expect.poll(awaiting).toBe('case_or_item');
     await expect.poll(() => page.isEnabled('[data-testid="complete-return"]')).toBe(true);
     expect(await page.textContent('[data-testid="complete-return"]')).toBe('Complete return');
+    await shot(page, 'operator-complete-return');
 
     // Completed with a double click (BUG-66): closed once, no "already closed" error.
     const sounds = (await played()).length;
