@@ -64,6 +64,15 @@ describe('keyboard wedge field cases', () => {
     expect(on.warnings).toEqual([]);
   });
 
+  it('BUG-15: a scanner that sends no Shift while Caps Lock is on types lowercase; the wedge never guesses case from `key`', () => {
+    // What the first user's scanner sent: KeyR KeyM KeyA without Shift, shown as R M A by Caps Lock. The wedge gives
+    // what the scanner typed; the station finds RMA-2001 from rma-2001 (src/catalog/case-refs.ts).
+    const codes: Array<[string, string]> = [['KeyR', 'R'], ['KeyM', 'M'], ['KeyA', 'A'], ['Minus', '-'], ['Digit2', '2'], ['Digit0', '0'], ['Digit0', '0'], ['Digit1', '1']];
+    const r = run({ layout: 'us' }, [...codes.map(([code, key]) => ({ code, key })), enter()]);
+    expect(r.scans.map((s) => s.text)).toEqual(['rma-2001']);
+    expect(r.warnings).toEqual([]);
+  });
+
   it('BUG-16 (a): 4006381333931⏎ with 6-12 ms gaps is one scan', () => {
     const steps = typed('us', '4006381333931').map((s, i) => ({ ...s, gap: 6 + (i % 7) }));
     const r = run({ layout: 'us' }, [...steps, enter(9)]);
