@@ -63,13 +63,15 @@ describe.skipIf(!chromiumAvailable())('completing a return on the operator scree
   const awaiting = async (): Promise<string | undefined> => (await screenState())?.awaiting;
   const tone = async (): Promise<string | undefined> => page.evaluate(() => (window as unknown as RsWindow).__rs.result.get()?.tone);
   const played = async (): Promise<string[]> => page.evaluate(() => [...(window as unknown as RsWindow).__rs.played]);
+  /** Polls for the station's answer: a loaded machine (the whole e2e folder at once) can take more than a second. */
+  const poll = <T>(f: () => Promise<T> | T) => expect.poll(f, { timeout: 15_000 });
   const caseById = async (id: string): Promise<CaseView> => (await api<CaseView>(demo.url, `/api/workflow/cases/${encodeURIComponent(id)}`)).body;
 
   it('BUG-15: Caps Lock on and a scanner that sends no Shift: rma-2001 opens the return RMA-2001', async () => {
     // The scanner presses KeyR, KeyM, KeyA … without Shift; with Caps Lock on the computer shows R M A.
     const keys: Array<[string, string, number]> = [['KeyR', 'R', 82], ['KeyM', 'M', 77], ['KeyA', 'A', 65], ['Minus', '-', 189], ['Digit2', '2', 50], ['Digit0', '0', 48], ['Digit0', '0', 48], ['Digit1', '1', 49]];
     await sendKeyBurst(cdp, [...keys.flatMap(([code, k, vk]) => press({ code, key: k, text: k, vk })), ...press({ code: 'Enter', key: 'Enter', text: '\r', vk: 13 })]);
-    await expect.poll(async () => (await screenState())?.caseId).toBeTruthy();
+    await poll(async () => (await screenState())?.caseId).toBeTruthy();
     expect(await page.textContent('[data-testid="case"] h2')).toContain('RMA-2001');
     expect(await page.textContent('#result-what')).toBe('Case RMA-2001 opened: scan the items.');
     const opened = await caseById((await screenState())?.caseId ?? '');
@@ -78,26 +80,26 @@ describe.skipIf(!chromiumAvailable())('completing a return on the operator scree
 
   it('BUG-60: RET-1 processed and completed with the button; scanned again it is blocked, linked to RET-1, and only a supervisor can override', async () => {
     await wedgeScan(cdp, 'RET-1');
-    await expect.poll(() => page.textContent('[data-testid="case"] h2')).toContain('RET-1');
+    await poll(() => page.textContent('[data-testid="case"] h2')).toContain('RET-1');
     firstCase = (await screenState())?.caseId ?? '';
     await wedgeScan(cdp, JACKET);
-    await expect.poll(awaiting).toBe('grading');
+    await poll(awaiting).toBe('grading');
     // The item in hand comes first: the button waits until it is graded and binned.
     expect(await page.isDisabled('[data-testid="complete-return"]')).toBe(true);
     // The customer's reason came with RET-1: the first question is "Factory sealed?".
     expect((await screenState())?.question?.id).toBe('sealed');
     await page.tap('[data-testid="grading"] button[data-answer="yes"]');
-    await expect.poll(awaiting).toBe('bin');
+    await poll(awaiting).toBe('bin');
     await wedgeScan(cdp, (await screenState())?.expectedBin?.labels[0] ?? '');
-    await expect.poll(awaiting).toBe('case_or_item');
-    await expect.poll(() => page.isEnabled('[data-testid="complete-return"]')).toBe(true);
+    await poll(awaiting).toBe('case_or_item');
+    await poll(() => page.isEnabled('[data-testid="complete-return"]')).toBe(true);
     expect(await page.textContent('[data-testid="complete-return"]')).toBe('Complete return');
     await shot(page, 'operator-complete-return');
 
     // Completed with a double click (BUG-66): closed once, no "already closed" error.
     const sounds = (await played()).length;
     await page.dblclick('[data-testid="complete-return"]');
-    await expect.poll(tone).toBe('done');
+    await poll(tone).toBe('done');
     expect(await page.textContent('#result-bin')).toBe('✓');
     expect(await page.textContent('#result-what')).toBe('Return RET-1 complete: case closed.');
     expect(await page.locator('[data-testid="complete-return"]').count()).toBe(0);
@@ -107,7 +109,7 @@ describe.skipIf(!chromiumAvailable())('completing a return on the operator scree
 
     // The same RMA again: nothing is returnable, the earlier return is linked, no case opens.
     await wedgeScan(cdp, 'RET-1');
-    await expect.poll(tone).toBe('refused');
+    await poll(tone).toBe('refused');
     expect(await page.textContent('#result-what')).toBe('Everything shipped on SO-1001 was already returned (returnable quantity 0).');
     expect(await page.textContent('[data-testid="blocked"]')).toContain('needs a supervisor override with a reason');
     expect(await page.locator('[data-testid="links"] .link').evaluateAll((ls) => ls.map((l) => [l.getAttribute('data-link-id'), l.textContent]))).toEqual([[firstCase, 'RET-1']]);
@@ -126,7 +128,7 @@ describe.skipIf(!chromiumAvailable())('completing a return on the operator scree
     await form.locator('input').first().fill('RET-1');
     await form.locator('input.reason').fill('Customer sent a second jacket');
     await form.locator('button', { hasText: 'Override' }).dblclick();
-    await expect.poll(() => form.locator('.msg').textContent()).toMatch(/^Done: Override logged: case .+ opened\.$/);
+    await poll(() => form.locator('.msg').textContent()).toMatch(/^Done: Override logged: case .+ opened\.$/);
     const overrides = demo.station.sdb.prepare("SELECT reason FROM wf_audit WHERE kind = 'override'").pluck().all();
     expect(overrides).toEqual(['Customer sent a second jacket']);
     expect(await sup.locator('.error').count()).toBe(0);
