@@ -106,8 +106,8 @@ export function matchUnit(unit: UnitFacts, lines: readonly LineFacts[]): Verdict
       lineNo: candidates[0]?.lineNo,
       text:
         before >= shipped
-          ? t(`All ${shipped} shipped on this order are already returned: this unit was not shipped on this order.`, `该订单发货的 ${shipped} 件已全部退回：此件不在该订单发货中。`)
-          : t(`Only ${shipped} were shipped on this order: this unit was not shipped on this order.`, `该订单只发货 ${shipped} 件：此件不在该订单发货中。`),
+          ? t(shipped === 1 ? 'The 1 shipped on this order is already returned: this unit was not shipped on this order.' : `All ${shipped} shipped on this order are already returned: this unit was not shipped on this order.`, `该订单发货的 ${shipped} 件已全部退回：此件不在该订单发货中。`)
+          : t(`Only ${shipped === 1 ? '1 was' : `${shipped} were`} shipped on this order: this unit was not shipped on this order.`, `该订单只发货 ${shipped} 件：此件不在该订单发货中。`),
       details: { qtyShipped: shipped, qtyReturned: returned, qty: unit.qty },
       serialMatched,
     };
