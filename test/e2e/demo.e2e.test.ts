@@ -87,6 +87,11 @@ describe.skipIf(!enabled)('demo live page in Chromium', () => {
     await page.locator('[data-testid=demo-badges] button', { hasText: 'B-100' }).click();
     await expect.poll(async () => page.locator('[data-testid=operator]').textContent()).toBe('Ana');
     expect(await page.locator('[data-testid=station-log]').getAttribute('href')).toBe('#/items');
+    // The tab shows the station's icon, and the browser's favicon request finds it (no 404 in the kiosk's log).
+    const icon = await page.locator('link[rel=icon]').getAttribute('href');
+    const got = await page.request.get(new URL(icon ?? '/favicon.ico', page.url()).href);
+    expect(got.status()).toBe(200);
+    expect(got.headers()['content-type']).toContain('image/svg+xml');
     await page.screenshot({ path: join(root, 'test-results/demo-signed-in.png'), fullPage: false });
     await page.close();
   }, 60_000);
