@@ -3,7 +3,7 @@
  * page go straight to intake (/api/scans), which is what the demo and a quick bench check use.
  */
 import { html } from 'htm/preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ItemView, LiveMessage, ScanResponse } from '../../server/api-types.js';
 import { connectLive, isStorageBusy, newKey, postJson, type ApiResult } from '../api.js';
 import { setScanHandler } from '../capture.js';
@@ -27,25 +27,52 @@ async function sendScan(body: ScanBody, keep: (b: ScanBody, kept: boolean) => vo
   return r;
 }
 
-/** Typing a code by hand (no scanner at a desk, a smudged label): the same intake as a scan, with its answers. */
-function ManualEntry(props: { onResult: (code: string, r: ScanResponse | undefined) => void; keep: (b: ScanBody, kept: boolean) => void }) {
+/** What the station log tells the entry line: a kept draft with this key was stored after all ("Try again"). */
+interface EntryHandle {
+  stored(key: string): void;
+}
+
+/**
+ * Typing a code by hand (no scanner at a desk, a smudged label): the same intake as a scan, with its answers.
+ *
+ * BUG-66: the idempotency key belongs to the entry as shown — this code, reason and grade — not to the submit. A
+ * double click on "Add item" (or Enter pressed twice) sends the same key twice and the station stores one item (the
+ * second answer is the stored item, `duplicate: true`). Editing a field makes it another entry with a new key; once
+ * the station has the entry (stored or refused) the line is cleared, so the next entry gets a new key even for the
+ * same code. A scan the station could not store keeps its key in the draft and in the line alike.
+ */
+function ManualEntry(props: { onResult: (code: string, r: ScanResponse | undefined) => void; keep: (b: ScanBody, kept: boolean) => void; handle: { current: EntryHandle | null } }) {
   const [code, setCode] = useState('');
   const [reason, setReason] = useState<string>('changed_mind');
   const [grade, setGrade] = useState<string>('sealed');
+  // A ref, not state: the second click of a double click runs before the first one's render.
+  const entryKey = useRef<string | undefined>(undefined);
+  const edited = (set: (v: string) => void) => (v: string): void => {
+    entryKey.current = undefined;
+    set(v);
+  };
+  /** The station has the entry sent with `key`: clear the line, unless it was edited meanwhile (another entry). */
+  const done = (key: string): void => {
+    if (entryKey.current !== key) return;
+    entryKey.current = undefined;
+    setCode('');
+  };
+  props.handle.current = { stored: done };
   const submit = (e: Event): void => {
     e.preventDefault();
     const c = code.trim();
     if (!c) return;
-    void sendScan({ code: c, source: 'barcode', reason, grade, idempotencyKey: newKey() }, props.keep).then((r) => {
+    const key = (entryKey.current ??= newKey());
+    void sendScan({ code: c, source: 'barcode', reason, grade, idempotencyKey: key }, props.keep).then((r) => {
       props.onResult(c, r.body as ScanResponse | undefined);
       // What was typed stays in the field until the station has it (a busy station answers STORAGE_BUSY).
-      if (!isStorageBusy(r) && !(!r.ok && r.unreachable === true)) setCode('');
+      if (!isStorageBusy(r) && !(!r.ok && r.unreachable === true)) done(key);
     });
   };
   const sel = (v: string, set: (x: string) => void, opts: readonly string[], name: string) =>
-    html`<select name=${name} value=${v} onChange=${(e: Event) => set((e.target as HTMLSelectElement).value)}>${opts.map((o) => html`<option value=${o}>${o.replace(/_/g, ' ')}</option>`)}</select>`;
+    html`<select name=${name} value=${v} onChange=${(e: Event) => edited(set)((e.target as HTMLSelectElement).value)}>${opts.map((o) => html`<option value=${o}>${o.replace(/_/g, ' ')}</option>`)}</select>`;
   return html`<form class="manual-entry" data-testid="manual-entry" onSubmit=${submit}>
-    <input name="code" autocomplete="off" placeholder=${t('typeCode')} value=${code} onInput=${(e: Event) => setCode((e.target as HTMLInputElement).value)} />
+    <input name="code" autocomplete="off" placeholder=${t('typeCode')} value=${code} onInput=${(e: Event) => edited(setCode)((e.target as HTMLInputElement).value)} />
     ${sel(reason, setReason, REASONS, 'reason')} ${sel(grade, setGrade, GRADES, 'grade')}
     <button type="submit">${t('addItem')}</button>
   </form>`;
@@ -58,6 +85,7 @@ export function ItemsScreen() {
   const [err, setErr] = useState('');
   const [drafts, setDrafts] = useState<ScanBody[]>([]);
   const [sending, setSending] = useState(false);
+  const entry = useRef<EntryHandle | null>(null);
   const keep = (b: ScanBody, kept: boolean): void =>
     setDrafts((list) => (kept ? [...list.filter((x) => x.idempotencyKey !== b.idempotencyKey), b].slice(-50) : list.filter((x) => x.idempotencyKey !== b.idempotencyKey)));
   const retry = async (): Promise<void> => {
@@ -67,6 +95,7 @@ export function ItemsScreen() {
         const r = await sendScan(d, keep);
         showResult(d.code, r.body as ScanResponse | undefined);
         if (isStorageBusy(r) || (!r.ok && r.unreachable === true)) break;
+        entry.current?.stored(d.idempotencyKey);
       }
     } finally {
       setSending(false);
@@ -78,7 +107,8 @@ export function ItemsScreen() {
       playSound('error');
     } else if (b?.ok) {
       setErr('');
-      playSound(b.item.status === 'exception' ? 'attention' : 'ok');
+      // The second answer to a double click is the item already stored and shown: no second sound.
+      if (!b.duplicate) playSound(b.item.status === 'exception' ? 'attention' : 'ok');
     }
   };
   useEffect(() => {
@@ -108,7 +138,7 @@ export function ItemsScreen() {
       <div class="what">${last ? `${last.disposition.replace(/_/g, ' ')} → ${last.nextDepartment}${last.productName ? ` · ${last.productName}` : ''}` : t('scanPrompt')}</div>
       ${last ? html`<div class="why-text">${tx(last.explanation)}</div>` : null}
     </section>
-    <${ManualEntry} onResult=${showResult} keep=${keep} />
+    <${ManualEntry} onResult=${showResult} keep=${keep} handle=${entry} />
     ${err ? html`<div class="error" role="alert">${err}</div>` : null}
     ${drafts.length
       ? html`<section class="drafts" role="status" data-testid="drafts" data-count=${drafts.length}>
