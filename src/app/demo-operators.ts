@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { operatorByBadge } from '../station/operators.js';
+import { badgeTaken } from '../station/operators.js';
 import { putOperator, runImport } from '../station/queries.js';
 import type { Core } from '../station/core.js';
 
@@ -16,7 +16,7 @@ export const DEMO_OPERATORS = [
 /** Registers the demo people that are not registered yet (a changed name or PIN from an earlier run stays). */
 export function seedDemoOperators(core: Core): void {
   for (const o of DEMO_OPERATORS) {
-    if (operatorByBadge(core, o.badge)) continue;
+    if (badgeTaken(core, o.badge)) continue;
     putOperator(core, { ...o, idempotencyKey: `demo-operator-${o.badge}` }, true);
   }
 }

@@ -3,8 +3,8 @@ import type BetterSqlite3 from 'better-sqlite3';
 /**
  * Reference numbers printed on labels — RMA, order and tracking numbers — are found whatever letter case they arrive
  * in (BUG-15 kind: Caps Lock on, or a scanner that sends no Shift, turns `RMA-2001` into `rma-2001`). Case is folded
- * for ASCII letters only, as SQLite's NOCASE does; references are ASCII, and nothing else is ever folded (serial
- * numbers stay exact: they are never looked up here).
+ * for ASCII letters only, as SQLite's NOCASE does; references are ASCII. The station's own labels (operator badges,
+ * tote labels) are found the same way (foldedIndexMatches); serial numbers stay exact: they are never looked up here.
  *
  * The tables keep their binary (case-sensitive) indexes, so a folded match walks the index letter by letter: at each
  * letter of the code both cases are tried, and a branch goes on only while some stored value starts with it. A code
@@ -36,27 +36,40 @@ interface Stmts {
   scan: BetterSqlite3.Statement;
 }
 
-const cache = new WeakMap<Db, Map<RefColumn, Stmts>>();
+const cache = new WeakMap<Db, Map<string, Stmts>>();
+/** Table and column names go into SQL text: plain identifiers only, always fixed names from the code. */
+const IDENT = /^[a-z_][a-z0-9_]*$/;
 
-function stmts(db: Db, col: RefColumn): Stmts {
+function stmts(db: Db, table: string, column: string): Stmts {
   let m = cache.get(db);
   if (!m) cache.set(db, (m = new Map()));
-  let s = m.get(col);
+  const name = `${table}.${column}`;
+  let s = m.get(name);
   if (!s) {
-    const [table, column] = REF_COLUMNS[col];
+    if (!IDENT.test(table) || !IDENT.test(column)) throw new Error(`not a plain identifier: ${table}.${column}`);
     s = {
       prefix: db.prepare(`SELECT 1 FROM ${table} WHERE ${column} >= ? AND ${column} < ? LIMIT 1`).pluck(),
       exact: db.prepare(`SELECT 1 FROM ${table} WHERE ${column} = ? LIMIT 1`).pluck(),
       scan: db.prepare(`SELECT DISTINCT ${column} FROM ${table} WHERE ${column} = ? COLLATE NOCASE`).pluck(),
     };
-    m.set(col, s);
+    m.set(name, s);
   }
   return s;
 }
 
 /** The distinct stored values of `col` equal to `code` when ASCII letter case is ignored (the exact one included). */
 export function foldedMatches(db: Db, col: RefColumn, code: string): string[] {
-  const s = stmts(db, col);
+  const [table, column] = REF_COLUMNS[col];
+  return foldedIndexMatches(db, table, column, code);
+}
+
+/**
+ * The same walk on any indexed text column (the station's badges and tote labels, src/station/labels.ts). `table`
+ * and `column` are fixed names from the code, never input; the column needs a binary index (UNIQUE, PRIMARY KEY or
+ * its own), or every probe is a scan.
+ */
+export function foldedIndexMatches(db: Db, table: string, column: string, code: string): string[] {
+  const s = stmts(db, table, column);
   let prefixes = [''];
   let probes = 0;
   for (const ch of code) {

@@ -1,17 +1,29 @@
-import { binLabels } from './config.js';
+import { binLabels, type WorkflowConfig } from './config.js';
 import { newId, Refusal, tx2, type Core } from './core.js';
 import { eventCtx, saveWfItem } from './cases.js';
+import { ambiguousLabel, foldCase, FoldedLabels } from './labels.js';
 import { saveScreen, type OperatorRow, type ScreenRow } from './operators.js';
 import type { EventItem } from './ports.js';
 import { getCase, getHandoff, getTote, getWfItem, pendingItem, withEvents, type CaseRow, type HandoffRow, type StoredDecision, type ToteRow, type WfItemRow } from './rows.js';
 
 /** Bins, totes, handoffs and acknowledgements: who holds an item at every moment. */
 
-/** The bin a label names: configured labels first, then `BIN-<bin>`. */
+/** Configured bin labels → bin, once per configuration: every scan asks, most are items. */
+const binLabelIndex = new WeakMap<WorkflowConfig['binLabels'], FoldedLabels<string>>();
+
+/**
+ * The bin a label names, in any letter case (BUG-15 kind): configured labels first, then `BIN-<bin>` (the bin as
+ * scanned: selectBin finds it whatever its case). Configured labels of two bins that differ only in case: refused.
+ */
 export function binOfLabel(core: Core, label: string): string | undefined {
-  const l = label.trim().toUpperCase();
-  for (const [bin, labels] of Object.entries(core.deps.config.binLabels)) if (labels.some((x) => x.toUpperCase() === l)) return bin;
-  return l.startsWith('BIN-') && l.length > 4 ? l.slice(4) : undefined;
+  const l = label.trim();
+  const labels = core.deps.config.binLabels;
+  let idx = binLabelIndex.get(labels);
+  if (!idx) binLabelIndex.set(labels, (idx = new FoldedLabels(Object.entries(labels).flatMap(([bin, ls]) => ls.map((x) => [x, bin] as const)))));
+  const hit = idx.get(l);
+  if (hit.kind === 'found') return hit.value;
+  if (hit.kind === 'ambiguous') throw ambiguousLabel('bin', l, hit.labels);
+  return foldCase(l).startsWith('BIN-') && l.length > 4 ? l.slice(4) : undefined;
 }
 
 export function isBinLabel(core: Core, code: string): boolean {
@@ -27,7 +39,11 @@ export function confirmBin(core: Core, screen: ScreenRow, op: OperatorRow, label
   if (!r || r.bin_expected === null || r.bin !== null) throw new Refusal('NO_ITEM_AWAITING_BIN', tx2('No item is waiting for a bin.', '没有等待放入货位的商品。'), { kind: 'bin' });
   if (r.state === 'grading') throw new Refusal('GRADING_PENDING', tx2('Answer the questions for this item first.', '请先回答该商品的问题。'), { kind: 'bin' });
   const want = binLabels(core.deps.config, r.bin_expected);
-  if (!want.some((w) => w.toUpperCase() === label.trim().toUpperCase())) {
+  // Any letter case: `bin-restock` from a scanner behind Caps Lock is the label BIN-RESTOCK, not a wrong bin. A label
+  // that configured labels of two bins share but for letter case is refused first (BIN_AMBIGUOUS), never guessed.
+  binOfLabel(core, label);
+  const scanned = foldCase(label.trim());
+  if (!want.some((w) => foldCase(w) === scanned)) {
     throw new Refusal('WRONG_BIN', tx2(`Wrong bin. This item goes to ${r.bin_expected} (${want[0] ?? ''}).`, `货位错误。此商品应放入 ${r.bin_expected}（${want[0] ?? ''}）。`), {
       kind: 'bin',
       hint: `Take the item out of ${label} and put it in ${r.bin_expected}.`,
@@ -48,12 +64,20 @@ export function confirmBin(core: Core, screen: ScreenRow, op: OperatorRow, label
   return next;
 }
 
-/** A bin label scanned while nothing waits for a bin: select it for packing. */
-export function selectBin(core: Core, screen: ScreenRow, bin: string): number {
-  const n = core.st("SELECT COUNT(*) FROM wf_items WHERE bin = ? AND tote IS NULL AND state = 'binned'").pluck().get(bin) as number;
-  if (n === 0) throw new Refusal('BIN_EMPTY', tx2(`Nothing in ${bin} to pack.`, `${bin} 中没有可装箱的商品。`), { kind: 'bin' });
-  saveScreen(core, { ...screen, selected_bin: bin, selected_tote: null });
-  return n;
+/**
+ * A bin label scanned while nothing waits for a bin: select it for packing. The bin is found whatever the letter case
+ * of the label (`bin-restock`); two bins holding items whose names differ only in case: refused, nothing selected.
+ */
+export function selectBin(core: Core, screen: ScreenRow, scanned: string): { bin: string; n: number } {
+  // The partial index wf_items_bin holds only unpacked binned items: few, so NOCASE needs no index of its own.
+  const rows = core
+    .st("SELECT bin, COUNT(*) AS n FROM wf_items WHERE bin = ? COLLATE NOCASE AND bin IS NOT NULL AND tote IS NULL AND state = 'binned' GROUP BY bin ORDER BY bin")
+    .all(scanned) as Array<{ bin: string; n: number }>;
+  if (rows.length > 1) throw ambiguousLabel('bin', `BIN-${scanned}`, rows.map((r) => `BIN-${r.bin}`));
+  const [one] = rows;
+  if (!one) throw new Refusal('BIN_EMPTY', tx2(`Nothing in ${scanned} to pack.`, `${scanned} 中没有可装箱的商品。`), { kind: 'bin' });
+  saveScreen(core, { ...screen, selected_bin: one.bin, selected_tote: null });
+  return one;
 }
 
 export function toteKind(code: string): ToteRow['kind'] {
@@ -104,22 +128,24 @@ export function selectTote(core: Core, screen: ScreenRow, tote: string): ToteRow
   return t;
 }
 
-/** Department codes (upper case) → department id, once per department list: every scan asks, most are items. */
-const departmentCodes = new WeakMap<readonly unknown[], { prefix: string; byCode: Map<string, string> }>();
+/** Department codes → department id, once per department list: every scan asks, most are items. */
+const departmentCodes = new WeakMap<readonly unknown[], { prefix: string; codes: FoldedLabels<string> }>();
 
+/**
+ * The department a code names, in any letter case (BUG-15 kind). The first department with a code wins, as the
+ * list's order always decided; codes of two departments that differ only in letter case: refused.
+ */
 export function departmentOfCode(core: Core, code: string): string | undefined {
   const cfg = core.deps.config;
   let known = departmentCodes.get(cfg.departments);
   if (!known || known.prefix !== cfg.departmentPrefix) {
-    const byCode = new Map<string, string>();
-    // The first department with a code wins, as the list's order always decided.
-    for (const d of cfg.departments) {
-      const dc = (d.code ?? `${cfg.departmentPrefix}${d.id.toUpperCase().replace(/_/g, '-')}`).toUpperCase();
-      if (!byCode.has(dc)) byCode.set(dc, d.id);
-    }
-    departmentCodes.set(cfg.departments, (known = { prefix: cfg.departmentPrefix, byCode }));
+    const codes = new FoldedLabels(cfg.departments.map((d) => [d.code ?? `${cfg.departmentPrefix}${d.id.toUpperCase().replace(/_/g, '-')}`, d.id] as const));
+    departmentCodes.set(cfg.departments, (known = { prefix: cfg.departmentPrefix, codes }));
   }
-  return known.byCode.get(code.trim().toUpperCase());
+  const c = code.trim();
+  const hit = known.codes.get(c);
+  if (hit.kind === 'ambiguous') throw ambiguousLabel('department', c, hit.labels);
+  return hit.kind === 'found' ? hit.value : undefined;
 }
 
 /** Hands a packed tote to a department; the receiver's badge at the station acknowledges at once. */

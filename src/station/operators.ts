@@ -1,7 +1,9 @@
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { foldedIndexMatches } from '../catalog/case-refs.js';
 import type { OperatorView, Role } from '../server/api/workflow-types.js';
 import { operatorPseudonym } from '../workload/privacy.js';
 import { Refusal, tx2, type Core } from './core.js';
+import { registeredBadge } from './labels.js';
 
 /** Operators and who is signed in on which screen. The badge id stays here; everything else uses the pseudonym. */
 export interface OperatorRow {
@@ -37,8 +39,22 @@ export function pinMatches(pin: string, stored: string): boolean {
   return got.length === want.length && timingSafeEqual(got, want);
 }
 
+/**
+ * The operator a scanned badge names, whatever its letter case (BUG-15 kind: `b-100` is B-100). Badges registered
+ * before that may differ only in case: such a scan is refused as BADGE_AMBIGUOUS, never given to one of them.
+ */
 export function operatorByBadge(core: Core, badge: string): OperatorRow | undefined {
-  return core.st('SELECT id, badge, display_name, role, pin_hash, department FROM wf_operators WHERE badge = ?').get(badge.trim()) as OperatorRow | undefined;
+  const registered = registeredBadge(core, badge);
+  return registered === undefined ? undefined : exactBadge(core, registered);
+}
+
+/** Whether a badge is registered in any letter case (also when several are). */
+export function badgeTaken(core: Core, badge: string): boolean {
+  return foldedIndexMatches(core.db, 'wf_operators', 'badge', badge.trim()).length > 0;
+}
+
+function exactBadge(core: Core, badge: string): OperatorRow | undefined {
+  return core.st('SELECT id, badge, display_name, role, pin_hash, department FROM wf_operators WHERE badge = ?').get(badge) as OperatorRow | undefined;
 }
 
 export function operatorById(core: Core, id: string): OperatorRow | undefined {
@@ -50,14 +66,27 @@ export function operatorCount(core: Core): number {
 }
 
 export function upsertOperator(core: Core, o: { badge: string; displayName: string; role: Role; pin?: string | undefined; department?: string | undefined }): OperatorRow {
-  const id = operatorPseudonym(o.badge, core.siteSecret());
+  const badge = o.badge.trim();
+  // A second badge that differs from one registered only in letter case would make both ambiguous at every scan.
+  const clash = foldedIndexMatches(core.db, 'wf_operators', 'badge', badge).filter((b) => b !== badge);
+  if (clash.length > 0) {
+    throw new Refusal(
+      'BADGE_CONFLICT',
+      tx2(
+        `Badge ${badge} differs from the registered badge ${clash.join(', ')} only in letter case: a scanner could not tell them apart.`,
+        `工牌 ${badge} 与已登记的工牌 ${clash.join('、')} 仅大小写不同：扫描枪无法区分。`,
+      ),
+      { kind: 'badge', hint: `To change that operator, register the badge as ${clash[0] ?? ''}; a new person needs a badge that differs in more than letter case.`, details: { registered: clash } },
+    );
+  }
+  const id = operatorPseudonym(badge, core.siteSecret());
   const now = core.now();
   core
     .st(`INSERT INTO wf_operators (id, badge, display_name, role, pin_hash, department, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT(badge) DO UPDATE SET display_name = excluded.display_name, role = excluded.role,
       pin_hash = COALESCE(excluded.pin_hash, wf_operators.pin_hash), department = excluded.department, updated_at = excluded.updated_at`)
-    .run(id, o.badge.trim(), o.displayName, o.role, o.pin ? hashPin(o.pin) : null, o.department ?? null, now, now);
-  return operatorByBadge(core, o.badge) as OperatorRow;
+    .run(id, badge, o.displayName, o.role, o.pin ? hashPin(o.pin) : null, o.department ?? null, now, now);
+  return exactBadge(core, badge) as OperatorRow;
 }
 
 /** Checks a badge (+ PIN when required or set). Throws a Refusal a warehouse person understands. */

@@ -10,6 +10,7 @@ import type {
 import { addItem, answer, closeCase, openCase, type AddResult } from './cases.js';
 import { Core, Refusal, refusedOf, storageBusyRefusal, tx2 } from './core.js';
 import { GroupCommit } from './group-commit.js';
+import { isToteLabel, toteOfLabel } from './labels.js';
 import * as L from './logistics.js';
 import { saveNote } from './notes.js';
 import { authenticate, operatorByBadge, requireRole, screenRow, signedIn, signIn, signOut, type OperatorRow, type ScreenRow } from './operators.js';
@@ -217,7 +218,7 @@ export class Workflow {
     if (bin !== undefined) return this.binScanned(screen, op, code, bin, key);
     const dept = L.departmentOfCode(core, code);
     if (dept !== undefined) return this.handoffTo(screen, op, dept, key);
-    if (core.deps.config.totePrefixes.some((p) => code.toUpperCase().startsWith(p.toUpperCase()))) return this.toteScanned(screen, op, code, 'label', key);
+    if (isToteLabel(core, code)) return this.toteScanned(screen, op, toteOfLabel(core, code), 'label', key);
     // RMA, order and tracking numbers first: an order number may look like anything, even digits.
     if (req.source !== 'rfid') {
       const ref = this.tryCase(screen, op, code, key, req.source);
@@ -303,8 +304,8 @@ export class Workflow {
       return this.ok('bin', 'bin_confirmed', screen.screen, tx2(`In ${r.bin}. Next item.`, `已放入 ${r.bin}。下一件。`), { item: itemView(core, r) });
     }
     if (pending?.state === 'grading') throw new Refusal('GRADING_PENDING', tx2('Answer the questions for this item first.', '请先回答该商品的问题。'), { kind: 'bin' });
-    const n = L.selectBin(core, screen, bin);
-    return this.ok('bin', 'bin_selected', screen.screen, tx2(`${bin}: ${n} item(s). Scan a tote to pack them.`, `${bin}：${n} 件。请扫描周转箱装箱。`));
+    const { bin: selected, n } = L.selectBin(core, screen, bin);
+    return this.ok('bin', 'bin_selected', screen.screen, tx2(`${selected}: ${n} item(s). Scan a tote to pack them.`, `${selected}：${n} 件。请扫描周转箱装箱。`));
   }
 
   private toteScanned(screen: ScreenRow, op: OperatorRow, tote: string, kind: 'label' | 'grai' | 'sscc', key: string): WorkflowScanResponse {
@@ -473,11 +474,13 @@ export class Workflow {
     });
   }
 
-  pack(tote: string, req: PackRequest): WorkflowScanResponse {
+  pack(label: string, req: PackRequest): WorkflowScanResponse {
     const screen = req.screen ?? DEFAULT_SCREEN;
-    return this.run('pack', req.idempotencyKey, screen, { tote, itemIds: req.itemIds, bin: req.bin }, () => {
+    return this.run('pack', req.idempotencyKey, screen, { tote: label, itemIds: req.itemIds, bin: req.bin }, () => {
       const { screen: s, op } = signedIn(this.core, screen);
-      const { tote: t, items } = L.pack(this.core, s, op, tote, L.toteKind(tote), { itemIds: req.itemIds, bin: req.bin ?? s.selected_bin ?? undefined }, req.idempotencyKey);
+      const kind = L.toteKind(label);
+      const tote = kind === 'label' ? toteOfLabel(this.core, label) : label;
+      const { tote: t, items } = L.pack(this.core, s, op, tote, kind, { itemIds: req.itemIds, bin: req.bin ?? s.selected_bin ?? undefined }, req.idempotencyKey);
       return this.ok('tote', 'packed', screen, tx2(`${items.length} item(s) packed into ${tote}.`, `已将 ${items.length} 件装入 ${tote}。`), { tote: toteView(this.core, t) });
     });
   }
@@ -490,7 +493,8 @@ export class Workflow {
       if (req.receiverBadge && !receiver) throw new Refusal('BADGE_UNKNOWN', tx2("The receiver's badge is not registered.", '接收人工牌未登记。'), { kind: 'badge' });
       const dept = req.department ?? receiver?.department ?? undefined;
       if (!dept) throw new Refusal('DEPARTMENT_UNKNOWN', tx2('Name the department (or scan a receiver who belongs to one).', '请指定部门（或扫描所属部门的接收人）。'), { kind: 'department' });
-      return this.handoffTo({ ...s, selected_tote: req.tote }, op, dept, req.idempotencyKey, receiver);
+      const tote = L.toteKind(req.tote) === 'label' ? toteOfLabel(this.core, req.tote) : req.tote;
+      return this.handoffTo({ ...s, selected_tote: tote }, op, dept, req.idempotencyKey, receiver);
     });
   }
 

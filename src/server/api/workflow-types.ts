@@ -151,6 +151,16 @@ export type WorkflowErrorCode =
   | 'IDEMPOTENCY_CONFLICT'
   | 'SIGN_IN_REQUIRED'
   | 'BADGE_UNKNOWN'
+  /**
+   * Bins, totes, departments and badges are the station's own labels, matched whatever their letter case; this scan
+   * matches several that differ only in letter case, so none is taken. `details.matches` names them (badges: how many).
+   */
+  | 'BADGE_AMBIGUOUS'
+  | 'BIN_AMBIGUOUS'
+  | 'TOTE_AMBIGUOUS'
+  | 'DEPARTMENT_AMBIGUOUS'
+  /** Registering a badge that differs from a registered one only in letter case; nothing stored. */
+  | 'BADGE_CONFLICT'
   | 'PIN_REQUIRED'
   | 'PIN_WRONG'
   | 'SCREEN_BUSY'
