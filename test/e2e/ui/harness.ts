@@ -6,10 +6,11 @@
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { startDemo, type RunningDemo } from '../../../src/app/demo.js';
 import { parseConfig } from '../../../src/config/load.js';
+import type { ScreenState } from '../../../src/server/api/workflow-types.js';
 import { freePort, serviceGate } from '../../support/services.js';
 import { press, sendKeyBurst, TEST_MAX_INTER_KEY_MS, type KeyEventParams } from '../key-burst.js';
 
@@ -128,4 +129,39 @@ export async function seedOperators(base: string): Promise<boolean> {
   await api(base, '/api/workflow/operators', { badge: 'SUP-0001', displayName: 'Anna Supervisor', role: 'supervisor', screen: 'setup', idempotencyKey: key() });
   await api(base, '/api/workflow/operators', { badge: 'RCV-0007', displayName: 'Refurb receiver', role: 'operator', department: 'refurbishment', screen: 'setup', idempotencyKey: key() });
   return true;
+}
+
+/** What the page's test hooks (`window.__rs`) expose to the operator-screen tests. */
+export type RsWindow = { __rs: { screen: { get(): ScreenState | null }; result: { get(): { tone: string } | null }; played: string[] } };
+
+export interface OperatorPage {
+  browser: Browser;
+  ctx: BrowserContext;
+  page: Page;
+  cdp: CDPSession;
+  /** uncaught page errors, for a test to expect none */
+  errors: string[];
+  screenState: () => Promise<ScreenState | null>;
+  tone: () => Promise<string | undefined>;
+  played: () => Promise<string[]>;
+}
+
+/** The operator screen in a touch kiosk window (1366×1024, en-US), signed in by a wedge scan of `badge`. */
+export async function operatorPage(base: string, badge = 'OP-0042'): Promise<OperatorPage> {
+  const browser = await launchChromium();
+  const ctx = await browser.newContext({ viewport: { width: 1366, height: 1024 }, locale: 'en-US', hasTouch: true });
+  const page = await ctx.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${base}/#/`);
+  await page.waitForSelector('body[data-ready="1"]');
+  const cdp = await ctx.newCDPSession(page);
+  await wedgeScan(cdp, badge);
+  await page.waitForSelector('[data-testid="operator"]');
+  return {
+    browser, ctx, page, cdp, errors,
+    screenState: () => page.evaluate(() => (window as unknown as RsWindow).__rs.screen.get()),
+    tone: () => page.evaluate(() => (window as unknown as RsWindow).__rs.result.get()?.tone),
+    played: () => page.evaluate(() => [...(window as unknown as RsWindow).__rs.played]),
+  };
 }

@@ -5,13 +5,12 @@
  * the operator sees no error. A second tap that lands on the next question's buttons is not taken as an answer to it.
  */
 import { rmSync } from 'node:fs';
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { Browser, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningDemo } from '../../../src/app/demo.js';
 import type { CaseItemView, ScreenState } from '../../../src/server/api/workflow-types.js';
-import { api, chromiumAvailable, ensureUiBuilt, launchChromium, seedOperators, shot, startStation, wedgeScan } from './harness.js';
+import { api, chromiumAvailable, ensureUiBuilt, operatorPage, seedOperators, type OperatorPage, shot, startStation, wedgeScan } from './harness.js';
 
-type RsWindow = { __rs: { screen: { get(): ScreenState | null }; result: { get(): { tone: string } | null }; played: string[] } };
 
 /** Women's running shoe, 39 (fixtures/catalog/products.json): no RMA needed, grading starts with the reason. */
 const SHOE = '4012345000740';
@@ -22,24 +21,17 @@ describe.skipIf(!chromiumAvailable())('BUG-66: double taps on the operator scree
   let demo: RunningDemo;
   let dir: string;
   let browser: Browser;
-  let ctx: BrowserContext;
   let page: Page;
   let cdp: CDPSession;
-  const errors: string[] = [];
+  let errors: string[] = [];
+  let op: OperatorPage;
 
   beforeAll(async () => {
     await ensureUiBuilt();
     ({ demo, dir } = await startStation());
     if (!(await seedOperators(demo.url))) throw new Error('the station has no workflow API (GET /api/workflow/config is not 200)');
-    browser = await launchChromium();
-    ctx = await browser.newContext({ viewport: { width: 1366, height: 1024 }, locale: 'en-US', hasTouch: true });
-    page = await ctx.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${demo.url}/#/`);
-    await page.waitForSelector('body[data-ready="1"]');
-    cdp = await ctx.newCDPSession(page);
-    await wedgeScan(cdp, 'OP-0042');
-    await page.waitForSelector('[data-testid="operator"]');
+    op = await operatorPage(demo.url);
+    ({ browser, page, cdp, errors } = op);
   }, 180_000);
 
   afterAll(async () => {
@@ -48,10 +40,10 @@ describe.skipIf(!chromiumAvailable())('BUG-66: double taps on the operator scree
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const screenState = async (): Promise<ScreenState | null> => page.evaluate(() => (window as unknown as RsWindow).__rs.screen.get());
+  const screenState = (): Promise<ScreenState | null> => op.screenState();
   const question = async (): Promise<string | undefined> => (await screenState())?.question?.id;
-  const played = async (): Promise<string[]> => page.evaluate(() => [...(window as unknown as RsWindow).__rs.played]);
-  const tone = async (): Promise<string | undefined> => page.evaluate(() => (window as unknown as RsWindow).__rs.result.get()?.tone);
+  const played = (): Promise<string[]> => op.played();
+  const tone = (): Promise<string | undefined> => op.tone();
   const item = async (id: string): Promise<CaseItemView> => (await api<CaseItemView>(demo.url, `/api/workflow/items/${encodeURIComponent(id)}`)).body;
   /** Stored answers (one row per idempotency key) for this item, as the station keeps them. */
   const storedAnswers = (id: string): Array<{ q: string; v: string }> =>

@@ -11,9 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningDemo } from '../../../src/app/demo.js';
 import type { CaseView, ImportReport, ScreenState } from '../../../src/server/api/workflow-types.js';
 import { press, sendKeyBurst } from '../key-burst.js';
-import { api, chromiumAvailable, ensureUiBuilt, key, launchChromium, seedOperators, shot, startStation, wedgeScan } from './harness.js';
+import { api, chromiumAvailable, ensureUiBuilt, key, operatorPage, seedOperators, type OperatorPage, shot, startStation, wedgeScan } from './harness.js';
 
-type RsWindow = { __rs: { screen: { get(): ScreenState | null }; result: { get(): { tone: string } | null }; played: string[] } };
 
 /**
  * BUG-60: "Order SO-1001: 1 unit of SKU A delivered. Return RET-1 for that unit is completed." SKU A is the demo
@@ -34,7 +33,8 @@ describe.skipIf(!chromiumAvailable())('completing a return on the operator scree
   let page: Page;
   let cdp: CDPSession;
   let firstCase = '';
-  const errors: string[] = [];
+  let errors: string[] = [];
+  let op: OperatorPage;
 
   beforeAll(async () => {
     await ensureUiBuilt();
@@ -42,15 +42,8 @@ describe.skipIf(!chromiumAvailable())('completing a return on the operator scree
     if (!(await seedOperators(demo.url))) throw new Error('the station has no workflow API (GET /api/workflow/config is not 200)');
     const imported = await api<ImportReport>(demo.url, '/api/workflow/import/returns', { format: 'csv', text: EXPECTED, idempotencyKey: key() });
     if (imported.body.errors.length || imported.body.rows !== 2) throw new Error(`import: ${JSON.stringify(imported.body)}`);
-    browser = await launchChromium();
-    ctx = await browser.newContext({ viewport: { width: 1366, height: 1024 }, locale: 'en-US', hasTouch: true });
-    page = await ctx.newPage();
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${demo.url}/#/`);
-    await page.waitForSelector('body[data-ready="1"]');
-    cdp = await ctx.newCDPSession(page);
-    await wedgeScan(cdp, 'OP-0042');
-    await page.waitForSelector('[data-testid="operator"]');
+    op = await operatorPage(demo.url);
+    ({ browser, ctx, page, cdp, errors } = op);
   }, 180_000);
 
   afterAll(async () => {
@@ -59,10 +52,10 @@ describe.skipIf(!chromiumAvailable())('completing a return on the operator scree
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const screenState = async (): Promise<ScreenState | null> => page.evaluate(() => (window as unknown as RsWindow).__rs.screen.get());
+  const screenState = (): Promise<ScreenState | null> => op.screenState();
   const awaiting = async (): Promise<string | undefined> => (await screenState())?.awaiting;
-  const tone = async (): Promise<string | undefined> => page.evaluate(() => (window as unknown as RsWindow).__rs.result.get()?.tone);
-  const played = async (): Promise<string[]> => page.evaluate(() => [...(window as unknown as RsWindow).__rs.played]);
+  const tone = (): Promise<string | undefined> => op.tone();
+  const played = (): Promise<string[]> => op.played();
   /** Polls for the station's answer: a loaded machine (the whole e2e folder at once) can take more than a second. */
   const poll = <T>(f: () => Promise<T> | T) => expect.poll(f, { timeout: 15_000 });
   const caseById = async (id: string): Promise<CaseView> => (await api<CaseView>(demo.url, `/api/workflow/cases/${encodeURIComponent(id)}`)).body;
