@@ -43,8 +43,9 @@ interface EntryHandle {
  */
 function ManualEntry(props: { onResult: (code: string, r: ScanResponse | undefined) => void; keep: (b: ScanBody, kept: boolean) => void; handle: { current: EntryHandle | null } }) {
   const [code, setCode] = useState('');
-  const [reason, setReason] = useState<string>('changed_mind');
-  const [grade, setGrade] = useState<string>('sealed');
+  // Nothing chosen is sent as nothing: the rules then see a missing fact, never a reason or grade nobody gave.
+  const [reason, setReason] = useState<string>('');
+  const [grade, setGrade] = useState<string>('');
   // A ref, not state: the second click of a double click runs before the first one's render.
   const entryKey = useRef<string | undefined>(undefined);
   const edited = (set: (v: string) => void) => (v: string): void => {
@@ -63,17 +64,17 @@ function ManualEntry(props: { onResult: (code: string, r: ScanResponse | undefin
     const c = code.trim();
     if (!c) return;
     const key = (entryKey.current ??= newKey());
-    void sendScan({ code: c, source: 'barcode', reason, grade, idempotencyKey: key }, props.keep).then((r) => {
+    void sendScan({ code: c, source: 'barcode', ...(reason ? { reason } : {}), ...(grade ? { grade } : {}), idempotencyKey: key }, props.keep).then((r) => {
       props.onResult(c, r.body as ScanResponse | undefined);
       // What was typed stays in the field until the station has it (a busy station answers STORAGE_BUSY).
       if (!isStorageBusy(r) && !(!r.ok && r.unreachable === true)) done(key);
     });
   };
-  const sel = (v: string, set: (x: string) => void, opts: readonly string[], name: string) =>
-    html`<select name=${name} value=${v} onChange=${(e: Event) => edited(set)((e.target as HTMLSelectElement).value)}>${opts.map((o) => html`<option value=${o}>${o.replace(/_/g, ' ')}</option>`)}</select>`;
+  const sel = (v: string, set: (x: string) => void, opts: readonly string[], name: string, unset: string) =>
+    html`<select name=${name} value=${v} onChange=${(e: Event) => edited(set)((e.target as HTMLSelectElement).value)}><option value="">${unset}</option>${opts.map((o) => html`<option value=${o}>${o.replace(/_/g, ' ')}</option>`)}</select>`;
   return html`<form class="manual-entry" data-testid="manual-entry" onSubmit=${submit}>
     <input name="code" autocomplete="off" placeholder=${t('typeCode')} value=${code} onInput=${(e: Event) => edited(setCode)((e.target as HTMLInputElement).value)} />
-    ${sel(reason, setReason, REASONS, 'reason')} ${sel(grade, setGrade, GRADES, 'grade')}
+    ${sel(reason, setReason, REASONS, 'reason', t('entryNoReason'))} ${sel(grade, setGrade, GRADES, 'grade', t('entryNoGrade'))}
     <button type="submit">${t('addItem')}</button>
   </form>`;
 }
