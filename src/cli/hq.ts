@@ -88,7 +88,7 @@ export function register(program: Command): void {
     .option('--ca <pem>', 'CA certificate file for TLS')
     .option('--cert <pem>', 'client certificate file')
     .option('--key <pem>', 'client key file')
-    .option('--stations', 'print the HQ views (stations: last contact, receipt, backlog; events per hour; workload compared across stations; each station\'s answer to the last downlinks) as JSON and exit')
+    .option('--stations', 'print the HQ views (stations: last contact, receipt, backlog, numbers skipped by reason such as blocked_oversize; events per hour; workload compared across stations; each station\'s answer to the last downlinks) as JSON and exit')
     .option('--hours <n>', 'with --stations: hours of events per hour', '24')
     .option('--json', 'errors as one JSON line on stdout')
     .action(async (o: HqCliOptions) => {

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { StationError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
-import { payloadText, seqRanges, SKIP_HORIZON, stationView, walkAsync, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView, type StationWorkloadMetrics, type StoredDownlinkAck, type StoredEventsPage } from './types.js';
+import { payloadText, seqRanges, SKIP_HORIZON, skipCounts, stationView, walkAsync, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView, type StationWorkloadMetrics, type StoredDownlinkAck, type StoredEventsPage } from './types.js';
 
 // Lean on purpose (every index costs on each of tens of thousands of inserts a second): the event key is the
 // primary key, (site, station, seq) is unique and doubles as the receipt index, arrival time gets a BRIN index.
@@ -241,11 +241,16 @@ export class PgHqStore implements HqStore {
     const r = await this.pool.query<{ site: string; station: string; contiguous: string; highest: string; events: string; conflicts: string; last_contact: Date | null; status: string | null; status_at: Date | null }>(
       "SELECT site, station, contiguous, highest, events, conflicts, last_contact, status, status_at FROM hq_stations WHERE site <> '_hq' ORDER BY site, station",
     );
+    const skips = await this.pool.query<{ site: string; station: string; reason: string; n: string }>('SELECT site, station, reason, count(*) AS n FROM hq_skips GROUP BY site, station, reason');
+    const skipped = skipCounts(skips.rows);
     return r.rows.map((x) =>
-      stationView({
-        site: x.site, station: x.station, contiguous: Number(x.contiguous), highest: Number(x.highest), events: Number(x.events), conflicts: Number(x.conflicts),
-        last_contact: x.last_contact ? x.last_contact.getTime() : null, status: x.status, status_at: x.status_at ? x.status_at.getTime() : null,
-      }),
+      stationView(
+        {
+          site: x.site, station: x.station, contiguous: Number(x.contiguous), highest: Number(x.highest), events: Number(x.events), conflicts: Number(x.conflicts),
+          last_contact: x.last_contact ? x.last_contact.getTime() : null, status: x.status, status_at: x.status_at ? x.status_at.getTime() : null,
+        },
+        skipped,
+      ),
     );
   }
 

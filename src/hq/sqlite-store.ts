@@ -6,7 +6,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { createLogger } from '../core/logger.js';
 import type { CheckpointerReply, CheckpointerRequest } from './sqlite-checkpointer.js';
 import { startHqWorker } from './worker-thread.js';
-import { seqRanges, SKIP_HORIZON, stationView, walk, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView, type StationWorkloadMetrics, type StoredDownlinkAck, type StoredEventsPage } from './types.js';
+import { seqRanges, SKIP_HORIZON, skipCounts, stationView, walk, type BatchResult, type HourCount, type HqStore, type IncomingEvent, type IncomingSkip, type StationReceipt, type StationView, type StationWorkloadMetrics, type StoredDownlinkAck, type StoredEventsPage } from './types.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS hq_events (
@@ -299,7 +299,8 @@ export class SqliteHqStore implements HqStore {
     const rows = this.db
       .prepare("SELECT site, station, contiguous, highest, events, conflicts, last_contact, status, status_at FROM hq_stations WHERE site <> '_hq' ORDER BY site, station")
       .all() as Array<{ site: string; station: string; contiguous: number; highest: number; events: number; conflicts: number; last_contact: number | null; status: string | null; status_at: number | null }>;
-    return await Promise.resolve(rows.map((r) => stationView(r)));
+    const skipped = skipCounts(this.db.prepare('SELECT site, station, reason, COUNT(*) AS n FROM hq_skips GROUP BY site, station, reason').all() as Array<{ site: string; station: string; reason: string; n: number }>);
+    return await Promise.resolve(rows.map((r) => stationView(r, skipped)));
   }
 
   async eventsPerHour(hours: number, now = Date.now()): Promise<HourCount[]> {

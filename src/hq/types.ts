@@ -81,11 +81,34 @@ export interface StationView {
   lastContact: number | null;
   status: string | null;
   statusAt: number | null;
+  /**
+   * Numbers that will never carry an event, by reason (`blocked_oversize`: an event over the broker's limit the
+   * station never sent, BUG-47; `lost_in_restore`, `duplicate_event` …): work HQ will not see; look at the station.
+   */
+  skipped: Record<string, number>;
+}
+
+/** Per-station skip counts by reason, keyed `site\u0000station`, from rows of a GROUP BY over hq_skips. */
+export function skipCounts(rows: ReadonlyArray<{ site: string; station: string; reason: string; n: number | string }>): Map<string, Record<string, number>> {
+  const m = new Map<string, Record<string, number>>();
+  for (const r of rows) {
+    const k = `${r.site}\u0000${r.station}`;
+    const byReason = m.get(k) ?? {};
+    byReason[r.reason] = Number(r.n);
+    m.set(k, byReason);
+  }
+  return m;
 }
 
 /** A stations-view row from the columns both stores keep. */
-export function stationView(r: { site: string; station: string; contiguous: number; highest: number; events: number; conflicts: number; last_contact: number | null; status: string | null; status_at: number | null }): StationView {
-  return { site: r.site, station: r.station, contiguous: r.contiguous, highest: r.highest, backlog: r.highest - r.contiguous, events: r.events, conflicts: r.conflicts, lastContact: r.last_contact, status: r.status, statusAt: r.status_at };
+export function stationView(
+  r: { site: string; station: string; contiguous: number; highest: number; events: number; conflicts: number; last_contact: number | null; status: string | null; status_at: number | null },
+  skipped: Map<string, Record<string, number>> = new Map(),
+): StationView {
+  return {
+    site: r.site, station: r.station, contiguous: r.contiguous, highest: r.highest, backlog: r.highest - r.contiguous, events: r.events, conflicts: r.conflicts,
+    lastContact: r.last_contact, status: r.status, statusAt: r.status_at, skipped: skipped.get(`${r.site}\u0000${r.station}`) ?? {},
+  };
 }
 
 /** A station's latest answer to a downlink (applied, refused with why, ignored), as HQ last heard it. */
