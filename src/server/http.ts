@@ -7,6 +7,7 @@ import { isBusyError, STORAGE_BUSY_HINT, STORAGE_BUSY_TEXT } from '../core/busy.
 import { createLogger } from '../core/logger.js';
 import { accessSettingsFrom, createFastify, installAccessControl, type AccessSettings } from './auth/index.js';
 import type { HealthReport, ItemView, LiveMessage, ScanRequest, ScanResponse } from './api-types.js';
+import { zodIssueMessage } from './query.js';
 
 const log = createLogger('http');
 
@@ -92,6 +93,13 @@ export async function createHttpServer<Ctx>(api: StationApi, opts: { uiDir?: str
       void reply.status(503).send({ ok: false, error: { code: 'STORAGE_BUSY', message: STORAGE_BUSY_TEXT.en, text: STORAGE_BUSY_TEXT, hint: STORAGE_BUSY_HINT } });
       return;
     }
+    // A route that still parses with a throwing zod schema: the field is named, 400, never INTERNAL at error level.
+    if (error instanceof z.ZodError) {
+      const { field, message } = zodIssueMessage(error);
+      log.warn({ url: req.url, field }, 'request refused: invalid input');
+      void reply.status(400).send({ ok: false, error: { code: 'REQUEST_INVALID', message, details: { field } } });
+      return;
+    }
     const status = typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) log.error({ err: error }, 'request failed');
     // A body that is not JSON at all is a malformed request like any other: on /api/scans the README promises
@@ -102,7 +110,7 @@ export async function createHttpServer<Ctx>(api: StationApi, opts: { uiDir?: str
       return;
     }
     const code = status === 413 ? 'REQUEST_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status === 404 ? 'NOT_FOUND' : status >= 500 ? 'INTERNAL' : 'BAD_REQUEST';
-    void reply.status(status).send(errorBody(code, status >= 500 ? 'The station hit an internal problem; the scan was not stored. Try again.' : error.message ?? 'bad request'));
+    void reply.status(status).send(errorBody(code, status >= 500 ? (req.method === 'GET' ? 'The station hit an internal problem answering this request. Try again.' : 'The station hit an internal problem; the request was not completed. Try again.') : error.message ?? 'bad request'));
   });
 
   // An unknown API path answers in the API's own shape with a stable code; other paths (the page and its files) keep

@@ -19,6 +19,7 @@ import type { DeviceView, SyncView } from '../api-types.js';
 import type { StationContext } from '../context.js';
 import { principalOf, requireRole, roleAtLeast } from '../auth/index.js';
 import type { RouteModule } from '../http.js';
+import { limitParam, parseQuery, queryInvalid, zodIssueMessage } from '../query.js';
 import { ruleSetView } from './rules-view.js';
 import type {
   ActivateResponse, DeviceRow, DevicesResponse, ForecastResponse, GoldenView, OperatorWorkloadResponse, ReplayResponse, RulesResponse,
@@ -93,7 +94,9 @@ const activateBody = z
     screen: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/).optional(),
   })
   .strict();
-const rulesQuery = z.object({ history: z.coerce.number().int().min(1).max(1000).default(50) });
+const rulesQuery = { history: limitParam(1000, '50') };
+const forecastQuery = { day: z.string({ error: 'give it once' }).regex(/^\d{4}-\d{2}-\d{2}$/, 'must look like 2026-03-14').optional() };
+const exportQuery = { since: z.string({ error: 'give it once' }).max(16, 'a period like 30d, 12h or 2w').optional() };
 
 /** The pseudonym of a supervisor or admin signed in on a workflow screen; an operator there does not activate rules. */
 function supervisorOnScreen(ctx: StationContext, screen: string): string | undefined {
@@ -111,6 +114,12 @@ function rulesHistoryOf(ctx: StationContext): ((limit: number) => ActivationReco
 
 function bad(reply: FastifyReply, code: string, message: string, status = 400): FastifyReply {
   return reply.status(status).send({ ok: false, error: { code, message } });
+}
+
+/** A malformed rules body: RULES_BAD_REQUEST naming the field (`reason: give a reason …`, not zod's "Invalid input"). */
+function badBody(reply: FastifyReply, e: z.ZodError): FastifyReply {
+  const { field, message } = zodIssueMessage(e);
+  return reply.status(400).send({ ok: false, error: { code: 'RULES_BAD_REQUEST', message, details: { field } } });
 }
 
 const supervisorRoutes: RouteModule<StationContext> = (app: FastifyInstance, ctx: StationContext) => {
@@ -132,8 +141,9 @@ const supervisorRoutes: RouteModule<StationContext> = (app: FastifyInstance, ctx
   };
 
   app.get('/api/supervisor/rules', { preHandler: guard }, async (req, reply): Promise<RulesResponse | FastifyReply> => {
-    const q = rulesQuery.safeParse(req.query);
-    if (!q.success) return bad(reply, 'RULES_BAD_REQUEST', 'history: a number of entries from 1 to 1000');
+    const q = parseQuery(rulesQuery, req.query);
+    // history keeps its own code (RULES_BAD_REQUEST); an unknown parameter is REQUEST_INVALID like on every route.
+    if (!q.ok) return queryInvalid(reply, q.field === 'history' ? { field: 'history', message: 'history: a number of entries from 1 to 1000' } : q, q.field === 'history' ? 'RULES_BAD_REQUEST' : 'REQUEST_INVALID');
     const rs = ctx.rules.active();
     // Newest first; from the store when the station persists activations, so it spans restarts.
     const stored = rulesHistoryOf(ctx);
@@ -143,7 +153,7 @@ const supervisorRoutes: RouteModule<StationContext> = (app: FastifyInstance, ctx
 
   app.post('/api/supervisor/rules/replay', { preHandler: guard }, async (req, reply) => {
     const p = candidateBody.safeParse(req.body);
-    if (!p.success) return bad(reply, 'RULES_BAD_REQUEST', p.error.issues[0]?.message ?? 'bad request');
+    if (!p.success) return badBody(reply, p.error);
     const loaded = loadRuleSet(p.data.text);
     if (!loaded.ok) return { ok: false, errors: loaded.errors } satisfies ReplayResponse;
     let sinceMs: number | undefined;
@@ -158,7 +168,7 @@ const supervisorRoutes: RouteModule<StationContext> = (app: FastifyInstance, ctx
 
   app.post('/api/supervisor/rules/activate', { preHandler: guard }, async (req, reply) => {
     const p = activateBody.safeParse(req.body);
-    if (!p.success) return bad(reply, 'RULES_BAD_REQUEST', p.error.issues[0]?.message ?? 'bad request');
+    if (!p.success) return badBody(reply, p.error);
     let r: ReturnType<typeof ctx.rules.activate>;
     try {
       // Nothing changes when the activation cannot be recorded, so a busy database (BUG-52) is simply tried again,
@@ -185,8 +195,8 @@ const supervisorRoutes: RouteModule<StationContext> = (app: FastifyInstance, ctx
   app.get('/api/supervisor/workload/forecast', { preHandler: guard }, async (req, reply): Promise<ForecastResponse | FastifyReply> => {
     const w = workloadOf(ctx);
     if (!w) return { available: false, reason: 'Workload figures are not running on this station.' };
-    const q = z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional() }).safeParse(req.query);
-    if (!q.success) return bad(reply, 'WORKLOAD_BAD_DAY', 'day must look like 2026-03-14');
+    const q = parseQuery(forecastQuery, req.query);
+    if (!q.ok) return queryInvalid(reply, q, q.field === 'day' ? 'WORKLOAD_BAD_DAY' : 'REQUEST_INVALID');
     const day = q.data.day ?? new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     try {
       return { available: true, forecast: w.forecast(day) };
@@ -197,14 +207,14 @@ const supervisorRoutes: RouteModule<StationContext> = (app: FastifyInstance, ctx
 
   // One operator's figures: a supervisor may see anyone's; otherwise only the operator signed in on the asking screen
   // (`?screen=`, default main) sees their own, so a kiosk or an operator's login cannot read a colleague's pace.
-  const screenQuery = z.object({ screen: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/).default('main') });
+  const screenQuery = { screen: z.string({ error: 'give it once' }).min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, . _ - only').default('main') };
   app.get('/api/workload/operator/:operator', { preHandler: requireRole('operator') }, async (req, reply): Promise<OperatorWorkloadResponse | FastifyReply> => {
     const w = workloadOf(ctx);
     const op = String((req.params as { operator?: string }).operator ?? '');
     const p = principalOf(req);
     if (!p || !roleAtLeast(p.role, 'supervisor')) {
-      const q = screenQuery.safeParse(req.query);
-      if (!q.success) return bad(reply, 'REQUEST_INVALID', 'screen: letters, digits, . _ - only');
+      const q = parseQuery(screenQuery, req.query);
+      if (!q.ok) return queryInvalid(reply, q);
       if (op === '' || operatorOnScreen(ctx, q.data.screen) !== op) {
         return reply.status(403).header('Cache-Control', 'no-store').send({ ok: false, error: { code: 'AUTH_FORBIDDEN', message: 'Only a supervisor, or the operator signed in on this screen, may see these figures.' } });
       }
@@ -234,8 +244,11 @@ const supervisorRoutes: RouteModule<StationContext> = (app: FastifyInstance, ctx
   });
 
   app.get('/api/supervisor/export/items.csv', { preHandler: guard }, async (req, reply) => {
-    const q = z.object({ since: z.string().max(16).optional() }).safeParse(req.query);
-    const span = q.success && q.data.since ? parseSince(q.data.since) : null;
+    const q = parseQuery(exportQuery, req.query);
+    if (!q.ok) return queryInvalid(reply, q);
+    // A period the station cannot read was once ignored (the whole history exported); now it is refused by name.
+    const span = q.data.since ? parseSince(q.data.since) : null;
+    if (q.data.since !== undefined && span === null) return queryInvalid(reply, { field: 'since', message: `since: "${q.data.since}" is not a period like 30d, 12h or 2w` });
     const dir = mkdtempSync(join(tmpdir(), 'rs-export-'));
     const file = join(dir, 'items.csv');
     await exportItemsCsv(ctx.sdb, file, span === null ? {} : { sinceMs: Date.now() - span });

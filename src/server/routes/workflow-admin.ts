@@ -9,9 +9,15 @@ import { configView, listCases, listExceptions, listHandoffs, listTotes, overvie
 import { requireRole } from '../auth/index.js';
 import type { StationContext } from '../context.js';
 import type { RouteModule } from '../http.js';
+import { enumParam, limitParam, parseQuery, queryInvalid } from '../query.js';
 import { invalid, workflowOf } from './workflow.js';
 
-const listQuery = z.object({ status: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).optional() });
+// Each list names its own statuses; anything else (a typo, a second value, an unknown parameter) is 400 REQUEST_INVALID.
+const limit = limitParam(1000).optional();
+const casesQuery = { status: enumParam(['open', 'closed']).optional(), limit };
+const exceptionsQuery = { status: enumParam(['open', 'resolved']).optional(), limit };
+const totesQuery = { status: enumParam(['open', 'handed_off', 'acknowledged']).optional(), limit };
+const handoffsQuery = { status: enumParam(['pending', 'escalated', 'acknowledged']).optional(), limit };
 const notFound = (what: string): { ok: false; error: { code: string; message: string } } => ({ ok: false, error: { code: `${what.toUpperCase()}_UNKNOWN`, message: `No such ${what}.` } });
 
 const operatorBody = z
@@ -45,23 +51,29 @@ const workflowAdminRoutes: RouteModule<StationContext> = (app, ctx) => {
   app.get('/api/workflow/config', async () => configView(core()));
   app.get('/api/workflow/overview', async () => overview(core()));
 
-  app.get('/api/workflow/cases', async (req) => {
-    const q = listQuery.parse(req.query);
-    return { cases: listCases(core(), q.status === 'open' || q.status === 'closed' ? q.status : undefined, q.limit) };
+  app.get('/api/workflow/cases', async (req, reply) => {
+    const q = parseQuery(casesQuery, req.query);
+    if (!q.ok) return queryInvalid(reply, q);
+    return { cases: listCases(core(), q.data.status, q.data.limit) };
   });
   app.get<{ Params: { id: string } }>('/api/workflow/cases/:id', async (req, reply) => wf().caseById(req.params.id) ?? reply.status(404).send(notFound('case')));
   app.get<{ Params: { id: string } }>('/api/workflow/items/:id', async (req, reply) => wf().item(req.params.id) ?? reply.status(404).send(notFound('item')));
-  app.get('/api/workflow/exceptions', async (req) => {
-    const q = listQuery.parse(req.query);
-    return { exceptions: listExceptions(core(), q.status === 'open' || q.status === 'resolved' ? q.status : undefined, q.limit) };
+  app.get('/api/workflow/exceptions', async (req, reply) => {
+    const q = parseQuery(exceptionsQuery, req.query);
+    if (!q.ok) return queryInvalid(reply, q);
+    return { exceptions: listExceptions(core(), q.data.status, q.data.limit) };
   });
-  app.get('/api/workflow/totes', async (req) => {
-    const q = listQuery.parse(req.query);
-    return { totes: listTotes(core(), q.status === 'open' || q.status === 'handed_off' || q.status === 'acknowledged' ? q.status : undefined) };
+  app.get('/api/workflow/totes', async (req, reply) => {
+    const q = parseQuery(totesQuery, req.query);
+    if (!q.ok) return queryInvalid(reply, q);
+    const totes = listTotes(core(), q.data.status);
+    return { totes: q.data.limit === undefined ? totes : totes.slice(0, q.data.limit) };
   });
-  app.get('/api/workflow/handoffs', async (req) => {
-    const q = listQuery.parse(req.query);
-    return { handoffs: listHandoffs(core(), q.status === 'pending' || q.status === 'escalated' || q.status === 'acknowledged' ? q.status : undefined) };
+  app.get('/api/workflow/handoffs', async (req, reply) => {
+    const q = parseQuery(handoffsQuery, req.query);
+    if (!q.ok) return queryInvalid(reply, q);
+    const handoffs = listHandoffs(core(), q.data.status);
+    return { handoffs: q.data.limit === undefined ? handoffs : handoffs.slice(0, q.data.limit) };
   });
 
   app.post('/api/workflow/operators', { preHandler: requireRole('admin') }, async (req, reply) => {
