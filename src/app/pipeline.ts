@@ -8,6 +8,7 @@ import { cbvDisposition, type Decision, type RuleRegistry } from '../rules/index
 import type { Text } from '../server/api/workflow-types.js';
 import type { ItemView, LiveMessage, ScanResponse, SyncState } from '../server/api-types.js';
 import { buildFacts, exceptionFor, type GradingAnswers } from '../station/facts.js';
+import { EXCEPTION_TEXT } from '../station/matching.js';
 import { openReading, scanWarnings, unconfirmedText, withoutUnconfirmed, type StoredIdentity } from '../station/readings.js';
 import type { ItemEventCtx, WorkflowEvents, WorkflowStore } from '../station/ports.js';
 import { appendEvents, getItem, listItems, readWatermarks, recordItem, type ItemRecord, type ItemRow, type StationDb } from '../store/index.js';
@@ -139,7 +140,7 @@ export class IntakePipeline {
       // Our own IMMEDIATE transaction, key or not: the key and the scan it stands for commit with the item (recordItem
       // nests as a savepoint), so a crash in between cannot leave an item whose key would later accept any scan; and
       // a busy database fails right here, once, before anything is written (BUG-52).
-      storeTx(sdb).immediate(record, events, read.idempotencyKey ? { key: read.idempotencyKey, fingerprint, at: read.at } : undefined);
+      storeTx(sdb).immediate(record, events, read.idempotencyKey ? { key: read.idempotencyKey, fingerprint, at: read.at } : undefined, exception ? { code: exception.code, text: exception.text ?? EXCEPTION_TEXT[exception.code] ?? { en: exceptionMessage(exception.code), 'zh-CN': '此商品需要主管处理：放入异常区。' } } : undefined);
     } catch (e) {
       if (isSqliteBusy(e)) throw new StorageBusyError(e);
       throw e;
@@ -299,10 +300,22 @@ type StoreTx = ReturnType<typeof makeStoreTx>;
 const storeTxs = new WeakMap<StationDb, StoreTx>();
 
 function makeStoreTx(sdb: StationDb) {
-  return sdb.db.transaction((record: ItemRecord, events: Array<{ eventID: string; [k: string]: unknown }>, keyed: { key: string; fingerprint: string; at: number } | undefined) => {
+  return sdb.db.transaction((record: ItemRecord, events: Array<{ eventID: string; [k: string]: unknown }>, keyed: { key: string; fingerprint: string; at: number } | undefined, exception: { code: string; text: Text } | undefined) => {
     recordItem(sdb, record, events);
+    // Issue #8: an exception decided on this path (no case: POST /api/scans, the station log, RFID with no case open)
+    // joins the supervisor's one exceptions queue with its reason, as the workflow's do; case_id '' = no case.
+    if (exception) {
+      sdb
+        .prepare('INSERT OR IGNORE INTO wf_exceptions (id, item_id, case_id, code, details_json, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(plainExceptionId(record.id), record.id, '', exception.code, JSON.stringify({ text: exception.text, intake: 'scan' }), record.createdAt ?? Date.now());
+    }
     if (keyed) sdb.prepare('INSERT INTO wf_actions (key, kind, request_hash, response_json, at) VALUES (?, ?, ?, ?, ?)').run(keyed.key, SCAN_KIND, keyed.fingerprint, JSON.stringify({ itemId: record.id }), keyed.at);
   });
+}
+
+/** The exception of an item stored by the plain intake: one per item, so a replay cannot make a second. */
+export function plainExceptionId(itemId: string): string {
+  return `exc-${itemId}`;
 }
 
 /** Built once per connection: the intake's write is on every scan's path. */

@@ -27,7 +27,8 @@ export interface EventItem {
 export interface ItemEventCtx {
   item: EventItem;
   at: number;
-  caseId: string;
+  /** null: an item of the plain intake, which has no case */
+  caseId: string | null;
   rma: string | null;
   operator: string | null;
   /** idempotency key of the action: part of the eventID, so a replayed action re-creates the same IDs */

@@ -1,3 +1,4 @@
+import type { Decision } from '../rules/index.js';
 import type { CorrectionRequest, ExceptionResolution } from '../server/api/workflow-types.js';
 import { binLabels } from './config.js';
 import { decide, eventCtx, saveWfItem } from './cases.js';
@@ -24,11 +25,13 @@ function declareWrong(core: Core, originals: Array<OutboxEventLike | undefined>,
   if (decls.length) core.deps.store.append(decls, itemId);
 }
 
-export function resolveException(core: Core, op: OperatorRow, id: string, resolution: ExceptionResolution, reason: string, key: string): { ex: ExceptionRow; item: WfItemRow } {
+export function resolveException(core: Core, op: OperatorRow, id: string, resolution: ExceptionResolution, reason: string, key: string): { ex: ExceptionRow; item: WfItemRow | undefined } {
   const ex = getException(core, id);
   if (!ex) throw new Refusal('EXCEPTION_UNKNOWN', tx2('No such exception.', '找不到该异常。'));
   if (ex.status === 'resolved') throw new Refusal('EXCEPTION_RESOLVED', tx2('This exception was already resolved.', '该异常已处理。'));
-  const r = getWfItem(core, ex.item_id) as WfItemRow;
+  const wf = getWfItem(core, ex.item_id);
+  if (!wf) return { ex: resolvePlain(core, op, ex, resolution, reason, key), item: undefined };
+  const r = wf;
   const c = getCase(core, r.case_id) as CaseRow;
   const before = itemEvents(r);
   const at = core.now();
@@ -52,6 +55,43 @@ export function resolveException(core: Core, op: OperatorRow, id: string, resolu
   if (!stillException) core.st("UPDATE items SET status = 'decided', exception_code = NULL WHERE id = ?").run(r.item_id);
   audit(core, 'exception_resolved', r.item_id, op.id, reason, { exception: id, code: ex.code, resolution });
   return { ex: getException(core, id) as ExceptionRow, item: getWfItem(core, r.item_id) as WfItemRow };
+}
+
+interface PlainItem {
+  id: string;
+  gtin: string | null;
+  serial: string | null;
+  epc: string | null;
+  rma: string | null;
+  decision_json: string | null;
+  exception_code: string | null;
+}
+
+/**
+ * An exception of the plain intake (POST /api/scans, the station log: no case). accept takes the rules' own decision,
+ * which exists only when the rules could decide the item (a product missing from the catalog cannot be accepted:
+ * quarantine it, send it back, or add it to the catalog and scan it again); the others send it to their bin. The new
+ * disposition event goes to HQ; the items row shows the outcome.
+ */
+function resolvePlain(core: Core, op: OperatorRow, ex: ExceptionRow, resolution: ExceptionResolution, reason: string, key: string): ExceptionRow {
+  const row = core.st('SELECT id, gtin, serial, epc, rma, decision_json, exception_code FROM items WHERE id = ?').get(ex.item_id) as PlainItem | undefined;
+  if (!row) throw new Refusal('ITEM_UNKNOWN', tx2('The item of this exception is not known here.', '找不到该异常的商品。'));
+  const d = JSON.parse(row.decision_json ?? '{}') as Partial<Decision>;
+  let target: { disposition: string; bin: string; nextDepartment: string };
+  if (resolution === 'accept') {
+    if (ex.code === 'NOT_IN_CATALOG' || !d.disposition || d.disposition === 'exception' || !d.bin || !d.nextDepartment) {
+      throw new Refusal('RESOLUTION_INVALID', tx2('The rules cannot decide this item (e.g. it is not in the catalog): quarantine it or send it back to the customer, or add it to the catalog and scan it again.', '规则无法判定此商品（例如不在目录中）：请隔离或退回客户，或将其加入目录后重新扫描。'), { details: { field: 'resolution', allowed: ['quarantine', 'return_to_customer'] } });
+    }
+    target = { disposition: d.disposition, bin: d.bin, nextDepartment: d.nextDepartment };
+  } else target = RESOLUTION_BINS[resolution];
+  const at = core.now();
+  const decision = { ...(d as Decision), disposition: target.disposition as Decision['disposition'], bin: target.bin, nextDepartment: target.nextDepartment, matchedRows: d.matchedRows ?? [] };
+  const decided = core.deps.events.decided({ item: { itemId: row.id, epc: row.epc, gtin: row.gtin, serial: row.serial, lot: null }, at, caseId: null, rma: row.rma, operator: op.id, key, decision });
+  core.deps.store.append([decided], row.id);
+  core.st("UPDATE items SET status = 'decided', exception_code = NULL, disposition = ?, bin = ?, next_department = ?, updated_at = ? WHERE id = ?").run(target.disposition, target.bin, target.nextDepartment, at, row.id);
+  core.st("UPDATE wf_exceptions SET status = 'resolved', resolution_json = ? WHERE id = ?").run(JSON.stringify({ kind: resolution, reason, by: op.id, at, disposition: target.disposition, bin: target.bin }), ex.id);
+  audit(core, 'exception_resolved', row.id, op.id, reason, { exception: ex.id, code: ex.code, resolution });
+  return getException(core, ex.id) as ExceptionRow;
 }
 
 export function correct(core: Core, op: OperatorRow, itemId: string, req: Pick<CorrectionRequest, 'kind' | 'bin' | 'answers' | 'reason'>, key: string): WfItemRow {

@@ -82,7 +82,9 @@ export function exceptionText(e: ExceptionRow): Text {
 }
 
 export function exceptionView(core: Core, e: ExceptionRow): ExceptionView {
-  const item = core.st('SELECT gtin, serial, lot, order_no, case_id FROM wf_items WHERE item_id = ?').get(e.item_id) as Pick<WfItemRow, 'gtin' | 'serial' | 'lot' | 'order_no'> | undefined;
+  // An exception of the plain intake (no case) has its item in `items` only.
+  const item = (core.st('SELECT gtin, serial, lot, order_no, case_id FROM wf_items WHERE item_id = ?').get(e.item_id) ??
+    (e.case_id === '' ? core.st('SELECT gtin, serial, NULL AS lot, NULL AS order_no FROM items WHERE id = ?').get(e.item_id) : undefined)) as Pick<WfItemRow, 'gtin' | 'serial' | 'lot' | 'order_no'> | undefined;
   const c = getCase(core, e.case_id);
   const details = e.details_json ? (JSON.parse(e.details_json) as Record<string, unknown> & { text?: Text; links?: ExceptionView['links'] }) : {};
   const { text: _t, links, ...rest } = details;

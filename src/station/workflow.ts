@@ -451,7 +451,9 @@ export class Workflow {
     return this.run('resolve', req.idempotencyKey, screen, { id, resolution: req.resolution, reason: req.reason }, () => {
       const sup = this.supervisor(screen, req.supervisorBadge, req.supervisorPin);
       const { ex, item } = resolveException(this.core, sup, id, req.resolution, req.reason, req.idempotencyKey);
-      return this.ok('item', 'exception_resolved', screen, tx2(`Resolved: ${req.resolution}. Put it in ${item.bin_expected ?? ''}.`, `已处理：${req.resolution}。请放入 ${item.bin_expected ?? ''}。`), { exception: exceptionView(this.core, ex), item: itemView(this.core, item) });
+      const exception = exceptionView(this.core, ex);
+      const bin = item?.bin_expected ?? exception.resolution?.bin ?? '';
+      return this.ok('item', 'exception_resolved', screen, tx2(`Resolved: ${req.resolution}. Put it in ${bin}.`, `已处理：${req.resolution}。请放入 ${bin}。`), { exception, ...(item ? { item: itemView(this.core, item) } : {}) });
     });
   }
 

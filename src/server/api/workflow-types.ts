@@ -195,6 +195,8 @@ export type WorkflowErrorCode =
   | 'ALREADY_ACKNOWLEDGED'
   | 'EXCEPTION_UNKNOWN'
   | 'EXCEPTION_RESOLVED'
+  /** accept for an exception the rules cannot decide (a product missing from the catalog): quarantine or send back. */
+  | 'RESOLUTION_INVALID'
   | 'NOTHING_TO_CORRECT'
   /** A customer note longer than 500 characters; nothing stored. */
   | 'NOTE_TOO_LONG'
