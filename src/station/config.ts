@@ -49,6 +49,12 @@ export const workflowConfigSchema = z
     requireRma: z.boolean().default(false),
     /** Badges need a PIN as well. */
     requirePin: z.boolean().default(false),
+    /**
+     * Wrong PINs for one badge (sign-in, supervisor override/resolve) before that badge's PIN is locked (PIN_LOCKED,
+     * HTTP 429), and for how long; the same limits as the web sign-in (auth.maxLoginFailures, 15 minutes).
+     */
+    pinMaxFailures: z.number().int().min(1).max(100).default(5),
+    pinLockMinutes: z.number().positive().max(1440).default(15),
     /** Unacknowledged handoffs escalate to the supervisor after this many minutes. */
     escalateAfterMin: z.number().positive().default(30),
     /** How often the escalation check runs, seconds. */

@@ -184,6 +184,8 @@ export function statusOf(r: WorkflowScanResponse): number {
       return 401;
     case 'ROLE_REQUIRED':
       return 403;
+    case 'PIN_LOCKED':
+      return 429;
     case 'CASE_UNKNOWN':
     case 'ITEM_UNKNOWN':
     case 'HANDOFF_UNKNOWN':

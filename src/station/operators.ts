@@ -1,5 +1,7 @@
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { foldedIndexMatches } from '../catalog/case-refs.js';
+import { createLogger } from '../core/logger.js';
+import { LoginThrottle } from '../core/throttle.js';
 import type { OperatorView, Role } from '../server/api/workflow-types.js';
 import { operatorPseudonym } from '../workload/privacy.js';
 import { Refusal, tx2, type Core } from './core.js';
@@ -22,6 +24,32 @@ export interface ScreenRow {
   case_id: string | null;
   selected_bin: string | null;
   selected_tote: string | null;
+}
+
+const log = createLogger('station.operators');
+
+/**
+ * Wrong PINs per badge, like the web sign-in's throttle: in memory, so a restart forgives them (a restart is
+ * visible and slow; the log keeps every lock). One per workflow, on its own clock.
+ */
+const pinThrottles = new WeakMap<Core, LoginThrottle>();
+function pinThrottle(core: Core): LoginThrottle {
+  let t = pinThrottles.get(core);
+  if (!t) {
+    const { pinMaxFailures, pinLockMinutes } = core.deps.config;
+    t = new LoginThrottle(pinMaxFailures, pinLockMinutes * 60_000, () => core.now());
+    pinThrottles.set(core, t);
+  }
+  return t;
+}
+
+function pinLocked(retryAfterMs: number): Refusal {
+  const min = Math.max(1, Math.ceil(retryAfterMs / 60_000));
+  return new Refusal(
+    'PIN_LOCKED',
+    tx2(`Too many wrong PINs for this badge. It is locked for ${min} more minute${min === 1 ? '' : 's'}.`, `此工牌的PIN码错误次数过多，已锁定 ${min} 分钟。`),
+    { kind: 'badge', hint: 'Wait until the lock ends, or ask another supervisor. If this was not you, tell a supervisor: someone may be guessing this PIN.', details: { retryAfterSec: Math.ceil(retryAfterMs / 1000) } },
+  );
 }
 
 const RANK: Record<Role, number> = { operator: 0, supervisor: 1, admin: 2 };
@@ -95,7 +123,23 @@ export function authenticate(core: Core, badge: string, pin: string | undefined)
   if (!op) throw new Refusal('BADGE_UNKNOWN', tx2('This badge is not registered at this station.', '此工牌未在本工位登记。'), { kind: 'badge', hint: 'Ask a supervisor to register the badge.' });
   if (op.pin_hash || core.deps.config.requirePin) {
     if (pin === undefined) throw new Refusal('PIN_REQUIRED', tx2('Enter your PIN.', '请输入PIN码。'), { kind: 'badge' });
-    if (!op.pin_hash || !pinMatches(pin, op.pin_hash)) throw new Refusal('PIN_WRONG', tx2('Wrong PIN.', 'PIN码错误。'), { kind: 'badge' });
+    // Checked before the PIN, so a right PIN during the lock is refused as well: guessing gains nothing.
+    const throttle = pinThrottle(core);
+    const keys = [`badge:${op.id}`];
+    const wait = throttle.retryAfterMs(keys);
+    if (wait > 0) {
+      log.warn({ operator: op.id, role: op.role, retryAfterSec: Math.ceil(wait / 1000) }, 'PIN refused: badge locked after too many wrong PINs');
+      throw pinLocked(wait);
+    }
+    if (!op.pin_hash || !pinMatches(pin, op.pin_hash)) {
+      throttle.fail(keys);
+      const locked = throttle.retryAfterMs(keys);
+      // Pseudonym and role only: the badge itself stays in wf_operators.
+      if (locked > 0) log.warn({ operator: op.id, role: op.role, lockMinutes: core.deps.config.pinLockMinutes }, 'badge PIN locked after too many wrong PINs');
+      else log.warn({ operator: op.id, role: op.role }, 'wrong PIN');
+      throw new Refusal('PIN_WRONG', tx2('Wrong PIN.', 'PIN码错误。'), { kind: 'badge' });
+    }
+    throttle.succeed(keys);
   }
   return op;
 }

@@ -163,6 +163,8 @@ export type WorkflowErrorCode =
   | 'BADGE_CONFLICT'
   | 'PIN_REQUIRED'
   | 'PIN_WRONG'
+  /** Too many wrong PINs for this badge: locked for a while (HTTP 429); `details.retryAfterSec`; a right PIN is refused too. */
+  | 'PIN_LOCKED'
   | 'SCREEN_BUSY'
   | 'ROLE_REQUIRED'
   | 'CODE_UNKNOWN'

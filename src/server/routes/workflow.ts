@@ -44,6 +44,9 @@ export function invalid(reply: FastifyReply, e: z.ZodError): FastifyReply {
 }
 
 function send(reply: FastifyReply, r: WorkflowScanResponse): FastifyReply {
+  // A badge locked after too many wrong PINs (429): when to try again, as /api/auth/login says it.
+  const retry = !r.ok && r.error.code === 'PIN_LOCKED' ? (r.error.details as { retryAfterSec?: number } | undefined)?.retryAfterSec : undefined;
+  if (retry !== undefined) void reply.header('Retry-After', String(retry));
   return reply.status(statusOf(r)).send(r);
 }
 
