@@ -116,7 +116,7 @@ function caseForItem(core: Core, screen: ScreenRow, op: OperatorRow | null, gtin
   return { c, opened: c };
 }
 
-function exceptionFrom(v: Verdict | undefined, opts: { noRma: boolean; sharedEpc: boolean; known: boolean }): { code: ExceptionCode; text: Text; details?: Record<string, unknown> } | undefined {
+export function exceptionFrom(v: Verdict | undefined, opts: { noRma: boolean; sharedEpc: boolean; known: boolean }): { code: ExceptionCode; text: Text; details?: Record<string, unknown> } | undefined {
   if (opts.sharedEpc) return { code: 'EPC_SHARED', text: EXCEPTION_TEXT.EPC_SHARED as Text };
   if (opts.noRma) return { code: 'NO_RMA', text: EXCEPTION_TEXT.NO_RMA as Text };
   if (v && !v.ok && v.code && v.text) return { code: v.code, text: v.text, ...(v.details ? { details: v.details } : {}) };
@@ -184,7 +184,7 @@ export function addItem(core: Core, screen: ScreenRow, op: OperatorRow | null, i
 }
 
 /** Whether the unit may be accepted against the case's order (matching.ts), from what was shipped and returned. */
-function verdictFor(core: Core, c: CaseRow, u: { gtin: string | undefined; serial: string | undefined; lot: string | undefined; qty: number }, product: Product | undefined): Verdict | undefined {
+export function verdictFor(core: Core, c: CaseRow, u: { gtin: string | undefined; serial: string | undefined; lot: string | undefined; qty: number }, product: Product | undefined): Verdict | undefined {
   const { gtin, serial, qty } = u;
   if (!c.order_no || !gtin) return undefined;
   const later = serial ? latestShipment(core.db, gtin, serial) : undefined;
@@ -206,7 +206,7 @@ function verdictFor(core: Core, c: CaseRow, u: { gtin: string | undefined; seria
   );
 }
 
-function recordException(core: Core, c: CaseRow, r: WfItemRow, exc: { code: ExceptionCode; text: Text; details?: Record<string, unknown> }, at: number, key: string): void {
+export function recordException(core: Core, c: CaseRow, r: WfItemRow, exc: { code: ExceptionCode; text: Text; details?: Record<string, unknown> }, at: number, key: string): void {
   const exId = newId('exc', at, key);
   const links = exc.code === 'SERIAL_SHIPPED_LATER' && exc.details?.latestOrder ? [{ kind: 'order' as const, id: String(exc.details.latestOrder), label: String(exc.details.latestOrder) }] : undefined;
   core.st('INSERT INTO wf_exceptions (id, item_id, case_id, code, details_json, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(exId, r.item_id, c.id, exc.code, JSON.stringify({ text: exc.text, ...exc.details, ...(links ? { links } : {}) }), at);

@@ -13,6 +13,7 @@ import { GroupCommit } from './group-commit.js';
 import { isToteLabel, toteOfLabel } from './labels.js';
 import * as L from './logistics.js';
 import { saveNote } from './notes.js';
+import { awaitingSerial, looksLikeSerial, serialScanned } from './serials.js';
 import { authenticate, operatorByBadge, requireRole, screenRow, signedIn, signIn, signOut, type OperatorRow, type ScreenRow } from './operators.js';
 import type { WorkflowDeps } from './ports.js';
 import { getCase, getException, getHandoff, getTote, getWfItem, pendingItem, type WfItemRow } from './rows.js';
@@ -225,6 +226,14 @@ export class Workflow {
       if (ref) return ref;
     }
     const id = req.source === 'rfid' ? identifyEpcHex(code) : identify(code, req.symbology ? { symbology: req.symbology } : undefined);
+    // BUG-64: the screen asks for the serial of the item it holds; the serial label (alone, or the item's GS1 string
+    // with AI 21) is that answer, not a new item.
+    const waiting = req.source !== 'rfid' ? awaitingSerial(core, pendingOpen(core, screen)) : undefined;
+    if (waiting) {
+      const sameItem = id.ok && id.identity.gtin !== undefined && (id.identity.gtin === waiting.gtin || id.identity.gtin === waiting.pack_gtin);
+      const serial = id.ok ? (sameItem ? id.identity.serial : undefined) : looksLikeSerial(code) ? code : undefined;
+      if (serial) return this.itemResponse({ row: serialScanned(core, waiting, serial, key), merged: false });
+    }
     if (!id.ok) {
       if (CASE_CODE.test(code)) throw new Refusal('RMA_UNKNOWN', tx2(`${code} is not an RMA, order or tracking number this station knows.`, `${code} 不是本工位已知的退货授权、订单或运单号。`), { kind: 'case' });
       throw new Refusal(id.error.code === 'NOT_GS1' ? 'CODE_UNKNOWN' : id.error.code, tx2(id.error.message, `无法识别：${id.error.message}`), { kind: 'unknown' });
@@ -276,6 +285,9 @@ export class Workflow {
       throw new Refusal('ITEM_PENDING', text, { kind, details: { ...details, ...(q ? { questionId: q.id } : {}) } });
     }
     const bin = p.bin_expected ?? '';
+    if (awaitingSerial(core, p)) {
+      throw new Refusal('ITEM_PENDING', tx2(`First scan the serial label of the ${name} (or put it in bin ${bin} and scan the bin label).`, `请先扫描 ${name} 的序列号标签（或将其放入货位 ${bin} 并扫描货位标签）。`), { kind, details: { ...details, awaiting: 'serial', bin } });
+    }
     throw new Refusal('ITEM_PENDING', tx2(`First put the ${name} in bin ${bin} and scan the bin label.`, `请先将 ${name} 放入货位 ${bin} 并扫描货位标签。`), { kind, details: { ...details, bin } });
   }
 

@@ -263,9 +263,11 @@ describe('one item at a time on a scanning screen (wrong-bin risk)', () => {
     expect(first.item?.decision?.bin).toBe('EXCEPTIONS');
     expect(first.screen.expectedBin?.bin).toBe('EXCEPTIONS');
     const before = counts();
-    const req = { code: gs1(PHONE, 'PH-1'), idempotencyKey: 'second-item', answers: { sealed: 'yes' } };
+    // Another item (SO-3001's coffee, lot L-100). The phone's own serial label would be the answer it waits for
+    // (BUG-64, test/workflow/serial-required.test.ts), so the refusal says both ways on.
+    const req = { code: gs1('00614141009251', undefined, 'L-100'), idempotencyKey: 'second-item', answers: { sealed: 'yes' } };
     const second = h.wf.scan(req);
-    expect(second).toMatchObject({ ok: false, kind: 'item', sound: 'error', error: { code: 'ITEM_PENDING', details: { pendingItemId: first.item?.itemId, awaiting: 'bin', bin: 'EXCEPTIONS' } } });
+    expect(second).toMatchObject({ ok: false, kind: 'item', sound: 'error', error: { code: 'ITEM_PENDING', details: { pendingItemId: first.item?.itemId, awaiting: 'serial', bin: 'EXCEPTIONS' } } });
     const err = refused(second) as { code: string; text?: { en: string; 'zh-CN': string } };
     expect(err.text?.en).toContain('EXCEPTIONS');
     expect(err.text?.['zh-CN']).toContain('EXCEPTIONS');

@@ -102,7 +102,8 @@ export interface ExceptionView {
   details?: Record<string, unknown>;
   links?: WorkflowError['links'];
   status: 'open' | 'resolved';
-  resolution?: { kind: ExceptionResolution; reason: string; by: string; at: number; disposition?: string; bin?: string };
+  /** serial_scanned: the operator scanned the serial a SERIAL_REQUIRED item waited for (BUG-64), and it was decided again */
+  resolution?: { kind: ExceptionResolution | 'serial_scanned'; reason: string; by: string; at: number; disposition?: string; bin?: string };
 }
 
 export type ExceptionResolution =
