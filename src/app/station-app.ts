@@ -18,7 +18,7 @@ import { loadWorkflowConfig, workflowConfig, type WorkflowConfig } from '../stat
 import type { GradingAnswers } from '../station/facts.js';
 import { Workflow } from '../station/workflow.js';
 import { ensureWorkloadSchema, WorkloadMonitor } from '../workload/index.js';
-import { clearInUse, markInUse, openStationDbRecovering, outboxStats, StoreUpkeep, type RecoveryInfo, type StationDb } from '../store/index.js';
+import { acknowledgeRecovery, clearInUse, markInUse, openStationDbRecovering, outboxStats, recordRecoveryNotice, recoveryNotice, StoreUpkeep, type RecoveryInfo, type StationDb } from '../store/index.js';
 import { StationResync } from '../sync/resync.js';
 import { OutboxPublisher } from '../sync/publisher.js';
 import { StationDownlink } from '../sync/downlink/index.js';
@@ -26,6 +26,7 @@ import { WorkloadMetricsPublisher, workloadMonitorConfig } from './workload-serv
 import { IntakePipeline, workflowEvents, workflowStore } from './pipeline.js';
 import { ensureWritableDir } from './data-dir.js';
 import { LinkAlarm } from './link-alarm.js';
+import { blockedEventViews, healthWarnings, startedEmptyUnacknowledged } from './station-notices.js';
 import { startRules } from './rules-startup.js';
 import { mqttSettings } from './mqtt-settings.js';
 import type { ReadRateView } from './read-rate.js';
@@ -108,6 +109,8 @@ export class StationApp {
     const opened = openStationDbRecovering(this.dbPath);
     this.sdb = opened.sdb;
     this.recovery = opened.recovery;
+    // Kept in the database itself, so the screens show it until a supervisor acknowledges it, restarts or not (BUG-54).
+    if (opened.recovery) recordRecoveryNotice(this.sdb, opened.recovery);
     markInUse(this.dbPath);
     this.upkeep = new StoreUpkeep(this.sdb);
     this.upkeep.start();
@@ -121,6 +124,14 @@ export class StationApp {
     this.rules = rules;
     this.catalog = catalog;
     this.services.set('rules.history', started.history);
+    // BUG-47 / BUG-54 for the supervisor routes (src/server/routes/notices.ts).
+    this.services.set('sync.blocked', () => blockedEventViews(this.sdb, outboxStats(this.sdb).lastConfirmedSeq));
+    this.services.set('sync.maxEventBytes', () => this.publisher?.maxEventBytes);
+    this.services.set('recovery.acknowledge', (by: string) => {
+      const n = acknowledgeRecovery(this.sdb, by);
+      this.bus.emit('live', { type: 'sync', sync: this.syncView() });
+      return n;
+    });
     const active = rules.active();
     this.pipeline = new IntakePipeline({ sdb: this.sdb, catalog, rules, place: { site: cfg.site, station: cfg.station }, bus: this.bus });
     this.startWorkflow(catalog, rules);
@@ -325,7 +336,8 @@ export class StationApp {
   syncView(): SyncView {
     const s = outboxStats(this.sdb);
     const alarm = this.linkAlarm?.current();
-    return { connected: this.publisher.status().state === 'online', outboxDepth: s.depth, unsent: s.unsent, ...(s.lastConfirmedAt ? { lastConfirmedAt: s.lastConfirmedAt } : {}), brokerUrl: this.opts.brokerUrl, ...(alarm ? { alarm } : {}) };
+    // Blocked events are counted apart: "to send" would say they still go out, and they never will (BUG-47).
+    return { connected: this.publisher.status().state === 'online', outboxDepth: s.depth - s.blockedOversize, unsent: s.unsent, blocked: s.blockedOversize, ...(s.lastConfirmedAt ? { lastConfirmedAt: s.lastConfirmedAt } : {}), brokerUrl: this.opts.brokerUrl, ...(alarm ? { alarm } : {}) };
   }
 
   health(): HealthReport {
@@ -335,15 +347,21 @@ export class StationApp {
     const connected = this.publisher.status().state === 'online';
     const alarm = this.linkAlarm?.current();
     const busy = busyWaits(this.sdb.db);
+    const notice = recoveryNotice(this.sdb);
+    const maxEventBytes = this.publisher.maxEventBytes;
+    const warnings = healthWarnings(this.sdb, s, maxEventBytes, notice);
     return {
-      // A standing alarm needs a person even while connected: a clone's events and ours reach HQ in turns.
-      ok: readers.every((r) => r.status === 'reading' || r.status === 'connected') && connected && !alarm,
+      // A standing alarm needs a person even while connected: a clone's events and ours reach HQ in turns. So does a
+      // database started empty in place of a damaged one (BUG-54): no operators, no expected returns, until a
+      // supervisor acknowledges it. Blocked events and a restored backup are warnings: the rest goes on (BUG-47).
+      ok: readers.every((r) => r.status === 'reading' || r.status === 'connected') && connected && !alarm && !startedEmptyUnacknowledged(notice),
       station: { site: this.opts.config.site, station: this.opts.config.station, version: '0.1.0', uptimeSec: Math.round((Date.now() - this.started) / 1000) },
       readers,
       // Shown, not counted in `ok`: a station with an unplugged scanner still takes RFID, wedge and camera scans.
       ...(this.scanners.length > 0 ? { scanners: this.scanners.map((sc) => sc.view()) } : {}),
       broker: { connected, url: this.opts.brokerUrl, ...(!connected && this.publisher.status().lastError ? { error: this.publisher.status().lastError } : {}), ...(alarm ? { alarm } : {}) },
-      outbox: { depth: s.depth, unsent: s.unsent, blockedOversize: s.blockedOversize, ...(s.lastConfirmedAt ? { lastConfirmedAt: s.lastConfirmedAt } : {}) },
+      outbox: { depth: s.depth - s.blockedOversize, unsent: s.unsent, blockedOversize: s.blockedOversize, maxEventBytes, ...(s.lastConfirmedAt ? { lastConfirmedAt: s.lastConfirmedAt } : {}) },
+      ...(warnings.length ? { warnings } : {}),
       database: {
         ok: true,
         path: this.dbPath,
@@ -352,6 +370,7 @@ export class StationApp {
         ...(this.publisher.holding ? { waitingForHq: true } : {}),
         ...(busy.waiting > 0 ? { busy } : {}),
         ...(this.resync ? { resync: this.resync.status() } : {}),
+        ...(notice ? { recovery: notice } : {}),
       },
       ...(this.downlink ? { downlink: this.downlink.status() } : {}),
     };

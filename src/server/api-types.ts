@@ -61,8 +61,11 @@ export interface DeviceView {
 
 export interface SyncView {
   connected: boolean;
+  /** Events still to go to HQ (sent or not, not yet confirmed); blocked ones are not counted: they never will go. */
   outboxDepth: number;
   unsent: number;
+  /** BUG-47: events never sent because they are over the broker's limit; HQ was told to skip their numbers. */
+  blocked: number;
   lastConfirmedAt?: number;
   brokerUrl: string;
   /** An alarm on the HQ link that needs a person, e.g. MQTT_DUPLICATE_CLIENT_ID (BUG-45); absent when none stands. */
@@ -106,8 +109,17 @@ export interface HealthReport {
    * a standing HQ-link alarm (BUG-45 MQTT_DUPLICATE_CLIENT_ID); while it stands `ok` is false.
    */
   broker: { connected: boolean; url: string; error?: string; alarm?: LinkAlarm };
-  /** blockedOversize: events never sent because they are over the broker's limit (BUG-47); a person must look */
-  outbox: { depth: number; unsent: number; blockedOversize: number; lastConfirmedAt?: number };
+  /**
+   * `depth`: events HQ has not confirmed yet, blocked ones not counted (they never will be sent). `blockedOversize`:
+   * events never sent because they are over the broker's limit (BUG-47): HQ was told to skip their numbers, a person
+   * must look (a warning, not an outage: `ok` stays true). `maxEventBytes`: the largest event the broker takes now.
+   */
+  outbox: { depth: number; unsent: number; blockedOversize: number; maxEventBytes?: number; lastConfirmedAt?: number };
+  /**
+   * Things a person must look at that do not stop the station (blocked events, a database restored at start-up), and
+   * those that do (a database started empty: `ok` is false until a supervisor acknowledges it). Absent when none.
+   */
+  warnings?: HealthWarning[];
   /**
    * `recoveredFrom`: start-up found the database damaged and restored this backup (null: no usable backup, a fresh
    * database was started). `waitingForHq`: new events are held until HQ says its highest sequence. `resync`: the
@@ -125,6 +137,11 @@ export interface HealthReport {
     /** BUG-52: writes waiting right now because another program holds the database (since: when the first began) */
     busy?: { waiting: number; since?: number };
     resync?: { pending: boolean; fromSeq?: number; events: number; doneAt?: number };
+    /**
+     * BUG-54: the last start-up recovery, kept in the database until a supervisor acknowledges it (then with
+     * `acknowledged`); survives restarts, unlike `recoveredFrom`, which is about this run only.
+     */
+    recovery?: RecoveryNoticeView;
   };
   hq?: { events: number; duplicates: number };
   /** HQ downlink: versions applied per stream and the last refusal, if the latest message was refused (docs/sync.md) */
@@ -133,6 +150,40 @@ export interface HealthReport {
     applied: Array<{ kind: string; target: string; version: number; issuedAt: string; appliedAt: number }>;
     lastRefusal?: { kind: string; target: string; version: number | null; code: string; reason: string; at: number };
   };
+}
+
+/** A condition that needs a person: a stable code, what it means and what to do (`since`: when it began). */
+export interface HealthWarning {
+  code: 'OUTBOX_BLOCKED_OVERSIZE' | 'DATABASE_RESTORED' | 'DATABASE_STARTED_EMPTY';
+  message: string;
+  hint: string;
+  since?: number;
+}
+
+/** What start-up recovery did (BUG-54, docs/sync.md Recovery). */
+export interface RecoveryNoticeView {
+  at: number;
+  /** the backup restored; null: no usable backup, a fresh, empty database was started (operators, expected returns gone) */
+  restoredFrom: string | null;
+  fresh: boolean;
+  /** the damaged file and its -wal/-shm, where they were moved */
+  movedAside: string[];
+  reason: string;
+  /** backups tried and found damaged too */
+  refused: Array<{ backup: string; reason: string }>;
+  acknowledged?: { by: string; at: number };
+}
+
+/** BUG-47: one event never sent because it is over the broker's limit. */
+export interface BlockedEventView {
+  seq: number;
+  eventID: string;
+  bytes: number;
+  /** when the event was recorded */
+  createdAt: number;
+  itemId: string | null;
+  /** HQ's receipt has passed this number: HQ got the skip notice */
+  hqTold: boolean;
 }
 
 export interface ScanRequest {

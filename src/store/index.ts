@@ -20,6 +20,7 @@ export {
   openStationDbRecovering, restoreState, markRestored, adoptHqSequence, storeResynced, markResyncDone, resyncedCount,
   ensureRecoverySchema, checkStationDb, isCorruption, type RecoveryInfo, type RestoreState,
 } from './recovery.js';
+export { recordRecoveryNotice, recoveryNotice, acknowledgeRecovery, type RecoveryNotice } from './recovery-notice.js';
 export {
   recordRuleActivation, ruleActivations, lastAcceptedActivation, lastActivationFrom, ruleActivationText,
   type StoredActivation, type StoredActivationError, type StoredActivationSource, type NewActivation,

@@ -237,6 +237,11 @@ export class OutboxPublisher extends EventEmitter {
     return s;
   }
 
+  /** The largest event sent as it is: the configured limit, lowered to what the broker said at CONNACK (BUG-47). */
+  get maxEventBytes(): number {
+    return this.drain.maxBytes;
+  }
+
   /** True while a restored database waits for HQ's highest sequence (nothing is sent meanwhile). */
   get holding(): boolean {
     return this.holdForHq;

@@ -3,7 +3,7 @@
  * carries the whole screen state, so the page never guesses. Live pushes keep other screens' changes (RFID, a
  * supervisor resolving an exception) in view.
  */
-import type { DeviceView, HealthReport, ItemView, ScanResponse, SyncView, UiSettings } from '../server/api-types.js';
+import type { DeviceView, HealthReport, ItemView, RecoveryNoticeView, ScanResponse, SyncView, UiSettings } from '../server/api-types.js';
 import type {
   CaseItemView, CaseView, OperatorView, ScreenState, Text, WorkflowConfigView, WorkflowError, WorkflowRefused, WorkflowScanResponse,
 } from '../server/api/workflow-types.js';
@@ -42,6 +42,8 @@ export type Fatal =
 export const conn = new Store<'connecting' | 'live' | 'down'>('connecting');
 export const devices = new Store<DeviceView[]>([]);
 export const sync = new Store<SyncView | null>(null);
+/** BUG-54: the last start-up recovery of the station database, from /api/health (a banner until acknowledged). */
+export const recovery = new Store<RecoveryNoticeView | null>(null);
 export const settings = new Store<UiSettings | null>(null);
 export const screen = new Store<ScreenState | null>(null);
 /**
@@ -309,6 +311,7 @@ async function pollHealth(): Promise<void> {
     if (conn.get() !== 'live') fatal.set({ kind: 'server' });
     return;
   }
+  recovery.set(h.database.recovery ?? null);
   if (!h.database.ok) fatal.set({ kind: 'database', detail: h.database.path });
   else if (f?.kind === 'server' || f?.kind === 'database') fatal.set(null);
   const fresh = [...h.readers, ...(h.scanners ?? [])];

@@ -8,5 +8,6 @@ export const routeModules: Array<() => Promise<{ default: RouteModule<StationCon
   () => import('./workflow-admin.js'),
   () => import('./auth.js'),
   () => import('./supervisor.js'),
+  () => import('./notices.js'),
   () => import('./ui-assets.js'),
 ];

@@ -3,7 +3,7 @@
  */
 import type { ActivationRecord, Bilingual, FactSpec, HitPolicy, ReplayReport, RuleError, RuleSetRef } from '../../rules/index.js';
 import type { DayForecast, LocalText, Snapshot } from '../../workload/index.js';
-import type { DeviceView, SyncView } from '../api-types.js';
+import type { BlockedEventView, DeviceView, SyncView } from '../api-types.js';
 
 export interface RuleRowView {
   /** 1-based row as written in the rule set. */
@@ -88,7 +88,11 @@ export interface DevicesResponse {
 
 export interface SyncResponse {
   sync: SyncView | null;
+  /** `depth`: not yet confirmed by HQ, blocked events not counted (they never will be sent; see `blocked`) */
   outbox: { depth: number; unsent: number; sentUnconfirmed: number; blockedOversize: number; lastSeq: number; lastConfirmedSeq: number; lastSentAt?: number; lastConfirmedAt?: number };
+  /** BUG-47: the blocked events (oldest first, at most 100) and the largest event the broker takes now */
+  blocked?: BlockedEventView[];
+  maxEventBytes?: number;
   site: string;
   station: string;
 }

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { loadRuleSet, parseSince, replay, runGoldenCases, type ActivationRecord, type CompiledRuleSet, type ReplaySource, type StoredCase } from '../../rules/index.js';
 import { retryWhileBusy } from '../../core/busy.js';
 import { isStationError } from '../../core/errors.js';
-import { exportItemsCsv, outboxStats } from '../../store/index.js';
+import { exportItemsCsv } from '../../store/index.js';
 import { operatorView, supervisorView, type DayForecast, type Snapshot } from '../../workload/index.js';
 import type { DeviceView, SyncView } from '../api-types.js';
 import type { StationContext } from '../context.js';
@@ -21,6 +21,7 @@ import { principalOf, requireRole, roleAtLeast } from '../auth/index.js';
 import type { RouteModule } from '../http.js';
 import { limitParam, parseQuery, queryInvalid, zodIssueMessage } from '../query.js';
 import { ruleSetView } from './rules-view.js';
+import { syncOutboxView } from './notices.js';
 import type {
   ActivateResponse, DeviceRow, DevicesResponse, ForecastResponse, GoldenView, OperatorWorkloadResponse, ReplayResponse, RulesResponse,
   SyncResponse, WorkloadResponse,
@@ -239,8 +240,8 @@ const supervisorRoutes: RouteModule<StationContext> = (app: FastifyInstance, ctx
   });
 
   app.get('/api/supervisor/sync', { preHandler: guard }, async (): Promise<SyncResponse> => {
-    const s = outboxStats(ctx.sdb);
-    return { sync: lastSync, outbox: s, site: ctx.config.site, station: ctx.config.station };
+    // Blocked events apart from "not yet confirmed", each listed (BUG-47).
+    return { sync: lastSync, ...syncOutboxView(ctx), site: ctx.config.site, station: ctx.config.station };
   });
 
   app.get('/api/supervisor/export/items.csv', { preHandler: guard }, async (req, reply) => {

@@ -7,7 +7,7 @@ import type { LinkAlarm } from '../../server/api-types.js';
 import { lang, minutesText, setLang, t } from '../i18n.js';
 import { useActionKeys } from '../action-keys.js';
 import { signOut } from '../actions.js';
-import { camera, conn, devices, screen, settings, sync } from '../state.js';
+import { camera, conn, devices, recovery, screen, settings, sync } from '../state.js';
 import { useStore } from '../store.js';
 import { myWorkload } from '../workload.js';
 
@@ -31,6 +31,7 @@ export function Strip(props: { supervisor?: boolean }) {
   const st = useStore(settings);
   const scr = useStore(screen);
   const cam = useStore(camera);
+  const rec = useStore(recovery);
   const wl = useStore(myWorkload);
   const keys = useActionKeys();
   const op = props.supervisor ? undefined : scr?.operator;
@@ -46,6 +47,12 @@ export function Strip(props: { supervisor?: boolean }) {
     </span>
     ${s
       ? html`<span class=${`pill ${s.connected ? (s.outboxDepth === 0 ? 'good' : 'warn') : 'bad'}`} data-testid="sync">${s.connected ? t('hqUp') : t('hqDown')} · ${t('outbox', { n: s.outboxDepth })}</span>`
+      : null}
+    ${s?.blocked
+      ? html`<a class="pill warn" href="#/supervisor/sync" data-testid="sync-blocked" title=${t('blockedKpi')}>⚠ ${t('blockedPill', { n: s.blocked })}</a>`
+      : null}
+    ${rec && !rec.acknowledged
+      ? html`<span class=${`pill ${rec.fresh ? 'bad' : 'warn'}`} data-testid="recovery-pill">⚠ ${rec.fresh ? t('recoveryPillEmpty') : t('recoveryPillRestored')}</span>`
       : null}
     ${s?.alarm ? html`<span class="pill bad" data-testid="link-alarm" data-code=${s.alarm.code} title=${`${s.alarm.message} ${s.alarm.hint}`}>⚠ ${alarmTitle(s.alarm)}</span>` : null}
     ${fig

@@ -4,6 +4,7 @@
  */
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
+import type { BlockedEventView } from '../../../server/api-types.js';
 import type { DeviceRow, DevicesResponse, SyncResponse } from '../../../server/routes/supervisor-types.js';
 import { getJson } from '../../api.js';
 import { alarmTitle } from '../../components/strip.js';
@@ -53,6 +54,27 @@ export function DevicesTab() {
   </div>`;
 }
 
+const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
+
+/** BUG-47: each event never sent because it is over the broker's limit, and what to do about it. */
+function BlockedEvents(props: { rows: BlockedEventView[]; limit?: number | undefined }) {
+  const limit = props.limit !== undefined ? kb(props.limit) : '?';
+  return html`<section class="card blocked-events" role="alert" data-testid="blocked-events">
+    <h3>⚠ ${t('blockedTitle', { limit })}</h3>
+    <table class="grid">
+      <thead><tr><th>${t('colSeq')}</th><th>${t('colEventId')}</th><th>${t('colSize')}</th><th>${t('colWhen')}</th><th>${t('colWhat')}</th></tr></thead>
+      <tbody>
+        ${props.rows.map(
+          (b) => html`<tr data-testid="blocked-event" data-seq=${b.seq}>
+            <td>${b.seq}</td><td class="eid">${b.eventID}</td><td class="bad">${t('blockedSize', { size: kb(b.bytes), limit })}</td>
+            <td>${new Date(b.createdAt).toLocaleString()}</td><td class="small">${b.hqTold ? t('blockedWhat') : t('blockedWhatPending')}</td>
+          </tr>`,
+        )}
+      </tbody>
+    </table>
+  </section>`;
+}
+
 export function SyncTab() {
   useStore(lang);
   const s = usePoll<SyncResponse>('/api/supervisor/sync', 3000);
@@ -61,8 +83,9 @@ export function SyncTab() {
   return html`<div class="tab sync" data-testid="tab-sync">
     <div class="kpis">
       <div class=${`kpi ${s.sync?.connected ? 'good' : 'bad'}`}><b>${s.sync?.connected ? t('hqUp') : t('hqDown')}</b>${s.sync?.brokerUrl ?? ''}</div>
-      <div class=${`kpi ${o.depth > 0 ? 'warn' : ''}`}><b>${o.depth}</b>${t('outboxDepth')}</div>
+      <div class=${`kpi ${o.depth > 0 ? 'warn' : ''}`} data-testid="unconfirmed"><b>${o.depth}</b>${t('outboxDepth')}</div>
       <div class="kpi"><b>${o.unsent}</b>${t('unsent')}</div>
+      ${o.blockedOversize > 0 ? html`<div class="kpi bad" data-testid="blocked-count"><b>${o.blockedOversize}</b>${t('blockedKpi')}</div>` : null}
       <div class="kpi"><b>${o.lastConfirmedAt ? new Date(o.lastConfirmedAt).toLocaleTimeString() : '—'}</b>${t('lastConfirmed')}</div>
       <div class="kpi"><b>${o.lastConfirmedSeq} / ${o.lastSeq}</b>seq</div>
     </div>
@@ -72,6 +95,7 @@ export function SyncTab() {
           <p>${s.sync.alarm.message}</p><p class="small">${s.sync.alarm.hint}</p>
         </section>`
       : null}
+    ${s.blocked?.length ? html`<${BlockedEvents} rows=${s.blocked} limit=${s.maxEventBytes} />` : null}
     <section class="card"><a class="button" href="/api/supervisor/export/items.csv" download data-testid="export">${t('exportCsv')}</a></section>
   </div>`;
 }

@@ -7,10 +7,11 @@ import { setScanHandler } from '../../capture.js';
 import { useActionKeys } from '../../action-keys.js';
 import { lang, t } from '../../i18n.js';
 import { useStore } from '../../store.js';
+import { RecoveryBanner } from '../../components/recovery-banner.js';
 import { DevicesTab, SyncTab } from './devices.js';
 import { QueueTab } from './queue.js';
 import { RulesTab } from './rules.js';
-import { signInError, supervisor, supervisorSignIn, supervisorSignOut } from './session.js';
+import { signInError, SUP_SCREEN, supervisor, supervisorSignIn, supervisorSignOut } from './session.js';
 import { WorkloadTab } from './workload.js';
 
 const TABS = ['queue', 'rules', 'workload', 'devices', 'sync'] as const;
@@ -55,6 +56,7 @@ export function SupervisorScreen(props: { tab?: string }) {
       <span class="spacer"></span><span class="muted">${sup.displayName}</span>
       <button onClick=${() => void supervisorSignOut(keys.key(`sign-out/${sup.pseudonym}/${sup.signedInAt}`))}>${t('signOut')}</button>
     </nav>
+    <${RecoveryBanner} screen=${SUP_SCREEN} />
     ${tab === 'queue' ? html`<${QueueTab} />` : null}
     ${tab === 'rules' ? html`<${RulesTab} />` : null}
     ${tab === 'workload' ? html`<${WorkloadTab} />` : null}
