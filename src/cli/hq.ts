@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { StationError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
+import { dbFileKind, isHqTables, isStationTables } from '../store/db-file.js';
 import { BROKER_URL_EXAMPLE, brokerUrlProblem } from '../config/broker-url.js';
 import { EXIT_USAGE, asStationError, badOption, portOption, printError } from './errors.js';
 import { registerDownlink } from './hq-downlink.js';
@@ -61,9 +61,40 @@ function storeError(e: unknown, db: string): StationError {
   if (e instanceof StationError) return e;
   const where = isPg(db) ? db.replace(/\/\/[^@/]*@/, '//…@') : db; // never print a password from the URL
   return new StationError('HQ_DB_UNAVAILABLE', `HQ's database ${where} could not be opened: ${errorMessage(e)}`, {
-    hint: isPg(db) ? 'Check that PostgreSQL runs, and the host, port, user and database in --db.' : 'Check that the folder exists and is writable.',
+    hint: isPg(db)
+      ? 'Check that PostgreSQL runs, and the host, port, user and database in --db.'
+      : /not a database|encrypted|malformed/i.test(errorMessage(e))
+        ? HQ_DB_HINT
+        : 'Check that the folder exists and is writable.',
     cause: e,
   });
+}
+
+const HQ_DB_HINT = 'Give the file HQ ingest writes (--db, default data/hq.db); a station\'s own database is data/station.db on the station.';
+
+/**
+ * A SQLite file given as HQ's database is checked before HQ opens it (opening creates the hq_* tables): a file that is
+ * not a database, or a database of something else (a station's, with its items and outbox), is refused unchanged.
+ * The view (`--stations`) also needs hq_events; ingest may start on a missing, empty or table-less file.
+ */
+export function checkHqDbFile(path: string, forView: boolean): void {
+  const k = dbFileKind(path);
+  if (k.kind === 'missing') {
+    // A view must not create an empty database where the operator mistyped the path.
+    if (forView) throw new StationError('HQ_DB_NOT_FOUND', `There is no HQ database at ${path}.`, { hint: HQ_DB_HINT });
+    return;
+  }
+  if (k.kind === 'not-sqlite' || (k.kind === 'empty' && forView)) {
+    const why = k.kind === 'empty' ? 'the file is empty' : k.why;
+    throw new StationError('HQ_DB_NOT_DATABASE', `${path} is not a database (${why}); nothing was changed.`, { hint: HQ_DB_HINT, details: { path } });
+  }
+  if (k.kind !== 'sqlite' || isHqTables(k.tables)) return;
+  if (isStationTables(k.tables)) {
+    throw new StationError('HQ_DB_IS_STATION', `${path} is a station's database, not HQ's; nothing was changed.`, { hint: HQ_DB_HINT, details: { path } });
+  }
+  if (forView || k.tables.length > 0) {
+    throw new StationError('HQ_DB_NOT_HQ', `${path} is a database, but not HQ's (it has no hq_events table); nothing was changed.`, { hint: HQ_DB_HINT, details: { path, tables: k.tables.slice(0, 20) } });
+  }
 }
 
 /** `returns-station hq`: HQ ingest (SQLite by default, `--db postgres://…` for PostgreSQL). */
@@ -102,8 +133,13 @@ export function register(program: Command): void {
       const { HqIngest, PgHqStore, SqliteHqStore, downlinkAckViews } = await import('../hq/index.js');
       const pg = isPg(o.db);
       if (o.stations) {
-        // A view must not create an empty database where the operator mistyped the path.
-        if (!pg && !existsSync(o.db)) fail(new StationError('HQ_DB_NOT_FOUND', `There is no HQ database at ${o.db}.`, { hint: 'Give the file HQ ingest writes (--db, default data/hq.db).' }), json);
+        if (!pg) {
+          try {
+            checkHqDbFile(o.db, true);
+          } catch (e) {
+            fail(e, json);
+          }
+        }
         const store = pg ? new PgHqStore(o.db, o.schema ? { schema: o.schema } : {}) : new SqliteHqStore(o.db, { checkpointer: false });
         try {
           await store.init();
@@ -124,6 +160,13 @@ export function register(program: Command): void {
         }
         await store.close();
         return;
+      }
+      if (!pg) {
+        try {
+          checkHqDbFile(o.db, false);
+        } catch (e) {
+          fail(e, json);
+        }
       }
       let closeBroker: (() => Promise<void>) | undefined;
       let url = o.broker;

@@ -6,6 +6,7 @@ import { createLogger } from '../core/logger.js';
 import { openStationDb, type StationDb } from './db.js';
 import type { ItemRow } from './items.js';
 import { markRestored, moveAside } from './recovery.js';
+import { dbFileKind, isHqTables, isStationTables } from './db-file.js';
 
 const log = createLogger('store');
 
@@ -53,6 +54,17 @@ export function listBackups(dir: string): string[] {
  */
 export function restoreStationDb(backupPath: string, dbPath: string, now = Date.now()): { movedAside: string[] } {
   if (!existsSync(backupPath)) throw new StationError('BACKUP_NOT_FOUND', `Backup ${backupPath} does not exist.`);
+  // Checked before anything is moved aside: a file that is not a station's database is refused as it is.
+  const kind = dbFileKind(backupPath);
+  const hint = 'Give one of the station\'s backups: the .db files in the backups folder next to station.db (`returns-station db check` lists them).';
+  if (kind.kind === 'empty' || kind.kind === 'not-sqlite') {
+    const why = kind.kind === 'empty' ? 'the file is empty' : kind.why;
+    throw new StationError('BACKUP_NOT_DATABASE', `${backupPath} is not a database backup (${why}); nothing was restored.`, { hint, details: { path: backupPath } });
+  }
+  if (kind.kind === 'sqlite' && !isStationTables(kind.tables)) {
+    const what = isHqTables(kind.tables) ? 'it is HQ\'s database' : 'it has no items or outbox table';
+    throw new StationError('BACKUP_NOT_STATION', `${backupPath} is a database, but not a station's (${what}); nothing was restored.`, { hint, details: { path: backupPath } });
+  }
   const probe = new Database(backupPath, { readonly: true });
   try {
     const r = probe.pragma('quick_check', { simple: true });
