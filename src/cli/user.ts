@@ -4,12 +4,15 @@
  * would land in shell history and `ps`), and only their scrypt hashes are written to the file.
  */
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { Document, isMap, isSeq, parseDocument } from 'yaml';
-import { parseConfig } from '../config/load.js';
+import { parseConfig, resolvePaths } from '../config/load.js';
 import { StationError } from '../core/errors.js';
 import { badgeProblem, hashSecret, pinProblem, verifySecret } from '../server/auth/secrets.js';
+import { registerOperator } from '../station/operators.js';
+import { openStationDb } from '../store/index.js';
 import { fail } from './station.js';
 
 type Role = 'operator' | 'supervisor' | 'admin';
@@ -42,7 +45,27 @@ function saveDoc(path: string, doc: Document): void {
 }
 
 /** Adds (or replaces, with `replace`) a user in the YAML document, keeping the file's comments and other keys. */
-export async function addUser(path: string, u: NewUser, opts: { replace?: boolean; cost?: { N: number; r: number; p: number } } = {}): Promise<void> {
+/**
+ * The station database a config file's station uses (`dataDir` next to the file). A badge added with `user add` is
+ * registered there too, so it signs in on the operator screen (POST /api/workflow/sign-in, a badge scan) as well as on
+ * /api/auth/login, with the same role; before, the two lists were separate and the operator screen said BADGE_UNKNOWN.
+ */
+export function stationDbOf(path: string, doc: Document): string {
+  const cfg = resolvePaths(parseConfig(doc.toJS(), path), dirname(resolve(path)));
+  return join(cfg.dataDir, 'station.db');
+}
+
+function registerOnOperatorScreen(dbPath: string, u: NewUser & { badge: string }): void {
+  const sdb = openStationDb(dbPath);
+  try {
+    // The workflow keeps PINs of 4 to 12 digits like the config (already checked above).
+    registerOperator(sdb.db, { badge: u.badge, displayName: u.name ?? u.id, role: u.role, pin: u.pin });
+  } finally {
+    sdb.close();
+  }
+}
+
+export async function addUser(path: string, u: NewUser, opts: { replace?: boolean; cost?: { N: number; r: number; p: number }; stationDb?: string | false } = {}): Promise<{ stationDb?: string }> {
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(u.id)) throw new StationError('USER_BAD_ID', `"${u.id}" is not a usable user id: use letters, digits, ., - and _`);
   if (!ROLES.includes(u.role)) throw new StationError('USER_BAD_ROLE', `role must be one of ${ROLES.join(', ')}`);
   if (u.pin === undefined && u.badge === undefined) throw new StationError('USER_NO_SECRET', 'give the user a PIN (--pin) or a badge (--badge), or both');
@@ -78,7 +101,11 @@ export async function addUser(path: string, u: NewUser, opts: { replace?: boolea
   } else {
     throw new StationError('CONFIG_INVALID', `${path}: auth.users is not a list`);
   }
+  // The operator screen first: a badge it refuses (BADGE_CONFLICT, BADGE_INVALID) leaves the config file unchanged.
+  const stationDb = u.badge === undefined || opts.stationDb === false ? undefined : (opts.stationDb ?? stationDbOf(path, doc));
+  if (stationDb !== undefined && u.badge !== undefined) registerOnOperatorScreen(stationDb, { ...u, badge: u.badge });
   saveDoc(path, doc);
+  return stationDb === undefined ? {} : { stationDb };
 }
 
 export function removeUser(path: string, id: string): boolean {
@@ -153,8 +180,9 @@ export function register(program: Command): void {
         const pin = o.pin ? await read('PIN: ') : undefined;
         if (o.pin && process.stdin.isTTY && (await read('PIN again: ')) !== pin) throw new StationError('USER_PIN_MISMATCH', 'The two PINs differ; nothing was changed.');
         const badge = o.badge ? await read('Scan the badge: ') : undefined;
-        await addUser(o.config, { id: o.id, role: o.role as Role, name: o.name, pin, badge }, { replace: o.replace === true });
-        process.stderr.write(`user ${o.id} (${o.role}) saved in ${o.config}; restart the station to apply\n`);
+        const r = await addUser(o.config, { id: o.id, role: o.role as Role, name: o.name, pin, badge }, { replace: o.replace === true });
+        const screen = r.stationDb ? `; the badge signs in on the operator screen now (registered in ${r.stationDb})` : '';
+        process.stderr.write(`user ${o.id} (${o.role}) saved in ${o.config}; restart the station to apply to the web sign-in${screen}\n`);
       } catch (e) {
         fail(e);
       }

@@ -1,10 +1,13 @@
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
+import { badgeProblem } from '../core/badge.js';
 import { foldedIndexMatches } from '../catalog/case-refs.js';
 import { createLogger } from '../core/logger.js';
 import { LoginThrottle } from '../core/throttle.js';
 import type { OperatorView, Role } from '../server/api/workflow-types.js';
 import { operatorPseudonym } from '../workload/privacy.js';
-import { Refusal, tx2, type Core } from './core.js';
+import { Core, Refusal, tx2 } from './core.js';
+import type { WorkflowDeps } from './ports.js';
 import { registeredBadge } from './labels.js';
 
 /** Operators and who is signed in on which screen. The badge id stays here; everything else uses the pseudonym. */
@@ -95,6 +98,8 @@ export function operatorCount(core: Core): number {
 
 export function upsertOperator(core: Core, o: { badge: string; displayName: string; role: Role; pin?: string | undefined; department?: string | undefined }): OperatorRow {
   const badge = o.badge.trim();
+  const bp = badgeProblem(badge);
+  if (bp) throw new Refusal('BADGE_INVALID', tx2(`This badge cannot be registered: ${bp}.`, `此工牌无法登记：工牌码须为 4 到 128 个字符。`), { kind: 'badge', details: { field: 'badge' } });
   // A second badge that differs from one registered only in letter case would make both ambiguous at every scan.
   const clash = foldedIndexMatches(core.db, 'wf_operators', 'badge', badge).filter((b) => b !== badge);
   if (clash.length > 0) {
@@ -208,4 +213,15 @@ export function signOut(core: Core, screen: string): ScreenRow {
   const next: ScreenRow = { ...s, operator: null, signed_in_at: null, selected_bin: null, selected_tote: null };
   saveScreen(core, next);
   return next;
+}
+
+/**
+ * Registers an operator in a station database from outside a running station (`returns-station user add --badge`),
+ * so the badge signs in on the operator screen as well as on /api/auth/login, with the same role.
+ */
+export function registerOperator(db: BetterSqlite3.Database, o: { badge: string; displayName: string; role: Role; pin?: string | undefined }): OperatorRow {
+  // upsertOperator needs only the database, the clock and the station's pseudonym secret (kept in the database):
+  // none of the workflow's other parts (rules, catalog, events) take part in registering a badge.
+  const core = new Core({ db } as unknown as WorkflowDeps);
+  return core.tx(() => upsertOperator(core, o));
 }

@@ -67,7 +67,8 @@ export function configView(core: Core): WorkflowConfigView {
 /** Registers or updates an operator. The first operator may be created by anyone (bootstrap); then an admin. */
 export function putOperator(core: Core, req: OperatorUpsertRequest, byAdmin: boolean): { pseudonym: string; displayName: string; role: string; department?: string } {
   if (!byAdmin && operatorCount(core) > 0) throw new Refusal('ROLE_REQUIRED', tx2('An admin must register operators.', '需要管理员登记操作员。'));
-  if (req.pin !== undefined && !/^\d{4,8}$/.test(req.pin)) throw new Refusal('REQUEST_INVALID', tx2('A PIN has 4 to 8 digits.', 'PIN码为4到8位数字。'));
+  // The same length as `returns-station user add --pin` (4 to 12 digits), so one PIN serves both sign-ins.
+  if (req.pin !== undefined && !/^\d{4,12}$/.test(req.pin)) throw new Refusal('REQUEST_INVALID', tx2('A PIN has 4 to 12 digits.', 'PIN码为4到12位数字。'));
   const op = core.tx(() => upsertOperator(core, req));
   return { pseudonym: op.id, displayName: op.display_name, role: op.role, ...(op.department ? { department: op.department } : {}) };
 }

@@ -161,6 +161,8 @@ export type WorkflowErrorCode =
   | 'DEPARTMENT_AMBIGUOUS'
   /** Registering a badge that differs from a registered one only in letter case; nothing stored. */
   | 'BADGE_CONFLICT'
+  /** A badge code shorter than 4 or longer than 128 characters (src/core/badge.ts), refused at registration. */
+  | 'BADGE_INVALID'
   | 'PIN_REQUIRED'
   | 'PIN_WRONG'
   /** Too many wrong PINs for this badge: locked for a while (HTTP 429); `details.retryAfterSec`; a right PIN is refused too. */

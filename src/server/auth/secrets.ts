@@ -60,13 +60,8 @@ export function pinProblem(pin: string): string | undefined {
   return undefined;
 }
 
-/** Badge codes come from a scanner; we only require something that is not trivially short. */
-export function badgeProblem(badge: string): string | undefined {
-  const b = badge.trim();
-  if (b.length < 6) return 'a badge code has at least 6 characters';
-  if (b.length > 128) return 'a badge code is longer than any badge';
-  return undefined;
-}
+/** Badge codes: one rule for the config's users and the workflow's operators (src/core/badge.ts). */
+export { badgeProblem } from '../../core/badge.js';
 
 export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
