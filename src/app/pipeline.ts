@@ -354,6 +354,7 @@ export function workflowEvents(place: StationPlace): WorkflowEvents {
     rma: c.rma,
     caseId: c.caseId,
     operator: c.operator,
+    ...(c.orderNo ? { extra: { orderNo: c.orderNo } } : {}),
     eventId: id(kind, c.item.itemId, c.key, c.at),
   });
   return {

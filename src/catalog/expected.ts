@@ -94,9 +94,19 @@ function exactCaseCode(db: Db, code: string): CaseRef | undefined {
   const r = st(db, 'rma', 'SELECT rma, order_no FROM wf_rmas WHERE rma = ?').get(code) as { rma: string; order_no: string } | undefined;
   if (r) return { orderNo: r.order_no, rma: r.rma };
   const o = st(db, 'order', 'SELECT order_no FROM wf_orders WHERE order_no = ? OR tracking = ? LIMIT 1').get(code, code) as { order_no: string } | undefined;
-  if (o) return { orderNo: o.order_no };
+  if (o) {
+    // Issue #8: an order (or its tracking number) with exactly one RMA names that return; with several it names none.
+    const rma = onlyRmaOf(db, o.order_no);
+    return rma ? { orderNo: o.order_no, rma } : { orderNo: o.order_no };
+  }
   const t = st(db, 'rmaTrack', 'SELECT rma, order_no FROM wf_rmas WHERE tracking = ? LIMIT 1').get(code) as { rma: string; order_no: string } | undefined;
   return t ? { orderNo: t.order_no, rma: t.rma } : undefined;
+}
+
+/** The order's RMA when it has exactly one; undefined when it has none or several (the station does not guess). */
+export function onlyRmaOf(db: Db, orderNo: string): string | undefined {
+  const rmas = st(db, 'rmasOfOrder', 'SELECT DISTINCT rma FROM wf_rmas WHERE order_no = ? LIMIT 2').pluck().all(orderNo) as string[];
+  return rmas.length === 1 ? rmas[0] : undefined;
 }
 
 export function getOrder(db: Db, orderNo: string): OrderRow | undefined {

@@ -1,4 +1,4 @@
-import { getOrder, latestShipment, onlyOrderWithGtin, orderLines, serialsOf, type CaseRef } from '../catalog/expected.js';
+import { getOrder, latestShipment, onlyOrderWithGtin, onlyRmaOf, orderLines, serialsOf, type CaseRef } from '../catalog/expected.js';
 import { caseRefOf } from './case-codes.js';
 import type { IdentityWarning, ItemIdentity } from '../identity/index.js';
 import type { Decision } from '../rules/index.js';
@@ -38,6 +38,8 @@ function lineFacts(core: Core, orderNo: string, caseId?: string): LineFacts[] {
 function insertCase(core: Core, screen: ScreenRow, op: OperatorRow | null, ref: { orderNo?: string | undefined; rma?: string | undefined }, key: string, override?: { by: string; reason: string }): CaseRow {
   const at = core.now();
   const id = newId('case', at, key);
+  // A case found by its order alone (scan-first by serial or GTIN) still gets the order's RMA when it has only one.
+  if (ref.rma === undefined && ref.orderNo) ref = { ...ref, rma: onlyRmaOf(core.db, ref.orderNo) };
   core.st('INSERT INTO wf_cases (id, screen, status, rma, order_no, opened_at, opened_by, override_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
     id, screen.screen, 'open', ref.rma ?? null, ref.orderNo ?? null, at, op?.id ?? null, override ? JSON.stringify({ ...override, at }) : null,
   );
@@ -277,8 +279,8 @@ export function saveWfItem(core: Core, r: WfItemRow): void {
     .run(r);
 }
 
-export function eventCtx(c: Pick<CaseRow, 'id' | 'rma'>, r: WfItemRow, at: number, key: string): ItemEventCtx {
-  return { item: { itemId: r.item_id, epc: r.epc, gtin: r.gtin, serial: r.serial, lot: r.lot, quantity: r.qty }, at, caseId: c.id, rma: c.rma, operator: r.operator, key };
+export function eventCtx(c: Pick<CaseRow, 'id' | 'rma'> & Partial<Pick<CaseRow, 'order_no'>>, r: WfItemRow, at: number, key: string): ItemEventCtx {
+  return { item: { itemId: r.item_id, epc: r.epc, gtin: r.gtin, serial: r.serial, lot: r.lot, quantity: r.qty }, at, caseId: c.id, rma: c.rma, orderNo: c.order_no ?? r.order_no, operator: r.operator, key };
 }
 
 function itemRowInput(core: Core, r: WfItemRow, identity: ItemIdentity | undefined, c: CaseRow, facts: unknown, decision: Decision | undefined): Parameters<Core['deps']['store']['upsertItem']>[0] {

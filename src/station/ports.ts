@@ -30,6 +30,8 @@ export interface ItemEventCtx {
   /** null: an item of the plain intake, which has no case */
   caseId: string | null;
   rma: string | null;
+  /** the case's order: travels as rs:orderNo, so HQ knows the order even when an order has several RMAs and none was named */
+  orderNo?: string | null;
   operator: string | null;
   /** idempotency key of the action: part of the eventID, so a replayed action re-creates the same IDs */
   key: string;
