@@ -107,7 +107,9 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
   const abort = new AbortController();
   // `npm start` again must not invent the same returns twice; scripted runs (--exit-when-done) feed every time.
   const fedKey = `demo_scenario_fed:${createHash('sha256').update(readFileSync(opts.scenarioPath)).digest('hex').slice(0, 16)}`;
-  const fedBefore = station.sdb.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(fedKey) !== undefined;
+  // No .pluck(): sdb.prepare hands out one cached statement per SQL text, and plucking it turned every later meta read
+  // of the station (restore state, recovery notice) into a bare string.
+  const fedBefore = station.sdb.prepare('SELECT value FROM meta WHERE key = ?').get(fedKey) !== undefined;
   const done =
     !opts.exitWhenDone && fedBefore
       ? Promise.resolve(emptySummary(readyMs))

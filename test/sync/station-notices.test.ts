@@ -74,7 +74,7 @@ describe('blocked events and start-up recovery where operators see them', () => 
     const { app, base } = await station(dir, m.url);
     // The field case: a return event with three base64 photos (about 300 KB), followed by 10 normal events.
     const photos = Array.from({ length: 3 }, () => Buffer.alloc(75_000, 7).toString('base64'));
-    recordItem(app.sdb, { id: 'big' }, [receivingEvent({ place: place(SITE, STATION), at: 1, item: { itemId: 'big', gtin: '4012345111118', serial: 'P' }, extra: { photos } })]);
+    recordItem(app.sdb, { id: 'big' }, [receivingEvent({ place: place(STATION, SITE), at: 1, item: { itemId: 'big', gtin: '4012345111118', serial: 'P' }, extra: { photos } })]);
     recordReturns(app.sdb, 10, { site: SITE, station: STATION, start: 1 });
     app.publisher.kick();
     await waitFor(() => outboxStats(app.sdb).lastConfirmedSeq === 11, 20_000, 'HQ confirms past the blocked number');
