@@ -405,12 +405,18 @@ export function answer(core: Core, itemId: string, questionId: string, value: st
   return decide(core, next, undefined, c, { key, serialMatched });
 }
 
-export function closeCase(core: Core, screen: ScreenRow, caseId: string): CaseRow {
+export function closeCase(core: Core, screen: ScreenRow, caseId: string, confirmEmpty = false): CaseRow {
   const c = getCase(core, caseId);
   if (!c) throw new Refusal('CASE_UNKNOWN', tx2('No such case.', '找不到该退货单。'));
   if (c.status === 'closed') throw new Refusal('CASE_CLOSED', tx2('This case is already closed.', '该退货单已关闭。'));
   const grading = core.st("SELECT COUNT(*) FROM wf_items WHERE case_id = ? AND state = 'grading'").pluck().get(caseId) as number;
   if (grading > 0) throw new Refusal('GRADING_PENDING', tx2(`${grading} item(s) still have open questions.`, `还有 ${grading} 件商品未完成评估。`));
+  // Issue #8: a return with nothing in it is asked about, never completed by a stray tap.
+  if (!confirmEmpty && core.st('SELECT COUNT(*) FROM wf_items WHERE case_id = ?').pluck().get(caseId) === 0) {
+    throw new Refusal('RETURN_EMPTY', tx2(`No item was scanned for ${c.rma ?? c.order_no ?? 'this return'}. Scan its items, or confirm that the parcel was empty.`, `${c.rma ?? c.order_no ?? '此退货'} 还没有扫描任何商品。请扫描商品，或确认包裹为空。`), {
+      details: { confirm: 'confirmEmpty' },
+    });
+  }
   const at = core.now();
   core.st("UPDATE wf_cases SET status = 'closed', closed_at = ? WHERE id = ?").run(at, caseId);
   if (screen.case_id === caseId) saveScreen(core, { ...screen, case_id: null });

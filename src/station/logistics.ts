@@ -26,6 +26,15 @@ export function binOfLabel(core: Core, label: string): string | undefined {
   return foldCase(l).startsWith('BIN-') && l.length > 4 ? l.slice(4) : undefined;
 }
 
+/** The printed label of the bin a scanned label names (first configured label), or the scan itself when none. */
+function printedLabel(core: Core, scanned: string): string {
+  const named = binOfLabel(core, scanned);
+  if (named === undefined) return scanned.trim();
+  // `BIN-<bin>` as scanned: the bin as the station knows it (an item's bin), else in capitals, as bin labels print.
+  const bin = (core.st('SELECT bin_expected FROM wf_items WHERE bin_expected = ? COLLATE NOCASE LIMIT 1').pluck().get(named) as string | undefined) ?? foldCase(named);
+  return binLabels(core.deps.config, bin)[0] ?? scanned.trim();
+}
+
 export function isBinLabel(core: Core, code: string): boolean {
   return binOfLabel(core, code) !== undefined;
 }
@@ -46,7 +55,8 @@ export function confirmBin(core: Core, screen: ScreenRow, op: OperatorRow, label
   if (!want.some((w) => foldCase(w) === scanned)) {
     throw new Refusal('WRONG_BIN', tx2(`Wrong bin. This item goes to ${r.bin_expected} (${want[0] ?? ''}).`, `货位错误。此商品应放入 ${r.bin_expected}（${want[0] ?? ''}）。`), {
       kind: 'bin',
-      hint: `Take the item out of ${label} and put it in ${r.bin_expected}.`,
+      // The bins as their labels are printed, not as the scanner typed them (bin-recycle is BIN-RECYCLE).
+      hint: `Take the item out of ${printedLabel(core, label)} and put it in ${r.bin_expected} (${want[0] ?? ''}).`,
       details: { expected: r.bin_expected, expectedLabels: want, scanned: label, itemId: r.item_id, record: true },
       work: { at: core.now(), station: core.deps.station, operator: op.id, kind: 'misbin', itemId: r.item_id, meta: { expected: r.bin_expected, scanned: label } },
     });
@@ -80,6 +90,17 @@ export function selectBin(core: Core, screen: ScreenRow, scanned: string): { bin
   return one;
 }
 
+/**
+ * The bin a pack request names, whatever its letter case (`rtv` is RTV, BUG-15 kind) or as its label (BIN-RTV): the
+ * stored bin of the binned items it matches; bins that differ only in letter case are refused, never guessed.
+ */
+function binToPack(core: Core, named: string): string {
+  const bin = binOfLabel(core, named) ?? named.trim();
+  const rows = core.st("SELECT DISTINCT bin FROM wf_items WHERE bin = ? COLLATE NOCASE AND tote IS NULL AND state = 'binned' ORDER BY bin").pluck().all(bin) as string[];
+  if (rows.length > 1) throw ambiguousLabel('bin', `BIN-${bin}`, rows.map((r) => `BIN-${r}`));
+  return rows[0] ?? bin;
+}
+
 export function toteKind(code: string): ToteRow['kind'] {
   return /^urn:epc:id:grai:|^\(?8003/.test(code) ? 'grai' : /^urn:epc:id:sscc:|^\(?00\)?\d{18}$/.test(code) ? 'sscc' : 'label';
 }
@@ -106,7 +127,7 @@ export function pack(core: Core, screen: ScreenRow, op: OperatorRow, tote: strin
   ensureTote(core, tote, kind);
   const rows = sel.itemIds
     ? sel.itemIds.map((id) => getWfItem(core, id)).filter((r): r is WfItemRow => r !== undefined && r.state === 'binned' && r.tote === null)
-    : (core.st("SELECT * FROM wf_items WHERE bin = ? AND tote IS NULL AND state = 'binned' ORDER BY created_at").all(sel.bin ?? '') as WfItemRow[]);
+    : (core.st("SELECT * FROM wf_items WHERE bin = ? AND tote IS NULL AND state = 'binned' ORDER BY created_at").all(sel.bin === undefined ? '' : binToPack(core, sel.bin)) as WfItemRow[]);
   if (rows.length === 0) throw new Refusal('TOTE_EMPTY', tx2('Nothing to pack: confirm items into their bin first.', '没有可装箱的商品：请先确认货位。'), { kind: 'tote' });
   const at = core.now();
   const items: EventItem[] = rows.map((r) => ({ itemId: r.item_id, epc: r.epc, gtin: r.gtin, serial: r.serial, lot: r.lot, quantity: r.qty }));

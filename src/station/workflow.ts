@@ -433,9 +433,9 @@ export class Workflow {
 
   closeCase(caseId: string, req: CloseCaseRequest): WorkflowScanResponse {
     const screen = req.screen ?? DEFAULT_SCREEN;
-    return this.run('close-case', req.idempotencyKey, screen, { caseId }, () => {
+    return this.run('close-case', req.idempotencyKey, screen, { caseId, ...(req.confirmEmpty ? { confirmEmpty: true } : {}) }, () => {
       const { screen: s } = signedIn(this.core, screen);
-      const c = closeCase(this.core, s, caseId);
+      const c = closeCase(this.core, s, caseId, req.confirmEmpty === true);
       const ref = c.rma ?? c.order_no;
       return this.ok('case', 'case_closed', screen, ref ? tx2(`Return ${ref} complete: case closed.`, `退货 ${ref} 已完成：退货单已关闭。`) : tx2('Case closed.', '退货单已关闭。'), { case: caseView(this.core, c) }, 'done');
     });
@@ -445,6 +445,7 @@ export class Workflow {
   override(req: CaseOverrideRequest): WorkflowScanResponse {
     const screen = req.screen ?? DEFAULT_SCREEN;
     return this.run('override', req.idempotencyKey, screen, { code: req.code, reason: req.reason, by: req.supervisorBadge }, () => {
+      refuseBlankReason(req.reason);
       const sup = this.supervisor(screen, req.supervisorBadge, req.supervisorPin);
       const s = screenRow(this.core, screen);
       const { case: c } = openCase(this.core, s, s.operator ? (signedIn(this.core, screen).op) : sup, req.code.trim(), req.idempotencyKey, { by: sup.id, reason: req.reason });
@@ -461,6 +462,7 @@ export class Workflow {
   resolveException(id: string, req: ResolveExceptionRequest): WorkflowScanResponse {
     const screen = req.screen ?? DEFAULT_SCREEN;
     return this.run('resolve', req.idempotencyKey, screen, { id, resolution: req.resolution, reason: req.reason }, () => {
+      refuseBlankReason(req.reason);
       const sup = this.supervisor(screen, req.supervisorBadge, req.supervisorPin);
       const { ex, item } = resolveException(this.core, sup, id, req.resolution, req.reason, req.idempotencyKey);
       const exception = exceptionView(this.core, ex);
@@ -549,6 +551,12 @@ export class Workflow {
     const h = getHandoff(this.core, id);
     return h ? handoffView(h) : undefined;
   }
+}
+
+/** An override or a resolution is audited with its reason: blank ("   ") is none (the HTTP schema says the same). */
+function refuseBlankReason(reason: string): void {
+  if (reason.trim().length > 0) return;
+  throw new Refusal('REQUEST_INVALID', tx2('reason: give a reason.', '原因：请填写原因。'), { details: { field: 'reason' } });
 }
 
 function pendingOpen(core: Core, screen: ScreenRow): WfItemRow | undefined {

@@ -204,6 +204,8 @@ export type WorkflowErrorCode =
   | 'NOTHING_TO_CORRECT'
   /** A customer note longer than 500 characters; nothing stored. */
   | 'NOTE_TOO_LONG'
+  /** Complete return on a case with no item: refused unless confirmEmpty (an empty return is a question, not a default). */
+  | 'RETURN_EMPTY'
   | 'STORAGE_BUSY'
   /** Identity refusals pass through with their own codes (GS1_BAD_CHECK_DIGIT, EPC_UNKNOWN_HEADER, …). */
   | (string & {});
@@ -401,6 +403,8 @@ export interface CaseView {
 export interface CloseCaseRequest {
   screen?: string;
   idempotencyKey: string;
+  /** A return with no item is completed only when this says so (else RETURN_EMPTY). */
+  confirmEmpty?: boolean;
 }
 
 /** POST /api/workflow/cases/override — open a case although nothing is returnable (BUG-60). Supervisor only. */

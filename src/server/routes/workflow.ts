@@ -6,13 +6,15 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { statusOf } from '../../station/core.js';
 import type { Workflow } from '../../station/workflow.js';
-import type { WorkflowScanResponse } from '../api/workflow-types.js';
+import { NOTE_MAX_CHARS, type WorkflowScanResponse } from '../api/workflow-types.js';
 import type { StationContext } from '../context.js';
 import type { RouteModule } from '../http.js';
 
 const key = z.string().min(1, 'idempotencyKey is empty').max(128);
 const screen = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, . _ - only').optional();
 const answers = z.record(z.string().max(64), z.string().max(64)).optional();
+/** A reason a supervisor or operator must give: blank ("   ") is no reason, as the screens' forms already say. */
+const reason = (min: number): z.ZodType<string> => z.string().max(500).refine((s) => s.trim().length >= min, 'give a reason');
 
 export const bodies = {
   scan: z.object({ code: z.string().min(1, 'the scanned code is empty').max(4096), idempotencyKey: key, screen, source: z.enum(['barcode', 'camera', 'rfid', 'keyboard']).optional(), symbology: z.string().max(8).optional(), pin: z.string().max(16).optional(), answers }).strict(),
@@ -20,12 +22,12 @@ export const bodies = {
   signOut: z.object({ screen, idempotencyKey: key }).strict(),
   answer: z.object({ questionId: z.string().min(1).max(64), value: z.string().min(1).max(64), screen, idempotencyKey: key }).strict(),
   confirmBin: z.object({ label: z.string().min(1).max(128), screen, idempotencyKey: key }).strict(),
-  correct: z.object({ kind: z.enum(['bin', 'grade']), bin: z.string().min(1).max(128).optional(), answers, reason: z.string().min(1, 'give a reason').max(500), screen, idempotencyKey: key }).strict(),
-  close: z.object({ screen, idempotencyKey: key }).strict(),
-  // The length limit (NOTE_MAX) is the workflow's own refusal, so the screen gets a bilingual message for it.
-  note: z.object({ note: z.string().max(4096), screen, idempotencyKey: key }).strict(),
-  override: z.object({ code: z.string().min(1).max(128), reason: z.string().min(3, 'give a reason').max(500), supervisorBadge: z.string().min(1).max(256).optional(), supervisorPin: z.string().max(16).optional(), screen, idempotencyKey: key }).strict(),
-  resolve: z.object({ resolution: z.enum(['accept', 'quarantine', 'return_to_customer']), reason: z.string().min(3, 'give a reason').max(500), supervisorBadge: z.string().min(1).max(256).optional(), supervisorPin: z.string().max(16).optional(), screen, idempotencyKey: key }).strict(),
+  correct: z.object({ kind: z.enum(['bin', 'grade']), bin: z.string().min(1).max(128).optional(), answers, reason: reason(1), screen, idempotencyKey: key }).strict(),
+  close: z.object({ screen, idempotencyKey: key, confirmEmpty: z.boolean().optional() }).strict(),
+  // One limit: NOTE_MAX_CHARS, on the note as stored (trimmed), the same the workflow's NOTE_TOO_LONG and the screen use.
+  note: z.object({ note: z.string().refine((s) => s.trim().length <= NOTE_MAX_CHARS, `at most ${NOTE_MAX_CHARS} characters`), screen, idempotencyKey: key }).strict(),
+  override: z.object({ code: z.string().min(1).max(128), reason: reason(3), supervisorBadge: z.string().min(1).max(256).optional(), supervisorPin: z.string().max(16).optional(), screen, idempotencyKey: key }).strict(),
+  resolve: z.object({ resolution: z.enum(['accept', 'quarantine', 'return_to_customer']), reason: reason(3), supervisorBadge: z.string().min(1).max(256).optional(), supervisorPin: z.string().max(16).optional(), screen, idempotencyKey: key }).strict(),
   pack: z.object({ itemIds: z.array(z.string().min(1).max(128)).max(10_000).optional(), bin: z.string().min(1).max(64).optional(), screen, idempotencyKey: key }).strict(),
   handoff: z.object({ tote: z.string().min(1).max(128), department: z.string().min(1).max(64).optional(), receiverBadge: z.string().min(1).max(256).optional(), screen, idempotencyKey: key }).strict(),
   ack: z.object({ badge: z.string().min(1).max(256).optional(), screen, idempotencyKey: key }).strict(),
