@@ -7,7 +7,7 @@ import { isBusyError, STORAGE_BUSY_HINT, STORAGE_BUSY_TEXT } from '../core/busy.
 import { createLogger } from '../core/logger.js';
 import { accessSettingsFrom, createFastify, installAccessControl, type AccessSettings } from './auth/index.js';
 import type { HealthReport, ItemView, LiveMessage, ScanRequest, ScanResponse } from './api-types.js';
-import { zodIssueMessage } from './query.js';
+import { parseQuery, queryInvalid, zodIssueMessage } from './query.js';
 
 const log = createLogger('http');
 
@@ -138,8 +138,11 @@ export async function createHttpServer<Ctx>(api: StationApi, opts: { uiDir?: str
   });
 
   app.get('/api/items', async (req, reply) => {
+    // limit keeps its own rule (above the maximum: the maximum); any other parameter is refused by name.
+    const other = parseQuery({ limit: z.unknown().optional() }, req.query);
+    if (!other.ok) return queryInvalid(reply, other);
     const q = itemsLimit(req.query);
-    if (!q.ok) return reply.status(400).send(errorBody('REQUEST_INVALID', q.message));
+    if (!q.ok) return reply.status(400).send({ ok: false, error: { code: 'REQUEST_INVALID', message: q.message, details: { field: 'limit' } } });
     return { items: api.recentItems(q.limit) };
   });
 

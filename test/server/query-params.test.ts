@@ -57,6 +57,12 @@ describe('query parameters are checked on every route (400 REQUEST_INVALID namin
     expect((await get(`${path}?status=${path.endsWith('handoffs') ? 'pending' : 'open'}&limit=1000`)).status).toBe(200);
   });
 
+  it('GET /api/items refuses an unknown parameter by name and keeps its limit rule', async () => {
+    expect((await get('/api/items?limt=5')).body.error).toMatchObject({ code: 'REQUEST_INVALID', details: { field: 'limt' } });
+    expect((await get('/api/items?limit=abc')).body.error).toMatchObject({ code: 'REQUEST_INVALID', details: { field: 'limit' } });
+    expect((await get('/api/items?limit=5000')).status).toBe(200);
+  });
+
   it('a status a list does not know (a typo) is refused naming status, not read as "all"', async () => {
     const r = await get('/api/workflow/exceptions?status=opne');
     expect(r.status).toBe(400);
