@@ -16,6 +16,7 @@ import { createHttpServer } from '../server/http.js';
 import { routeModules } from '../server/routes/index.js';
 import { loadWorkflowConfig, workflowConfig, type WorkflowConfig } from '../station/config.js';
 import type { GradingAnswers } from '../station/facts.js';
+import { pinLockWarnings } from '../station/operators.js';
 import { Workflow } from '../station/workflow.js';
 import { ensureWorkloadSchema, WorkloadMonitor } from '../workload/index.js';
 import { acknowledgeRecovery, clearInUse, markInUse, openStationDbRecovering, outboxStats, recordRecoveryNotice, recoveryNotice, StoreUpkeep, type RecoveryInfo, type StationDb } from '../store/index.js';
@@ -349,7 +350,8 @@ export class StationApp {
     const busy = busyWaits(this.sdb.db);
     const notice = recoveryNotice(this.sdb);
     const maxEventBytes = this.publisher.maxEventBytes;
-    const warnings = healthWarnings(this.sdb, s, maxEventBytes, notice);
+    // Badges locked after too many wrong PINs on the operator screen: a security event a supervisor should see.
+    const warnings = [...healthWarnings(this.sdb, s, maxEventBytes, notice), ...(this.workflow ? pinLockWarnings(this.workflow.core) : [])];
     return {
       // A standing alarm needs a person even while connected: a clone's events and ours reach HQ in turns. So does a
       // database started empty in place of a damaged one (BUG-54): no operators, no expected returns, until a

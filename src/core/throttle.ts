@@ -33,6 +33,17 @@ export class LoginThrottle {
     for (const k of keys) this.failures.delete(k);
   }
 
+  /** The keys that are refused now, with when their lock began (the failure that reached the limit) and ends. */
+  locked(): Array<{ key: string; since: number; until: number }> {
+    const t = this.now();
+    const out: Array<{ key: string; since: number; until: number }> = [];
+    for (const [k] of this.failures) {
+      const recent = this.recent(k, t);
+      if (recent.length >= this.max) out.push({ key: k, since: recent[this.max - 1] ?? t, until: (recent[0] ?? t) + this.windowMs });
+    }
+    return out;
+  }
+
   private recent(k: string, t: number): number[] {
     return (this.failures.get(k) ?? []).filter((x) => t - x < this.windowMs);
   }

@@ -154,7 +154,8 @@ export interface HealthReport {
 
 /** A condition that needs a person: a stable code, what it means and what to do (`since`: when it began). */
 export interface HealthWarning {
-  code: 'OUTBOX_BLOCKED_OVERSIZE' | 'DATABASE_RESTORED' | 'DATABASE_STARTED_EMPTY';
+  /** PIN_LOCKED: a badge's PIN is locked after too many wrong tries on the operator screen (someone may be guessing it). */
+  code: 'OUTBOX_BLOCKED_OVERSIZE' | 'DATABASE_RESTORED' | 'DATABASE_STARTED_EMPTY' | 'PIN_LOCKED';
   message: string;
   hint: string;
   since?: number;

@@ -4,6 +4,7 @@ import { badgeProblem } from '../core/badge.js';
 import { foldedIndexMatches } from '../catalog/case-refs.js';
 import { createLogger } from '../core/logger.js';
 import { LoginThrottle } from '../core/throttle.js';
+import type { HealthWarning } from '../server/api-types.js';
 import type { OperatorView, Role } from '../server/api/workflow-types.js';
 import { operatorPseudonym } from '../workload/privacy.js';
 import { Core, Refusal, tx2 } from './core.js';
@@ -53,6 +54,25 @@ function pinLocked(retryAfterMs: number): Refusal {
     tx2(`Too many wrong PINs for this badge. It is locked for ${min} more minute${min === 1 ? '' : 's'}.`, `此工牌的PIN码错误次数过多，已锁定 ${min} 分钟。`),
     { kind: 'badge', hint: 'Wait until the lock ends, or ask another supervisor. If this was not you, tell a supervisor: someone may be guessing this PIN.', details: { retryAfterSec: Math.ceil(retryAfterMs / 1000) } },
   );
+}
+
+/**
+ * Badges whose PIN is locked now, as warnings for /api/health (where a supervisor looks for what needs a person):
+ * the pseudonym and role, never the badge; gone by themselves when the lock ends.
+ */
+export function pinLockWarnings(core: Core): HealthWarning[] {
+  const t = pinThrottles.get(core);
+  if (!t) return [];
+  return t.locked().map((l) => {
+    const op = operatorById(core, l.key.replace(/^badge:/, ''));
+    const who = op ? `${op.role === 'operator' ? 'An operator' : `A ${op.role}`}'s badge (${op.display_name}, ${op.id})` : 'A badge';
+    return {
+      code: 'PIN_LOCKED' as const,
+      message: `${who}: PIN locked after ${core.deps.config.pinMaxFailures} wrong tries, until ${new Date(l.until).toISOString().slice(11, 16)} UTC.`,
+      hint: 'If that person did not mistype it, someone may be guessing the PIN: ask who used the station, and change the PIN (POST /api/workflow/operators, or returns-station user add --replace).',
+      since: l.since,
+    };
+  });
 }
 
 const RANK: Record<Role, number> = { operator: 0, supervisor: 1, admin: 2 };

@@ -78,6 +78,18 @@ describe('supervisor PINs over the HTTP API', () => {
     expect(code(right)).toBe('PIN_LOCKED');
     expect(right.body.ok ? right.body.case : undefined).toBeUndefined();
   });
+
+  it('a supervisor sees each lock in /api/health warnings (PIN_LOCKED: name and pseudonym, never the badge); the station stays ok', async () => {
+    const res = await fetch(`${app.httpUrl}/api/health`);
+    const h = (await res.json()) as { warnings?: Array<{ code: string; message: string; hint: string; since?: number }> };
+    const locks = (h.warnings ?? []).filter((w) => w.code === 'PIN_LOCKED');
+    expect(locks.map((w) => w.message.match(/\((\w+),/)?.[1]).sort()).toEqual(['Sam', 'Sid']);
+    for (const w of locks) {
+      expect(w.message).not.toMatch(/B-90/);
+      expect(w.hint).toMatch(/guessing/);
+      expect(w.since).toEqual(expect.any(Number));
+    }
+  });
 });
 
 describe('the lock ends (workflow.pinLockMinutes, workflow.pinMaxFailures)', () => {
