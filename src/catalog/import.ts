@@ -114,16 +114,40 @@ function fieldName(header: string, known: Record<string, string>): string {
   return own(k.toLowerCase()) ?? own(k.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()) ?? header.trim();
 }
 
-function* rowsOf(src: ImportSource, aliases: Record<string, string>): Generator<{ line: number; row: unknown; error?: string }> {
+/**
+ * Rows as field-name objects. `strictColumns` (expected returns): JSON keys are taken by the same names as CSV
+ * columns (`order`, `line`, `qty_ordered` as well as `orderNo` …), and a CSV column that names no field is left
+ * out and reported through `warn` once, instead of failing every row.
+ */
+function* rowsOf(src: ImportSource, aliases: Record<string, string>, strictColumns?: { warn: (w: string) => void }): Generator<{ line: number; row: unknown; error?: string }> {
+  const fields = new Set(Object.values(aliases));
   if (src.format === 'json') {
     let i = 0;
-    for (const row of src.rows) yield { line: ++i, row };
+    for (const row of src.rows) {
+      ++i;
+      if (!strictColumns || row === null || typeof row !== 'object' || Array.isArray(row)) {
+        yield { line: i, row };
+        continue;
+      }
+      const named: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(row as Record<string, unknown>)) {
+        const f = fieldName(k, aliases);
+        if (!Object.hasOwn(named, f)) named[f] = v;
+      }
+      yield { line: i, row: named };
+    }
     return;
   }
   let header: string[] | undefined;
+  let unknown = new Set<number>();
   for (const rec of readCsv(src.text)) {
     if (!header) {
       header = rec.fields.map((h) => fieldName(h, aliases));
+      if (strictColumns) {
+        unknown = new Set(header.flatMap((h, i) => (fields.has(h) ? [] : [i])));
+        const names = [...unknown].map((i) => `"${rec.fields[i]?.trim() ?? ''}"`);
+        if (names.length) strictColumns.warn(`Column${names.length > 1 ? 's' : ''} ${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} not part of the expected-returns format and ${names.length > 1 ? 'were' : 'was'} ignored (see docs/imports.md).`);
+      }
       continue;
     }
     if (rec.unterminated) {
@@ -137,16 +161,21 @@ function* rowsOf(src: ImportSource, aliases: Record<string, string>): Generator<
     const row: Record<string, string> = {};
     header.forEach((h, i) => {
       const v = rec.fields[i] ?? '';
-      if (v !== '') row[h] = v;
+      if (v !== '' && !unknown.has(i)) row[h] = v;
     });
     yield { line: rec.line, row };
   }
 }
 
+/** Field → its column in the expected-returns CSV (docs/imports.md), to say what a row left out in both spellings. */
+const CSV_COLUMN: Record<string, string> = { orderNo: 'order', lineNo: 'line', gtin: 'gtin', qtyShipped: 'qty_shipped' };
+
 function issueOf(e: z.ZodError): { field?: string; message: string } {
   const i = e.issues[0];
   const field = i?.path.join('.') || undefined;
-  return { ...(field ? { field } : {}), message: i ? `${field ? `${field}: ` : ''}${i.message}` : 'invalid row' };
+  const missing = i?.code === 'invalid_type' && field !== undefined && (i as { input?: unknown }).input === undefined;
+  const text = missing ? `missing: give the JSON key "${field}"${CSV_COLUMN[field] ? ` (or "${CSV_COLUMN[field]}", its CSV column name)` : ''}` : i?.message;
+  return { ...(field ? { field } : {}), message: i ? `${field ? `${field}: ` : ''}${text ?? ''}` : 'invalid row' };
 }
 
 // The canonical content itself is the row's fingerprint: short rows, and far cheaper than hashing 50,000 of them.
@@ -184,7 +213,7 @@ export function importReturns(db: BetterSqlite3.Database, src: ImportSource, opt
   const every = opts.progressEvery ?? 5000;
 
   db.transaction(() => {
-    for (const { line, row, error } of rowsOf(src, ALIASES)) {
+    for (const { line, row, error } of rowsOf(src, ALIASES, { warn: (w) => (tally.report.warnings ??= []).push(w) })) {
       tally.report.rows++;
       if (tally.report.rows % every === 0) opts.onProgress?.(tally.report.rows);
       if (error) {

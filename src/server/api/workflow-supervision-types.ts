@@ -203,6 +203,8 @@ export interface ImportReport {
   errors: ImportRowError[];
   /** errors beyond this many are counted, not listed */
   errorsTruncated: number;
+  /** what was read but not used, e.g. a CSV column that is not part of the format (the rows were still imported) */
+  warnings?: string[];
   durationMs: number;
 }
 
