@@ -474,6 +474,7 @@ export class Workflow {
   correct(itemId: string, req: CorrectionRequest): WorkflowScanResponse {
     const screen = req.screen ?? DEFAULT_SCREEN;
     return this.run('correct', req.idempotencyKey, screen, { itemId, kind: req.kind, bin: req.bin, answers: req.answers, reason: req.reason }, () => {
+      refuseBlankReason(req.reason);
       const { op } = signedIn(this.core, screen);
       const r = correct(this.core, op, itemId, req, req.idempotencyKey);
       return this.ok('item', 'corrected', screen, tx2('Correction recorded.', '更正已记录。'), { item: itemView(this.core, r) });
