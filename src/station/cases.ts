@@ -63,7 +63,8 @@ export function openCase(
   }
   const lines = lineFacts(core, ref.orderNo);
   if (!override && lines.length > 0 && lines.every((l) => l.qtyReturned >= l.qtyShipped)) {
-    const links: NonNullable<WorkflowError['links']> = earlierReturns(core, ref.orderNo, null).map((e) => ({ kind: 'case' as const, id: e.caseId, label: e.rma ?? returnLabel(ref.orderNo, e.closedAt) }));
+    // Each earlier return with its RMA and when it was closed: two returns under one RMA (an override) stay apart.
+    const links: NonNullable<WorkflowError['links']> = earlierReturns(core, ref.orderNo, null).map((e) => ({ kind: 'case' as const, id: e.caseId, label: e.rma ? `${e.rma}, ${closedText(e.closedAt)}` : returnLabel(ref.orderNo, e.closedAt) }));
     throw new Refusal('NOTHING_RETURNABLE', tx2(`Everything shipped on ${ref.orderNo} was already returned (returnable quantity 0).`, `${ref.orderNo} 的发货已全部退回（可退数量为0）。`), {
       kind: 'case',
       hint: 'A supervisor can override with a reason.',
@@ -76,7 +77,11 @@ export function openCase(
 
 /** What an operator recognises when an earlier return has no RMA: its order and when it was closed, never our id. */
 function returnLabel(orderNo: string, closedAt: number | undefined): string {
-  return closedAt ? `return of ${orderNo}, closed ${new Date(closedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC` : `open return of ${orderNo}`;
+  return closedAt ? `return of ${orderNo}, ${closedText(closedAt)}` : `open return of ${orderNo}`;
+}
+
+function closedText(closedAt: number | undefined): string {
+  return closedAt ? `closed ${new Date(closedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'still open';
 }
 
 export interface AddInput {

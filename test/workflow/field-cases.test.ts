@@ -57,7 +57,7 @@ describe('returns field cases', () => {
       const again = refused(h.scan(code));
       expect(again.code).toBe('NOTHING_RETURNABLE');
       expect(again.details).toMatchObject({ orderNo: 'SO-1001', returnable: 0 });
-      expect(again.links).toEqual([{ kind: 'case', id: first.case?.id, label: 'RET-1' }]);
+      expect(again.links).toEqual([{ kind: 'case', id: first.case?.id, label: expect.stringMatching(/^RET-1, closed 2026-12-03 \d\d:\d\d UTC$/) }]);
     }
 
     // An operator cannot override; a supervisor can, with a reason, and it is logged.

@@ -77,3 +77,23 @@ describe('issue #8: small fixes of the returns workflow', () => {
     expect(r.hint).toBe('Take the item out of BIN-RECYCLE and put it in RESTOCK (BIN-RESTOCK).');
   });
 });
+
+describe('BUG-60 links: each earlier return is told apart (issue #8)', () => {
+  it('two earlier returns under one RMA: each link names the RMA and when it was closed, so the two differ', async () => {
+    const { importReturns } = await import('../../src/catalog/import.js');
+    h = harness();
+    const csv = ['rma,order,tracking,delivered_at,reason,line,gtin,sku,qty_ordered,qty_shipped,uom,units_per_uom,serials,lots', `RMA-9001,SO-9001,,2026-11-25,changed_mind,1,${NOVEL},SKU-NOVEL,2,2,EA,1,,`].join('\n');
+    expect(importReturns(h.sdb.db, { format: 'csv', text: csv }).errors).toEqual([]);
+    ok(h.scan(BADGE.ana));
+    for (let i = 0; i < 2; i++) {
+      const c = ok(h.scan('RMA-9001')).case?.id ?? '';
+      ok(h.scan(NOVEL, { answers: { sealed: 'yes' } }));
+      ok(h.scan('BIN-RESTOCK'));
+      ok(h.wf.closeCase(c, { idempotencyKey: h.key() }));
+      h.clock.t += 3_600_000;
+    }
+    const r = refused(h.scan('RMA-9001'));
+    expect(r.code).toBe('NOTHING_RETURNABLE');
+    expect(r.links?.map((l) => l.label)).toEqual(['RMA-9001, closed 2026-12-03 09:00 UTC', 'RMA-9001, closed 2026-12-03 10:00 UTC']);
+  });
+});
