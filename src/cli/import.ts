@@ -76,6 +76,7 @@ function printReport(r: ImportReport, file: string, json: boolean): void {
   const lines = [`${file}: ${r.rows} rows — ${r.inserted} new, ${r.updated} updated, ${r.unchanged} unchanged, ${r.errors.length + r.errorsTruncated} refused (${r.durationMs} ms)`];
   for (const e of r.errors) lines.push(`  line ${e.line}: ${e.code} ${e.message}`);
   if (r.errorsTruncated) lines.push(`  … and ${r.errorsTruncated} more refused rows`);
+  for (const w of r.warnings ?? []) lines.push(`  warning: ${w}`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
