@@ -48,7 +48,7 @@ export async function signOut(key: string): Promise<void> {
 }
 
 /** "Complete return" (BUG-60 flow): closes the case; its units then count as returned for any later return. */
-export async function closeCase(caseId: string, key: string): Promise<void> {
-  const r = await postJson<WorkflowScanResponse>(`/api/workflow/cases/${encodeURIComponent(caseId)}/close`, { screen: OPERATOR_SCREEN, idempotencyKey: key });
+export async function closeCase(caseId: string, key: string, confirmEmpty = false): Promise<void> {
+  const r = await postJson<WorkflowScanResponse>(`/api/workflow/cases/${encodeURIComponent(caseId)}/close`, { screen: OPERATOR_SCREEN, idempotencyKey: key, ...(confirmEmpty ? { confirmEmpty: true } : {}) });
   handleWorkflowAnswer(r, undefined, key);
 }

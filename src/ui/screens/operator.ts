@@ -151,13 +151,19 @@ function Task() {
  * "Complete return" (BUG-60 flow): closes the open case, so what it returned counts as returned and the same RMA or
  * order scanned again is blocked. The item in hand comes first: its questions and its bin scan.
  */
+const EMPTY_CONFIRM = { en: 'The parcel was empty: complete the return', 'zh-CN': '包裹是空的：完成退货' };
+
 function CompleteReturn(props: { c: CaseView }) {
   const { c } = props;
   const s = useStore(screen);
   const keys = useActionKeys();
+  const r = useStore(result);
   const busy = s?.awaiting === 'grading' || s?.awaiting === 'bin';
+  // RETURN_EMPTY: nothing was scanned for this return; completing it needs a second, explicit tap.
+  const askEmpty = r?.code === 'RETURN_EMPTY' && c.items.length === 0;
   return html`<div class="complete">
     <button class="big complete-return" data-testid="complete-return" disabled=${busy} onClick=${() => void closeCase(c.id, keys.key(`close/${c.id}`))}>${t('completeReturn')}</button>
+    ${askEmpty ? html`<button class="big complete-empty" data-testid="complete-empty" onClick=${() => void closeCase(c.id, keys.key(`close-empty/${c.id}`), true)}>${tx(EMPTY_CONFIRM)}</button>` : null}
     ${busy ? html`<p class="muted small" data-testid="complete-after">${t('completeAfterItem')}</p>` : null}
   </div>`;
 }
