@@ -308,6 +308,23 @@ export const migrations: ReadonlyArray<(db: BetterSqlite3.Database) => void> = [
   (db) => {
     db.exec(`CREATE INDEX IF NOT EXISTS outbox_item ON outbox(item_id, seq) WHERE item_id IS NOT NULL;`);
   },
+  // Issue #8: exceptions of the plain intake (POST /api/scans, the station log, scenarios: no case) were stored on
+  // the item only, so the supervisor's exceptions queue never showed them. The intake now writes their queue row
+  // (id exc-<item>, case_id ''); the items stored before get theirs here, with the reason the station gave then.
+  (db) => {
+    db.exec(`
+      INSERT OR IGNORE INTO wf_exceptions (id, item_id, case_id, code, details_json, created_at)
+      SELECT 'exc-' || i.id, i.id, '', i.exception_code,
+        json_object('text', CASE i.exception_code
+            WHEN 'NOT_IN_CATALOG' THEN json_object('en', 'This product is not in the catalog: put it in the exceptions bin for a supervisor.', 'zh-CN', '目录中没有此商品：放入异常区，等待主管处理。')
+            ELSE json_object('en', 'This item needs a supervisor: put it in the exceptions bin.', 'zh-CN', '此商品需要主管处理：放入异常区。') END,
+          'intake', 'scan'),
+        i.created_at
+      FROM items i
+      WHERE i.status = 'exception' AND i.case_id IS NULL AND i.exception_code IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM wf_exceptions e WHERE e.item_id = i.id);
+    `);
+  },
 ];
 
 export const SCHEMA_VERSION = migrations.length;

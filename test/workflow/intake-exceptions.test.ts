@@ -81,3 +81,31 @@ describe('plain intake exceptions reach the supervisor (issue #8)', () => {
     expect((await post(`/api/workflow/exceptions/${id}/resolve`, { resolution: 'quarantine', reason: 'again', ...SUP })).body).toMatchObject({ ok: false, error: { code: 'EXCEPTION_RESOLVED' } });
   });
 });
+
+describe('exceptions of the plain intake stored before the fix (issue #8)', () => {
+  it('the schema step adds their queue row with the reason, once; a decided item or a case item gets none', async () => {
+    const { openStationDb, SCHEMA_VERSION, recordItem } = await import('../../src/store/index.js');
+    const d = mkdtempSync(join(tmpdir(), 'rs-intake-exc-mig-'));
+    try {
+      const file = join(d, 'station.db');
+      let sdb = openStationDb(file);
+      recordItem(sdb, { id: 'old-1', createdAt: 1_000, source: 'barcode', raw: NOT_IN_CATALOG, gtin: '00614141999996', status: 'exception', exceptionCode: 'NOT_IN_CATALOG' }, []);
+      recordItem(sdb, { id: 'old-2', createdAt: 2_000, source: 'barcode', raw: NOVEL, gtin: NOVEL, status: 'decided' }, []);
+      // As a station before this step had it: no queue rows, one version back.
+      sdb.db.exec('DELETE FROM wf_exceptions');
+      sdb.db.pragma(`user_version = ${SCHEMA_VERSION - 1}`);
+      sdb.close();
+      sdb = openStationDb(file);
+      const rows = sdb.prepare('SELECT id, item_id, case_id, code, details_json, status FROM wf_exceptions').all() as Array<Record<string, string>>;
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ id: 'exc-old-1', item_id: 'old-1', case_id: '', code: 'NOT_IN_CATALOG', status: 'open' });
+      expect(JSON.parse(rows[0]?.details_json ?? '{}')).toEqual({
+        text: { en: 'This product is not in the catalog: put it in the exceptions bin for a supervisor.', 'zh-CN': '目录中没有此商品：放入异常区，等待主管处理。' },
+        intake: 'scan',
+      });
+      sdb.close();
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
