@@ -84,7 +84,7 @@ export function exceptionText(e: ExceptionRow): Text {
 export function exceptionView(core: Core, e: ExceptionRow): ExceptionView {
   // An exception of the plain intake (no case) has its item in `items` only.
   const item = (core.st('SELECT gtin, serial, lot, order_no, case_id FROM wf_items WHERE item_id = ?').get(e.item_id) ??
-    (e.case_id === '' ? core.st('SELECT gtin, serial, NULL AS lot, NULL AS order_no FROM items WHERE id = ?').get(e.item_id) : undefined)) as Pick<WfItemRow, 'gtin' | 'serial' | 'lot' | 'order_no'> | undefined;
+    (e.case_id === '' ? core.st('SELECT gtin, serial, NULL AS lot, NULL AS order_no, rma FROM items WHERE id = ?').get(e.item_id) : undefined)) as (Pick<WfItemRow, 'gtin' | 'serial' | 'lot' | 'order_no'> & { rma?: string | null }) | undefined;
   const c = getCase(core, e.case_id);
   const details = e.details_json ? (JSON.parse(e.details_json) as Record<string, unknown> & { text?: Text; links?: ExceptionView['links'] }) : {};
   const { text: _t, links, ...rest } = details;
@@ -99,6 +99,7 @@ export function exceptionView(core: Core, e: ExceptionRow): ExceptionView {
   if (item?.lot) v.lot = item.lot;
   if (item?.order_no) v.orderNo = item.order_no;
   if (c?.rma) v.rma = c.rma;
+  else if (item?.rma) v.rma = item.rma;
   if (Object.keys(rest).length) v.details = rest;
   if (links?.length) v.links = links;
   if (e.resolution_json) v.resolution = JSON.parse(e.resolution_json) as NonNullable<ExceptionView['resolution']>;

@@ -12,7 +12,9 @@ import { StationApp } from '../../src/app/station-app.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { ExceptionView } from '../../src/server/api/workflow-supervision-types.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/sync/broker.js';
+import { listExceptions } from '../../src/station/queries.js';
 import { freePort } from '../support/services.js';
+import { harness } from './helpers.js';
 
 /** fixtures/scenarios/demo-shift.json: "valid EAN-13 that is not in the catalog: must land in exceptions". */
 const NOT_IN_CATALOG = '0614141999996';
@@ -89,7 +91,7 @@ describe('exceptions of the plain intake stored before the fix (issue #8)', () =
     try {
       const file = join(d, 'station.db');
       let sdb = openStationDb(file);
-      recordItem(sdb, { id: 'old-1', createdAt: 1_000, source: 'barcode', raw: NOT_IN_CATALOG, gtin: '00614141999996', status: 'exception', exceptionCode: 'NOT_IN_CATALOG' }, []);
+      recordItem(sdb, { id: 'old-1', createdAt: 1_000, source: 'barcode', raw: NOT_IN_CATALOG, gtin: '00614141999996', status: 'exception', exceptionCode: 'NOT_IN_CATALOG', rma: 'RMA-10190' }, []);
       recordItem(sdb, { id: 'old-2', createdAt: 2_000, source: 'barcode', raw: NOVEL, gtin: NOVEL, status: 'decided' }, []);
       // As a station before this step had it: no queue rows, one version back.
       sdb.db.exec('DELETE FROM wf_exceptions');
@@ -104,6 +106,13 @@ describe('exceptions of the plain intake stored before the fix (issue #8)', () =
         intake: 'scan',
       });
       sdb.close();
+      // As the supervisor's queue lists it: the item's RMA (from the scan) shown, as a case's would be.
+      const h = harness({}, file);
+      try {
+        expect(listExceptions(h.wf.core, 'open', 10)).toEqual([expect.objectContaining({ id: 'exc-old-1', code: 'NOT_IN_CATALOG', rma: 'RMA-10190', gtin: '00614141999996', caseId: '' })]);
+      } finally {
+        h.close();
+      }
     } finally {
       rmSync(d, { recursive: true, force: true });
     }
