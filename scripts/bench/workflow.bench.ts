@@ -62,8 +62,8 @@ function newWorkflow(dir: string, name: string): { wf: Workflow; close: () => vo
     events: workflowEvents({ site: 'bench', station: 'bench' }),
     store: workflowStore(sdb),
   });
-  putOperator(wf.core, { badge: 'B-1', displayName: 'Bench', role: 'operator', idempotencyKey: 'k' }, true);
-  wf.signIn({ badge: 'B-1', idempotencyKey: `sign-in-${name}` });
+  putOperator(wf.core, { badge: 'B-0001', displayName: 'Bench', role: 'operator', idempotencyKey: 'k' }, true);
+  wf.signIn({ badge: 'B-0001', idempotencyKey: `sign-in-${name}` });
   return { wf, close: () => sdb.close() };
 }
 
@@ -123,8 +123,8 @@ async function scanToDecision(dir: string, scans: number): Promise<{ p50: number
   const app = new StationApp({ config, brokerUrl: broker.url, protocolVersion: 4 });
   await app.start();
   try {
-    putOperator(app.workflow.core, { badge: 'B-1', displayName: 'Bench', role: 'operator', idempotencyKey: 'k' }, true);
-    app.workflow.signIn({ badge: 'B-1', idempotencyKey: 'ws-sign-in' });
+    putOperator(app.workflow.core, { badge: 'B-0001', displayName: 'Bench', role: 'operator', idempotencyKey: 'k' }, true);
+    app.workflow.signIn({ badge: 'B-0001', idempotencyKey: 'ws-sign-in' });
     const ws = new WebSocket(`${app.httpUrl.replace('http', 'ws')}/api/live`);
     await new Promise<void>((res, rej) => {
       ws.once('open', () => res());
