@@ -22,4 +22,12 @@ describe('matchUnit: what the operator reads when a unit is one too many', () =>
     expect(v.text?.en).toBe('The 1 shipped on this order is already returned: this unit was not shipped on this order.');
     expect(matchUnit(unit, [line(3, 3, 3)]).text?.en).toBe('All 3 shipped on this order are already returned: this unit was not shipped on this order.');
   });
+
+  it('BUG-64: a lot that was not shipped is LOT_NOT_SHIPPED; a lot-tracked unit without any lot is LOT_REQUIRED, both for review', () => {
+    const lots: LineFacts = { ...line(5, 0), lotsShipped: new Set(['L-100']) };
+    const lotUnit: UnitFacts = { ...unit, lotTracked: true };
+    expect(matchUnit({ ...lotUnit, lot: 'L-999' }, [lots])).toMatchObject({ ok: false, code: 'LOT_NOT_SHIPPED' });
+    expect(matchUnit(lotUnit, [lots])).toMatchObject({ ok: false, code: 'LOT_REQUIRED' });
+    expect(matchUnit({ ...lotUnit, lot: 'L-100' }, [lots])).toMatchObject({ ok: true });
+  });
 });

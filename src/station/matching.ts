@@ -91,7 +91,7 @@ export function matchUnit(unit: UnitFacts, lines: readonly LineFacts[]): Verdict
       return { ok: false, code: 'LOT_NOT_SHIPPED', text: t(`Lot ${unit.lot} was not shipped on this order: review needed.`, `批次 ${unit.lot} 不在该订单发货中：需要复核。`), serialMatched, lineNo: withLots[0]?.lineNo };
     }
   } else if (unit.lotTracked && onOrder.some((l) => l.lotsShipped.size > 0)) {
-    return { ok: false, code: 'LOT_NOT_SHIPPED', text: t('Lot number missing: this product is lot-tracked; review needed.', '缺少批次号：该商品按批次管理，需要复核。'), serialMatched };
+    return { ok: false, code: 'LOT_REQUIRED', text: t('Lot number missing: this product is lot-tracked; review needed.', '缺少批次号：该商品按批次管理，需要复核。'), serialMatched };
   }
   const candidates = checkSerial ? onOrder.filter((l) => l.serialsShipped.has(unit.serial as string)) : unit.lot !== undefined ? onOrder.filter((l) => l.lotsShipped.size === 0 || l.lotsShipped.has(unit.lot as string)) : onOrder;
   const line = candidates.find((l) => l.qtyReturned + unit.qty <= l.qtyShipped);

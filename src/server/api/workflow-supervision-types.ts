@@ -76,6 +76,8 @@ export type ExceptionCode =
   | 'ALREADY_RETURNED'
   /** BUG-64: the lot was not shipped on this order */
   | 'LOT_NOT_SHIPPED'
+  /** BUG-64 kind: a lot-tracked product returned without its lot, against an order that shipped lots */
+  | 'LOT_REQUIRED'
   /** two physical tags carry the same EPC (BUG-40) */
   | 'EPC_SHARED'
   | 'NOT_IN_CATALOG'
