@@ -198,7 +198,7 @@ export function verdictFor(core: Core, c: CaseRow, u: { gtin: string | undefined
   const returnedHere = serial
     ? (core.st('SELECT i.case_id, c.rma FROM wf_items i JOIN wf_cases c ON c.id = i.case_id WHERE i.order_no = ? AND i.gtin = ? AND i.serial = ? AND i.counts = 1 LIMIT 1').get(c.order_no, gtin, serial) as { case_id: string; rma: string | null } | undefined)
     : undefined;
-  return matchUnit(
+  const v = matchUnit(
     {
       gtin,
       serial,
@@ -211,6 +211,15 @@ export function verdictFor(core: Core, c: CaseRow, u: { gtin: string | undefined
     },
     lineFacts(core, c.order_no, c.id),
   );
+  // BUG-60: an override opens the return, it does not make a unit beyond what was shipped stock. Say so, or the
+  // operator reads "already returned" right after the supervisor let the return in.
+  if (c.override_json && !v.ok && (v.code === 'ALREADY_RETURNED' || v.code === 'MORE_THAN_SHIPPED') && v.text) {
+    v.text = {
+      en: `${v.text.en} This return was opened by a supervisor override: the unit goes to EXCEPTIONS for the supervisor to decide, never straight to stock.`,
+      'zh-CN': `${v.text['zh-CN']} 此退货单由主管特批打开：该件放入 EXCEPTIONS，由主管决定，不直接入库。`,
+    };
+  }
+  return v;
 }
 
 export function recordException(core: Core, c: CaseRow, r: WfItemRow, exc: { code: ExceptionCode; text: Text; details?: Record<string, unknown> }, at: number, key: string): void {

@@ -73,6 +73,8 @@ describe('returns field cases', () => {
     const extra = ok(h.scan(JACKET, { answers: { sealed: 'yes' } }));
     expect(extra.item?.state).toBe('exception');
     expect(extra.item?.exception?.code).toBe('ALREADY_RETURNED');
+    // …and the operator is told why, right after the supervisor let the return in.
+    expect(extra.item?.exception?.message).toContain('opened by a supervisor override: the unit goes to EXCEPTIONS for the supervisor to decide');
   });
 
   it('BUG-61: shipped 6 of 10 ordered; the 7th unit is "not shipped on this order" and goes to the exceptions queue', () => {
