@@ -93,6 +93,9 @@ const returnRowSchema = z
   .refine((r) => r.serials.length === 0 || r.serials.length <= r.qtyShipped * r.unitsPerUom, { message: 'more serials than units shipped', path: ['serials'] })
   .refine((r) => r.qtyShipped <= r.qtyOrdered, { message: 'shipped more than ordered', path: ['qtyShipped'] });
 
+/** Fields every expected-returns row needs → the CSV column that gives each (docs/imports.md). */
+const REQUIRED_COLUMNS: Record<string, string> = { orderNo: 'order', lineNo: 'line', gtin: 'gtin', qtyShipped: 'qty_shipped' };
+
 /** CSV header names (and common spellings) → field names. */
 const ALIASES: Record<string, string> = {
   rma: 'rma', return_authorisation: 'rma', return_authorization: 'rma',
@@ -119,7 +122,7 @@ function fieldName(header: string, known: Record<string, string>): string {
  * columns (`order`, `line`, `qty_ordered` as well as `orderNo` …), and a CSV column that names no field is left
  * out and reported through `warn` once, instead of failing every row.
  */
-function* rowsOf(src: ImportSource, aliases: Record<string, string>, strictColumns?: { warn: (w: string) => void }): Generator<{ line: number; row: unknown; error?: string }> {
+function* rowsOf(src: ImportSource, aliases: Record<string, string>, strictColumns?: { warn: (w: string) => void; required?: Record<string, string> }): Generator<{ line: number; row: unknown; error?: string }> {
   const fields = new Set(Object.values(aliases));
   if (src.format === 'json') {
     let i = 0;
@@ -147,6 +150,13 @@ function* rowsOf(src: ImportSource, aliases: Record<string, string>, strictColum
         unknown = new Set(header.flatMap((h, i) => (fields.has(h) ? [] : [i])));
         const names = [...unknown].map((i) => `"${rec.fields[i]?.trim() ?? ''}"`);
         if (names.length) strictColumns.warn(`Column${names.length > 1 ? 's' : ''} ${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} not part of the expected-returns format and ${names.length > 1 ? 'were' : 'was'} ignored (see docs/imports.md).`);
+        // A file without the columns every row needs is some other file (an export, a catalog): one clear refusal
+        // for the header, not "0 rows" (or one ROW_INVALID per line) and exit 0.
+        const missing = Object.entries(strictColumns.required ?? {}).filter(([f]) => !header?.includes(f)).map(([, column]) => column);
+        if (missing.length) {
+          yield { line: rec.line, row: null, error: `not an expected-returns file: the header has no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''} (see docs/imports.md)` };
+          return;
+        }
       }
       continue;
     }
@@ -213,7 +223,7 @@ export function importReturns(db: BetterSqlite3.Database, src: ImportSource, opt
   const every = opts.progressEvery ?? 5000;
 
   db.transaction(() => {
-    for (const { line, row, error } of rowsOf(src, ALIASES, { warn: (w) => (tally.report.warnings ??= []).push(w) })) {
+    for (const { line, row, error } of rowsOf(src, ALIASES, { warn: (w) => (tally.report.warnings ??= []).push(w), required: REQUIRED_COLUMNS })) {
       tally.report.rows++;
       if (tally.report.rows % every === 0) opts.onProgress?.(tally.report.rows);
       if (error) {

@@ -39,4 +39,15 @@ describe('expected-returns import: one set of names for CSV and JSON (issue #8)'
     expect(importReturns(sdb.db, { format: 'csv', text: [HEADER, ROW].join('\n') }).warnings).toBeUndefined();
     sdb.close();
   });
+
+  it('a CSV whose header lacks the columns every row needs is refused as not an expected-returns file, naming them (not "0 rows", exit 0)', () => {
+    const sdb = openStationDb(':memory:');
+    const r = importReturns(sdb.db, { format: 'csv', text: 'x' });
+    expect(r.errors).toEqual([{ line: 1, code: 'ROW_MALFORMED', message: 'not an expected-returns file: the header has no order, line, gtin, qty_shipped columns (see docs/imports.md)' }]);
+    const partial = importReturns(sdb.db, { format: 'csv', text: ['rma,order,gtin', 'RMA-1,SO-1,00614141007776'].join('\n') });
+    expect(partial.errors).toEqual([{ line: 1, code: 'ROW_MALFORMED', message: 'not an expected-returns file: the header has no line, qty_shipped columns (see docs/imports.md)' }]);
+    expect(partial.inserted).toBe(0);
+    expect(sdb.prepare('SELECT COUNT(*) FROM wf_order_lines').pluck().get()).toBe(0);
+    sdb.close();
+  });
 });
