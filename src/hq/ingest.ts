@@ -50,6 +50,8 @@ export interface HqIngestOptions {
   receiveMaximum?: number;
   /** stop reading from the broker while this many events wait for storage (default 20,000) */
   highWater?: number;
+  /** the longest wait between attempts to reach a broker that is away (default 30 s; the wait starts at 1 s and doubles) */
+  reconnectMaxMs?: number;
 }
 
 export interface HqStats {
@@ -155,7 +157,7 @@ export class HqIngest extends EventEmitter {
       lastError = m;
     });
     client.on('reconnect', () => {
-      client.options.reconnectPeriod = Math.min(30_000, (client.options.reconnectPeriod ?? 1000) * 2);
+      client.options.reconnectPeriod = Math.min(this.o.reconnectMaxMs ?? 30_000, (client.options.reconnectPeriod ?? 1000) * 2);
     });
     client.on('connect', () => {
       if (lastError !== undefined) log.info({ url: this.o.url }, 'HQ broker reachable again');

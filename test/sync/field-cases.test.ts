@@ -31,7 +31,9 @@ async function broker(extra: string[] = []): Promise<TestMosquitto> {
 }
 async function hqOn(url: string, dir: string, workerId = 'w1'): Promise<{ hq: HqIngest; store: SqliteHqStore }> {
   const store = new SqliteHqStore(join(dir, `hq-${workerId}.db`));
-  const hq = new HqIngest({ url, store, workerId: `${workerId}-${process.pid}-${Date.now()}` });
+  // The broker is stopped and started in these tests: HQ's back-off (up to 30 s by default) would make the wait for
+  // it a matter of timing; 1 s, as the test stations use.
+  const hq = new HqIngest({ url, store, workerId: `${workerId}-${process.pid}-${Date.now()}`, reconnectMaxMs: 1000 });
   await hq.start();
   cleanup.push(() => hq.stop());
   return { hq, store };
