@@ -1,4 +1,5 @@
 import type { StationDb } from './db.js';
+import { setMeta } from './meta.js';
 import type { OutboxRow } from './outbox.js';
 
 /**
@@ -120,8 +121,4 @@ export function purgeConfirmed(sdb: StationDb, olderThanMs: number, now = Date.n
     total += n;
     if (n < chunk) return total;
   }
-}
-
-function setMeta(sdb: StationDb, key: string, value: string): void {
-  sdb.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
 }

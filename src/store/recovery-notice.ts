@@ -1,4 +1,5 @@
 import type { StationDb } from './db.js';
+import { getMeta, setMeta } from './meta.js';
 import type { RecoveryInfo } from './recovery.js';
 
 /**
@@ -21,21 +22,18 @@ export interface RecoveryNotice {
 const NOTICE = 'recovery_notice';
 const ACK = 'recovery_ack';
 
-function meta(sdb: StationDb, key: string): string | undefined {
-  return (sdb.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
-}
 
 export function recordRecoveryNotice(sdb: StationDb, info: RecoveryInfo): void {
   const n: RecoveryNotice = { at: info.at, restoredFrom: info.recoveredFrom ?? null, fresh: info.fresh, movedAside: info.movedAside, reason: info.reason, refused: info.refused };
   sdb.db.transaction(() => {
-    sdb.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(NOTICE, JSON.stringify(n));
+    setMeta(sdb, NOTICE, JSON.stringify(n));
     sdb.prepare('DELETE FROM meta WHERE key = ?').run(ACK);
   }).immediate();
 }
 
 /** The last recovery, with its acknowledgement if given; undefined when the database was never recovered. */
 export function recoveryNotice(sdb: StationDb): RecoveryNotice | undefined {
-  const raw = meta(sdb, NOTICE);
+  const raw = getMeta(sdb, NOTICE);
   if (raw === undefined) return undefined;
   let n: RecoveryNotice;
   try {
@@ -43,7 +41,7 @@ export function recoveryNotice(sdb: StationDb): RecoveryNotice | undefined {
   } catch {
     return undefined;
   }
-  const ack = meta(sdb, ACK);
+  const ack = getMeta(sdb, ACK);
   if (ack !== undefined) {
     try {
       n.acknowledged = JSON.parse(ack) as { by: string; at: number };
@@ -56,7 +54,7 @@ export function recoveryNotice(sdb: StationDb): RecoveryNotice | undefined {
 
 /** A supervisor has seen it (and knows what to re-import). Idempotent: the first acknowledgement is kept. */
 export function acknowledgeRecovery(sdb: StationDb, by: string, at = Date.now()): RecoveryNotice | undefined {
-  if (meta(sdb, NOTICE) === undefined) return undefined;
+  if (getMeta(sdb, NOTICE) === undefined) return undefined;
   sdb.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING').run(ACK, JSON.stringify({ by, at }));
   return recoveryNotice(sdb);
 }

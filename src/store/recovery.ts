@@ -6,6 +6,7 @@ import { createLogger } from '../core/logger.js';
 import { openStationDb, type StationDb, type StationDbOptions } from './db.js';
 import { lastSeq } from './delivery.js';
 import { listBackups } from './maintenance.js';
+import { getMeta, setMeta } from './meta.js';
 import { SEQ_KEY } from './outbox.js';
 
 const log = createLogger('store.recovery');
@@ -66,13 +67,6 @@ export function ensureRecoverySchema(sdb: StationDb): void {
   `);
 }
 
-function getMeta(sdb: StationDb, key: string): string | undefined {
-  return (sdb.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
-}
-
-function setMeta(sdb: StationDb, key: string, value: string): void {
-  sdb.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
-}
 
 const num = (v: string | undefined): number | undefined => (v === undefined || v === '' ? undefined : Number(v));
 
